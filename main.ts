@@ -1,0 +1,89 @@
+// The stack's table of contents: configuration, region pair, then one call per concern.
+// `deno run main.ts` synthesizes into a temporary folder and moves it into place only on success.
+import { App, TerraformStack } from "cdktf";
+import { ConfigError, loadConfig, type StackConfig } from "./modules/config.ts";
+import { configureBackend, createRegionPair } from "./modules/providers.ts";
+import { createKmsKeys } from "./modules/kms.ts";
+import { createNetwork } from "./modules/network.ts";
+import { createSecurityGroups } from "./modules/security_groups.ts";
+
+export const OUTPUT_DIR = "cdktf.out";
+
+export function stackName(config: StackConfig): string {
+  return `dr-${config.environmentSuffix}`;
+}
+
+/** Builds the whole stack and writes it under `outdir` (cdktf layout: stacks/<name>/cdk.tf.json). */
+export function synthesize(config: StackConfig, outdir: string): string {
+  const app = new App({ outdir, skipValidation: false });
+  const stack = new TerraformStack(app, stackName(config));
+  const suffix = config.environmentSuffix;
+
+  configureBackend(stack, config);
+  const regions = createRegionPair(stack, config);
+  const keys = createKmsKeys(stack, { regions, accountId: config.accountId, environmentSuffix: suffix });
+  const network = createNetwork(stack, {
+    regions,
+    layout: { primary: config.primary, secondary: config.secondary },
+    keys,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    logRetentionDays: config.logRetentionDays,
+  });
+  createSecurityGroups(stack, {
+    regions,
+    network,
+    environmentSuffix: suffix,
+    appPort: config.compute.appPort,
+    databasePort: config.database.port,
+  });
+
+  app.synth();
+  return `${outdir}/stacks/${stackName(config)}/cdk.tf.json`;
+}
+
+function countResources(stackJsonPath: string): number {
+  const stack = JSON.parse(Deno.readTextFileSync(stackJsonPath));
+  return Object.values(stack.resource ?? {}).reduce<number>(
+    (sum, byName) => sum + Object.keys(byName as object).length,
+    0,
+  );
+}
+
+function main(): number {
+  let config: StackConfig;
+  try {
+    config = loadConfig(Deno.env.toObject());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    return 2;
+  }
+  const staging = `${OUTPUT_DIR}.staging-${Deno.pid}`;
+  const previous = `${OUTPUT_DIR}.previous-${Deno.pid}`;
+  try {
+    const stagedJson = synthesize(config, staging);
+    const hadOutput = existsSync(OUTPUT_DIR);
+    if (hadOutput) Deno.renameSync(OUTPUT_DIR, previous);
+    Deno.renameSync(staging, OUTPUT_DIR);
+    if (hadOutput) Deno.removeSync(previous, { recursive: true });
+    const stackJson = stagedJson.replace(staging, OUTPUT_DIR);
+    console.log(`${stackJson} (${countResources(stackJson)} resources)`);
+    return 0;
+  } catch (error) {
+    if (existsSync(staging)) Deno.removeSync(staging, { recursive: true });
+    console.error(`synth failed: ${error instanceof Error ? error.message : error}`);
+    return 1;
+  }
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (import.meta.main) Deno.exit(main());

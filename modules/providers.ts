@@ -1,0 +1,76 @@
+// The region pair: two aliased AWS providers in one stack, each tagging everything it creates, and the
+// state backend (local with a relative path, or S3 with native locking).
+import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
+import type { StackConfig } from "./config.ts";
+import type { RegionRole } from "./naming.ts";
+
+export interface RegionContext {
+  readonly provider: AwsProvider;
+  readonly region: string;
+  readonly role: RegionRole;
+  /** The other side of the pair. */
+  readonly peerRegion: string;
+}
+
+export interface RegionPair {
+  readonly primary: RegionContext;
+  readonly secondary: RegionContext;
+}
+
+/** A value per region role. */
+export interface PerRegion<T> {
+  readonly primary: T;
+  readonly secondary: T;
+}
+
+export const ROLES: readonly RegionRole[] = ["primary", "secondary"];
+
+/** Runs `build` once for each side of the pair: regional work is written once. */
+export function forEachRegion<T>(regions: RegionPair, build: (region: RegionContext) => T): PerRegion<T> {
+  return { primary: build(regions.primary), secondary: build(regions.secondary) };
+}
+
+export function createRegionPair(stack: TerraformStack, config: StackConfig): RegionPair {
+  const makeProvider = (role: RegionRole, region: string) =>
+    new AwsProvider(stack, role, {
+      alias: role,
+      region,
+      allowedAccountIds: [config.accountId],
+      defaultTags: [{
+        tags: { Environment: config.environment, "DR-Role": role, "Cost-Center": config.costCenter },
+      }],
+    });
+  const primaryProvider = makeProvider("primary", config.primary.region);
+  const secondaryProvider = makeProvider("secondary", config.secondary.region);
+  return {
+    primary: {
+      provider: primaryProvider,
+      region: config.primary.region,
+      role: "primary",
+      peerRegion: config.secondary.region,
+    },
+    secondary: {
+      provider: secondaryProvider,
+      region: config.secondary.region,
+      role: "secondary",
+      peerRegion: config.primary.region,
+    },
+  };
+}
+
+/** Local state next to the stack (relative path: no machine path in the JSON), or S3 when STATE_BUCKET is set. */
+export function configureBackend(stack: TerraformStack, config: StackConfig): void {
+  if (config.stateBucket === "") {
+    new LocalBackend(stack, { path: "terraform.tfstate" });
+    return;
+  }
+  const backend = new S3Backend(stack, {
+    bucket: config.stateBucket,
+    key: config.stateKey,
+    region: config.stateRegion,
+    encrypt: true,
+  });
+  // cdktf 0.21 has no typed property for S3-native locking (Terraform >= 1.10).
+  backend.addOverride("use_lockfile", true);
+}

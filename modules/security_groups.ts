@@ -1,0 +1,124 @@
+// The security-group graph of one region, in one place so the open ports can be read at a glance:
+//   internet --80/443--> alb --appPort--> app --dbPort--> database <--dbPort-- database checker (Lambda)
+// app and checker may also reach AWS APIs over HTTPS (443) through NAT / the S3 endpoint.
+import { Construct } from "constructs";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group/index.js";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js";
+import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
+import { logicalId, physicalName } from "./naming.ts";
+import type { NetworkOutputs } from "./network.ts";
+
+export interface SecurityGroupInputs {
+  readonly regions: RegionPair;
+  readonly network: NetworkOutputs;
+  readonly environmentSuffix: string;
+  readonly appPort: number;
+  readonly databasePort: number;
+}
+
+export interface RegionSecurityGroups {
+  readonly albSecurityGroupId: string;
+  readonly appSecurityGroupId: string;
+  readonly databaseSecurityGroupId: string;
+  readonly databaseCheckerSecurityGroupId: string;
+}
+
+export type SecurityGroupOutputs = PerRegion<RegionSecurityGroups>;
+
+type Peer = { cidrIpv4: string } | { cidrIpv6: string } | { referencedSecurityGroupId: string };
+
+export function createSecurityGroups(scope: Construct, inputs: SecurityGroupInputs): SecurityGroupOutputs {
+  return forEachRegion(inputs.regions, ({ provider, region, role }) => {
+    const vpcId = inputs.network[role].vpcId;
+    const group = (key: string, description: string) => {
+      const groupName = physicalName("securityGroup", `${key}-sg`, inputs.environmentSuffix, region);
+      return new SecurityGroup(scope, logicalId("firewall", role, key), {
+        provider,
+        name: groupName,
+        description,
+        vpcId,
+        tags: { Name: groupName },
+        lifecycle: { createBeforeDestroy: true },
+      });
+    };
+    const ingress = (target: SecurityGroup, key: string, port: number, peer: Peer, description: string) =>
+      new VpcSecurityGroupIngressRule(scope, logicalId("firewall", role, `${key}_in`), {
+        provider,
+        securityGroupId: target.id,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        description,
+        ...peer,
+      });
+    const egress = (source: SecurityGroup, key: string, port: number, peer: Peer, description: string) =>
+      new VpcSecurityGroupEgressRule(scope, logicalId("firewall", role, `${key}_out`), {
+        provider,
+        securityGroupId: source.id,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        description,
+        ...peer,
+      });
+
+    const alb = group("alb", "Public load balancer: HTTP/HTTPS from anywhere, forwards to the app");
+    const app = group("app", "Application instances: app port from the load balancer only");
+    const database = group("database", "Aurora: PostgreSQL from the app and the database checker only");
+    const checker = group("db-checker", "Database health-checker Lambda");
+
+    ingress(alb, "alb_http_ipv4", 80, { cidrIpv4: "0.0.0.0/0" }, "HTTP (redirects to HTTPS)");
+    ingress(alb, "alb_http_ipv6", 80, { cidrIpv6: "::/0" }, "HTTP (redirects to HTTPS)");
+    ingress(alb, "alb_https_ipv4", 443, { cidrIpv4: "0.0.0.0/0" }, "HTTPS");
+    ingress(alb, "alb_https_ipv6", 443, { cidrIpv6: "::/0" }, "HTTPS");
+    egress(alb, "alb_to_app", inputs.appPort, { referencedSecurityGroupId: app.id }, "to the application");
+
+    ingress(
+      app,
+      "app_from_alb",
+      inputs.appPort,
+      { referencedSecurityGroupId: alb.id },
+      "from the load balancer",
+    );
+    egress(
+      app,
+      "app_to_database",
+      inputs.databasePort,
+      { referencedSecurityGroupId: database.id },
+      "to Aurora",
+    );
+    egress(app, "app_to_aws_apis", 443, { cidrIpv4: "0.0.0.0/0" }, "AWS APIs (SSM, S3, logs) over HTTPS");
+
+    ingress(
+      database,
+      "database_from_app",
+      inputs.databasePort,
+      { referencedSecurityGroupId: app.id },
+      "from the application",
+    );
+    ingress(
+      database,
+      "database_from_checker",
+      inputs.databasePort,
+      { referencedSecurityGroupId: checker.id },
+      "from the database checker",
+    );
+
+    egress(
+      checker,
+      "checker_to_database",
+      inputs.databasePort,
+      { referencedSecurityGroupId: database.id },
+      "to Aurora",
+    );
+    egress(checker, "checker_to_aws_apis", 443, { cidrIpv4: "0.0.0.0/0" }, "AWS APIs (SSM) over HTTPS");
+
+    return {
+      albSecurityGroupId: alb.id,
+      appSecurityGroupId: app.id,
+      databaseSecurityGroupId: database.id,
+      databaseCheckerSecurityGroupId: checker.id,
+    };
+  });
+}

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { allResources, defaultStack, runSynthCli, synthWith } from "./helpers.ts";
+import { NAME_LIMITS } from "../modules/naming.ts";
+
+Deno.test("synthesize() is deterministic: two synths are byte-identical", () => {
+  const first = synthWith();
+  const second = synthWith();
+  assert.equal(first.jsonText, second.jsonText);
+});
+
+Deno.test("synthesize() emits two aliased providers accepting hashicorp/aws 5.100.0 and no data sources", () => {
+  const { stack } = defaultStack();
+  assert.deepEqual(stack.provider.aws.map((provider: { alias: string }) => provider.alias), [
+    "primary",
+    "secondary",
+  ]);
+  assert.equal(stack.terraform.required_providers.aws.version, "5.100.0");
+  assert.equal(stack.data, undefined, "data sources would call AWS at plan time");
+  for (const { type, name, body } of allResources(stack)) {
+    assert.match(
+      body.provider ?? "",
+      /^aws\.(primary|secondary)$/,
+      `${type}.${name} names no aliased provider`,
+    );
+  }
+});
+
+Deno.test("synthesize() writes no machine path: local state is relative", () => {
+  const { stack, jsonText, stackDir } = defaultStack();
+  assert.equal(stack.terraform.backend.local.path, "terraform.tfstate");
+  assert.ok(!jsonText.includes(stackDir) && !jsonText.includes(Deno.cwd()));
+});
+
+Deno.test("synthesize() uses an encrypted S3 backend with native locking when STATE_BUCKET is set", () => {
+  const { stack } = synthWith({ STATE_BUCKET: "acme-terraform-state" });
+  assert.deepEqual(stack.terraform.backend.s3, {
+    bucket: "acme-terraform-state",
+    key: "dr/dev/terraform.tfstate",
+    region: "us-east-1",
+    encrypt: true,
+    use_lockfile: true,
+  });
+});
+
+Deno.test("the longest valid suffix synthesizes with every name inside its AWS limit", () => {
+  const suffix = "a".repeat(18);
+  const { stack } = synthWith({ ENVIRONMENT_SUFFIX: suffix });
+  for (const { type, name, body } of allResources(stack)) {
+    for (const key of ["name", "bucket", "function_name", "cluster_identifier", "identifier"]) {
+      if (typeof body[key] !== "string" || body[key].includes("${")) continue;
+      const limit = type === "aws_lb" || type === "aws_lb_target_group" ? NAME_LIMITS.alb : 255;
+      assert.ok(body[key].length <= limit, `${type}.${name}.${key} "${body[key]}" exceeds ${limit}`);
+    }
+  }
+});
+
+Deno.test("make synth with bad input exits 2, names each field and rule, and writes nothing", () => {
+  const cwd = Deno.makeTempDirSync({ prefix: "dr-cli-" });
+  Deno.mkdirSync(`${cwd}/cdktf.out/stacks/dr-dev`, { recursive: true });
+  Deno.writeTextFileSync(`${cwd}/cdktf.out/stacks/dr-dev/cdk.tf.json`, "previous output");
+  const result = runSynthCli(cwd, {
+    ENVIRONMENT_SUFFIX: "Bad!",
+    AWS_ACCOUNT_ID: "42",
+    PRIMARY_AZS: "us-east-1a",
+  });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /ENVIRONMENT_SUFFIX="Bad!": must be lowercase/);
+  assert.match(result.stderr, /AWS_ACCOUNT_ID="42": must be exactly 12 digits/);
+  assert.match(result.stderr, /PRIMARY_AZS="us-east-1a": must list 2 to 6/);
+  assert.equal(Deno.readTextFileSync(`${cwd}/cdktf.out/stacks/dr-dev/cdk.tf.json`), "previous output");
+  assert.deepEqual([...Deno.readDirSync(cwd)].map((entry) => entry.name), ["cdktf.out"]);
+});
+
+Deno.test("make synth on defaults replaces the output and prints the path and resource count", () => {
+  const cwd = Deno.makeTempDirSync({ prefix: "dr-cli-" });
+  const result = runSynthCli(cwd, {});
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^cdktf\.out\/stacks\/dr-dev\/cdk\.tf\.json \(\d+ resources\)$/m);
+  assert.deepEqual([...Deno.readDirSync(cwd)].map((entry) => entry.name), ["cdktf.out"]);
+  assert.equal(Deno.readTextFileSync(`${cwd}/cdktf.out/stacks/dr-dev/cdk.tf.json`), defaultStack().jsonText);
+});
