@@ -1,6 +1,7 @@
 // One place for every name: Terraform logical ids and AWS physical names (with their length limits).
 
-export type RegionRole = "primary" | "secondary";
+import type { RegionRole } from "../handlers/lib/contract.ts";
+export type { RegionRole };
 
 /** AWS name-length limits for the kinds of names this stack generates. */
 export const NAME_LIMITS = {
@@ -54,4 +55,9 @@ export function physicalName(kind: NameKind, base: string, suffix: string, regio
 /** Terraform logical id `<concern>_<role>[_<key>]`: stable, readable, keyed by name or AZ, never by index. */
 export function logicalId(concern: string, role?: RegionRole | "global", key?: string): string {
   return [concern, role, key].filter((part) => part !== undefined && part !== "").join("_");
+}
+
+/** Globally unique artifact bucket of one region (account id makes it unique). */
+export function artifactBucketName(suffix: string, accountId: string, region: string): string {
+  return physicalName("s3Bucket", `artifacts-${accountId}`, suffix, region);
 }
