@@ -6,6 +6,7 @@ import { configureBackend, createRegionPair } from "./modules/providers.ts";
 import { createKmsKeys } from "./modules/kms.ts";
 import { createNetwork } from "./modules/network.ts";
 import { createSecurityGroups } from "./modules/security_groups.ts";
+import { createAlerting } from "./modules/alerting.ts";
 
 export const OUTPUT_DIR = "cdktf.out";
 
@@ -36,6 +37,13 @@ export function synthesize(config: StackConfig, outdir: string): string {
     environmentSuffix: suffix,
     appPort: config.compute.appPort,
     databasePort: config.database.port,
+  });
+  createAlerting(stack, {
+    regions,
+    keys,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    alertEmails: config.alertEmails,
   });
 
   app.synth();
