@@ -68,6 +68,10 @@ export interface ObjectivesConfig {
   readonly rpoTargetSeconds: number;
   /** Replication-lag alarm threshold; must stay under the RPO target. */
   readonly rpoLagAlarmSeconds: number;
+  /** Minutes a checker must fail before its (notification) alarm fires. */
+  readonly checkerAlarmMinutes: number;
+  /** S3 replication latency alarm (the Replication Time Control SLA is 900 s). */
+  readonly replicationLatencyAlarmSeconds: number;
 }
 
 export interface StackConfig {
@@ -240,6 +244,16 @@ export const SETTINGS: readonly Setting[] = [
   { variable: "RTO_TARGET_SECONDS", defaultValue: constant("300"), description: "recovery-time objective" },
   { variable: "RPO_TARGET_SECONDS", defaultValue: constant("60"), description: "recovery-point objective" },
   { variable: "RPO_LAG_ALARM_SECONDS", defaultValue: constant("30"), description: "replication-lag alarm" },
+  {
+    variable: "CHECKER_ALARM_MINUTES",
+    defaultValue: constant("2"),
+    description: "failed minutes before a checker alarm",
+  },
+  {
+    variable: "S3_REPLICATION_LATENCY_ALARM_SECONDS",
+    defaultValue: constant("900"),
+    description: "S3 replication latency alarm",
+  },
 ];
 
 /** The raw values: the environment where set (and non-empty), else the defaults, in table order. */
@@ -512,6 +526,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
   const rpoTargetSeconds = integer("RPO_TARGET_SECONDS", 1, 86400);
   const rpoLagAlarmSeconds = integer("RPO_LAG_ALARM_SECONDS", 1, 86400);
   check("RPO_LAG_ALARM_SECONDS", rpoLagAlarmSeconds < rpoTargetSeconds, "must be below RPO_TARGET_SECONDS");
+  const checkerAlarmMinutes = integer("CHECKER_ALARM_MINUTES", 1, 60);
+  const replicationLatencyAlarmSeconds = integer("S3_REPLICATION_LATENCY_ALARM_SECONDS", 60, 86400);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -563,6 +579,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
       recordTtlSeconds,
     },
     health: { checkTimeoutMs, primaryUnreachableMinutes, autoFailover: raw.AUTO_FAILOVER === "true" },
-    objectives: { rtoTargetSeconds, rpoTargetSeconds, rpoLagAlarmSeconds },
+    objectives: {
+      rtoTargetSeconds,
+      rpoTargetSeconds,
+      rpoLagAlarmSeconds,
+      checkerAlarmMinutes,
+      replicationLatencyAlarmSeconds,
+    },
   };
 }
