@@ -25,7 +25,7 @@ export ENVIRONMENT_SUFFIX
 
 RUN_PERMISSIONS := --allow-env --allow-read --allow-write --allow-run --allow-sys
 
-.PHONY: help deno synth validate plan apply destroy test fmt fmt-check lint check unit bench clean require-aws
+.PHONY: help deno synth validate plan apply destroy test fmt fmt-check lint check unit bench clean require-aws require-password
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -51,13 +51,19 @@ require-aws:
 	@if [ -z "$${AWS_ACCESS_KEY_ID:-}$${AWS_PROFILE:-}$${AWS_WEB_IDENTITY_TOKEN_FILE:-}$${AWS_CONTAINER_CREDENTIALS_FULL_URI:-}$${AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:-}" ]; then \
 	  echo "refusing: no AWS credentials in the environment (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...)" >&2; exit 2; fi
 
-plan: require-aws synth ## terraform plan against the real account (needs credentials)
+# The Aurora master password is an ephemeral variable: never written to the plan or the state, so apply and
+# destroy need it again (TF_VAR_db_master_password; rotate with TF_VAR_db_master_password_version).
+require-password:
+	@if [ -z "$${TF_VAR_db_master_password:-}" ]; then \
+	  echo "refusing: TF_VAR_db_master_password is not set; export the Aurora master password (8-128 characters, no / @ \" or space) for plan, apply and destroy" >&2; exit 2; fi
+
+plan: require-aws require-password synth ## terraform plan against the real account (needs credentials)
 	cd "$(STACK_DIR)" && terraform init $(TF_INIT_FLAGS) && terraform plan -input=false -out=tfplan
 
-apply: require-aws ## terraform apply of the saved plan (run make plan first)
+apply: require-aws require-password ## terraform apply of the saved plan (run make plan first)
 	cd "$(STACK_DIR)" && terraform apply -input=false tfplan
 
-destroy: require-aws synth ## terraform destroy (everything in the stack is destroyable)
+destroy: require-aws require-password synth ## terraform destroy (everything in the stack is destroyable)
 	cd "$(STACK_DIR)" && terraform init $(TF_INIT_FLAGS) && terraform destroy -input=false
 
 fmt: deno ## format the sources

@@ -7,6 +7,9 @@ import { createKmsKeys } from "./modules/kms.ts";
 import { createNetwork } from "./modules/network.ts";
 import { createSecurityGroups } from "./modules/security_groups.ts";
 import { createAlerting } from "./modules/alerting.ts";
+import { createDatabase } from "./modules/database.ts";
+import { createStorage } from "./modules/storage.ts";
+import { createParameters } from "./modules/parameters.ts";
 
 export const OUTPUT_DIR = "cdktf.out";
 
@@ -31,7 +34,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
     environmentSuffix: suffix,
     logRetentionDays: config.logRetentionDays,
   });
-  createSecurityGroups(stack, {
+  const securityGroups = createSecurityGroups(stack, {
     regions,
     network,
     environmentSuffix: suffix,
@@ -44,6 +47,32 @@ export function synthesize(config: StackConfig, outdir: string): string {
     accountId: config.accountId,
     environmentSuffix: suffix,
     alertEmails: config.alertEmails,
+  });
+  const database = createDatabase(stack, {
+    regions,
+    network,
+    securityGroups,
+    keys,
+    database: config.database,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    logRetentionDays: config.logRetentionDays,
+  });
+  const storage = createStorage(stack, {
+    regions,
+    keys,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    noncurrentVersionDays: config.noncurrentVersionDays,
+  });
+  createParameters(stack, {
+    regions,
+    keys,
+    database,
+    storage,
+    appName: config.appName,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
   });
 
   app.synth();

@@ -4,15 +4,18 @@ import assert from "node:assert/strict";
 import {
   defaultOfflinePlan,
   defaultStack,
+  type Json,
   plannedResources,
+  terraform,
   terraformAvailable,
+  TEST_VARIABLES,
   warnSkip,
 } from "./helpers.ts";
 
 const hasTerraform = terraformAvailable();
 if (!hasTerraform) warnSkip("plan_test.ts");
 
-function planTest(name: string, body: () => void) {
+function planTest(name: string, body: () => void | Promise<void>) {
   Deno.test({ name, ignore: !hasTerraform, fn: body });
 }
 
@@ -93,10 +96,263 @@ planTest("IAM policies in the plan use no wildcard action", () => {
       if (typeof text !== "string") continue;
       const document = JSON.parse(text);
       for (const statement of [document.Statement].flat()) {
+        if (statement.Effect === "Deny") continue; // a wildcard in a Deny narrows access (TLS-only buckets)
         for (const action of [statement.Action ?? []].flat()) {
           assert.ok(action !== "*" && !action.endsWith(":*"), `${planned.address}: ${action}`);
         }
       }
     }
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Data tier: secrets, encryption at rest, replication, database firewall, destroyability
+
+/** Configuration blocks of the plan by address (expressions carry the references between resources). */
+function configurations(plan: Json): Map<string, Json> {
+  return new Map(plan.configuration.root_module.resources.map((config: Json) => [config.address, config]));
+}
+
+/** Resource addresses an expression refers to (`aws_kms_key.kms_primary`, without attribute). */
+function referencedResources(expression: Json): string[] {
+  return (expression?.references ?? []).filter((reference: string) => reference.split(".").length === 2);
+}
+
+function regionalKey(providerKey: string): string {
+  return `aws_kms_key.kms_${providerKey.replace("aws.", "")}`;
+}
+
+/** Every file of a zip archive (terraform's saved plan), inflated, as text. */
+async function zipEntries(path: string): Promise<Map<string, string>> {
+  const bytes = Deno.readFileSync(path);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let end = bytes.length - 22;
+  while (end > 0 && view.getUint32(end, true) !== 0x06054b50) end--;
+  const entries = new Map<string, string>();
+  let offset = view.getUint32(end + 16, true);
+  for (let index = 0; index < view.getUint16(end + 10, true); index++) {
+    const method = view.getUint16(offset + 10, true);
+    const size = view.getUint32(offset + 20, true);
+    const nameLength = view.getUint16(offset + 28, true);
+    const local = view.getUint32(offset + 42, true);
+    const name = new TextDecoder().decode(bytes.subarray(offset + 46, offset + 46 + nameLength));
+    const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+    const data = bytes.slice(start, start + size);
+    const content = method === 0 ? data : new Uint8Array(
+      await new Response(new Blob([data]).stream().pipeThrough(new DecompressionStream("deflate-raw")))
+        .arrayBuffer(),
+    );
+    entries.set(name, new TextDecoder().decode(content));
+    offset += 46 + nameLength + view.getUint16(offset + 30, true) + view.getUint16(offset + 32, true);
+  }
+  return entries;
+}
+
+planTest(
+  "the master password is nowhere: not in cdk.tf.json, the plan JSON, the saved plan or its state",
+  async () => {
+    const password = TEST_VARIABLES.db_master_password;
+    assert.ok(password && password.length >= 8, "the offline plan must be given a test password");
+    const { planText, stateText, workDir } = defaultOfflinePlan();
+    assert.ok(!defaultStack().jsonText.includes(password), "cdk.tf.json");
+    assert.ok(!planText.includes(password), "terraform show -json");
+    assert.ok(!stateText.includes(password), "terraform.tfstate");
+    const saved = await zipEntries(`${workDir}/plan.bin`);
+    assert.ok(
+      saved.has("tfplan") && saved.has("tfstate") && saved.has("tfstate-prev"),
+      [...saved.keys()].join(),
+    );
+    // Positive control: the inflated plan does hold the stack's planned values.
+    const bucket = defaultStack().stack.resource.aws_s3_bucket.storage_primary_bucket.bucket;
+    assert.ok(saved.get("tfplan")!.includes(bucket), "the plan reader sees planned values");
+    for (const [name, content] of saved) assert.ok(!content.includes(password), `plan.bin/${name}`);
+    for (const planned of plannedResources(defaultOfflinePlan().plan)) {
+      if (planned.type === "aws_rds_cluster") {
+        assert.equal(
+          planned.after.master_password,
+          null,
+          planned.address,
+        );
+      }
+    }
+  },
+);
+
+planTest("a master password Aurora would reject fails the plan, and the error does not echo it", () => {
+  const rejected = "has@sign-and-long-enough";
+  assert.throws(
+    () =>
+      terraform(defaultOfflinePlan().workDir, [
+        "plan",
+        "-input=false",
+        "-lock=false",
+        "-refresh=false",
+        "-var",
+        `db_master_password=${rejected}`,
+      ]),
+    (error: Error) => {
+      const output = error.message.split("\n").slice(1).join("\n"); // the first line is our own command
+      return /db_master_password must be 8 to 128/.test(output) && !output.includes(rejected);
+    },
+  );
+});
+
+planTest("encryption at rest everywhere data is stored, each with the key of its own region", () => {
+  const { plan } = defaultOfflinePlan();
+  const configs = configurations(plan);
+  const planned = plannedResources(plan);
+  const usesRegionalKey = (address: string, providerKey: string, attribute: string) =>
+    assert.deepEqual(
+      referencedResources(configs.get(address).expressions[attribute]),
+      [regionalKey(providerKey)],
+      `${address}.${attribute}`,
+    );
+  const seen = new Map<string, number>();
+  for (const resource of planned) {
+    seen.set(resource.type, (seen.get(resource.type) ?? 0) + 1);
+    switch (resource.type) {
+      case "aws_rds_global_cluster":
+        assert.equal(resource.after.storage_encrypted, true, resource.address);
+        break;
+      case "aws_rds_cluster":
+        assert.equal(resource.after.storage_encrypted, true, resource.address);
+        usesRegionalKey(resource.address, resource.providerKey, "kms_key_id");
+        break;
+      case "aws_rds_cluster_instance":
+        if (resource.after.performance_insights_enabled) {
+          usesRegionalKey(resource.address, resource.providerKey, "performance_insights_kms_key_id");
+        }
+        break;
+      case "aws_cloudwatch_log_group":
+        usesRegionalKey(resource.address, resource.providerKey, "kms_key_id");
+        break;
+      case "aws_ssm_parameter":
+        if (/password|secret|token/i.test(resource.after.name)) {
+          assert.equal(resource.after.type, "SecureString", resource.address);
+        }
+        if (resource.after.type === "SecureString") {
+          usesRegionalKey(resource.address, resource.providerKey, "key_id");
+        }
+        break;
+      case "aws_s3_bucket": {
+        const encryption = planned.filter((candidate) =>
+          candidate.type === "aws_s3_bucket_server_side_encryption_configuration" &&
+          referencedResources(configs.get(candidate.address).expressions.bucket).includes(resource.address)
+        );
+        assert.equal(encryption.length, 1, `${resource.address} has one default encryption`);
+        const [rule] = encryption[0].after.rule;
+        assert.equal(rule.bucket_key_enabled, true);
+        assert.equal(rule.apply_server_side_encryption_by_default[0].sse_algorithm, "aws:kms");
+        const [ruleConfig] = configs.get(encryption[0].address).expressions.rule;
+        assert.deepEqual(
+          referencedResources(ruleConfig.apply_server_side_encryption_by_default[0].kms_master_key_id),
+          [regionalKey(resource.providerKey)],
+        );
+        break;
+      }
+    }
+  }
+  for (const type of ["aws_rds_cluster", "aws_s3_bucket", "aws_ssm_parameter", "aws_cloudwatch_log_group"]) {
+    assert.ok((seen.get(type) ?? 0) >= 2, `${type} in both regions`);
+  }
+});
+
+planTest("S3 replication is complete in both directions", () => {
+  const { plan } = defaultOfflinePlan();
+  const configs = configurations(plan);
+  const planned = plannedResources(plan);
+  const buckets = planned.filter((resource) => resource.type === "aws_s3_bucket");
+  assert.equal(buckets.length, 2);
+  const versioning = planned.filter((resource) => resource.type === "aws_s3_bucket_versioning");
+  assert.ok(versioning.every((resource) => resource.after.versioning_configuration[0].status === "Enabled"));
+  for (const source of buckets) {
+    const [destination] = buckets.filter((bucket) => bucket !== source);
+    const replications = planned.filter((resource) =>
+      resource.type === "aws_s3_bucket_replication_configuration" &&
+      referencedResources(configs.get(resource.address).expressions.bucket).includes(source.address)
+    );
+    assert.equal(replications.length, 1, `${source.address}: one replication configuration`);
+    const [replication] = replications;
+    const config = configs.get(replication.address);
+    assert.deepEqual(
+      [...config.depends_on].sort(),
+      versioning.map((resource) => resource.address).sort(),
+      "depends on both versioning resources",
+    );
+    assert.equal(replication.after.rule.length, 1);
+    const [rule] = replication.after.rule;
+    const [ruleConfig] = config.expressions.rule;
+    assert.equal(rule.status, "Enabled");
+    assert.equal(rule.filter.length, 1, "V2 rule with a filter");
+    assert.equal(rule.delete_marker_replication[0].status, "Enabled");
+    assert.equal(rule.source_selection_criteria[0].sse_kms_encrypted_objects[0].status, "Enabled");
+    assert.equal(rule.source_selection_criteria[0].replica_modifications[0].status, "Enabled");
+    const [target] = rule.destination;
+    assert.deepEqual(target.replication_time, [{ status: "Enabled", time: [{ minutes: 15 }] }]);
+    assert.deepEqual(target.metrics, [{ status: "Enabled", event_threshold: [{ minutes: 15 }] }]);
+    const [targetConfig] = ruleConfig.destination;
+    assert.deepEqual(referencedResources(targetConfig.bucket), [destination.address]);
+    assert.deepEqual(
+      referencedResources(targetConfig.encryption_configuration[0].replica_kms_key_id),
+      [regionalKey(destination.providerKey)],
+    );
+    const [roleAddress] = referencedResources(config.expressions.role);
+    const role = planned.find((resource) => resource.address === roleAddress)!;
+    const trust = JSON.parse(role.after.assume_role_policy);
+    assert.deepEqual(trust.Statement.map((statement: Json) => statement.Principal), [{
+      Service: "s3.amazonaws.com",
+    }]);
+  }
+});
+
+planTest("the database security group admits only security groups, only on the PostgreSQL port", () => {
+  const { plan } = defaultOfflinePlan();
+  const { config } = defaultStack();
+  const configs = configurations(plan);
+  const planned = plannedResources(plan);
+  const databaseGroups = new Set(
+    planned.filter((resource) => resource.type === "aws_rds_cluster").flatMap((cluster) => {
+      const groups = referencedResources(configs.get(cluster.address).expressions.vpc_security_group_ids);
+      assert.equal(groups.length, 1, `${cluster.address} sits in exactly one security group`);
+      return groups;
+    }),
+  );
+  assert.equal(databaseGroups.size, 2);
+  assert.ok(
+    !planned.some((resource) => resource.type === "aws_security_group_rule"),
+    "only per-rule resources",
+  );
+  for (const group of databaseGroups) {
+    assert.equal(configs.get(group).expressions.ingress, undefined, `${group} has no inline ingress`);
+    const rules = planned.filter((resource) =>
+      resource.type === "aws_vpc_security_group_ingress_rule" &&
+      referencedResources(configs.get(resource.address).expressions.security_group_id).includes(group)
+    );
+    assert.ok(rules.length >= 1, `${group} has ingress rules`);
+    for (const rule of rules) {
+      assert.equal(rule.after.ip_protocol, "tcp", rule.address);
+      assert.equal(rule.after.from_port, config.database.port, rule.address);
+      assert.equal(rule.after.to_port, config.database.port, rule.address);
+      for (const peer of ["cidr_ipv4", "cidr_ipv6", "prefix_list_id"]) {
+        assert.equal(rule.after[peer], null, `${rule.address}.${peer}`);
+      }
+      const sources = referencedResources(configs.get(rule.address).expressions.referenced_security_group_id);
+      assert.equal(sources.length, 1, rule.address);
+      assert.match(sources[0], /^aws_security_group\.firewall_(primary|secondary)_(app|db-checker)$/);
+    }
+  }
+});
+
+planTest("data stores are destroyable: no final snapshot, global cluster and buckets force-destroyed", () => {
+  const planned = plannedResources(defaultOfflinePlan().plan);
+  const byType = (type: string) => planned.filter((resource) => resource.type === type);
+  assert.equal(byType("aws_rds_global_cluster").length, 1);
+  for (const global of byType("aws_rds_global_cluster")) assert.equal(global.after.force_destroy, true);
+  for (const cluster of byType("aws_rds_cluster")) {
+    assert.equal(cluster.after.skip_final_snapshot, true, cluster.address);
+    assert.equal(cluster.after.deletion_protection, false, cluster.address);
+  }
+  for (const bucket of byType("aws_s3_bucket")) {
+    assert.equal(bucket.after.force_destroy, true, bucket.address);
   }
 });

@@ -1,0 +1,91 @@
+// Parameter Store: everything handlers and instances need to find the data tier, under one prefix
+// (`/<app>/<suffix>/...`, keys from handlers/lib/contract.ts), in each region's own SSM with that region's
+// values, so a region can start without reaching the other. The password is a SecureString written
+// through a write-only argument; `active-region` belongs to the failover automation once created.
+import { Construct } from "constructs";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter/index.js";
+import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
+import { logicalId } from "./naming.ts";
+import type { KmsOutputs } from "./kms.ts";
+import type { DatabaseOutputs } from "./database.ts";
+import type { StorageOutputs } from "./storage.ts";
+import { type ParameterKey, parameterName, parameterPrefix } from "../handlers/lib/contract.ts";
+
+export interface ParametersInputs {
+  readonly regions: RegionPair;
+  readonly keys: KmsOutputs;
+  readonly database: DatabaseOutputs;
+  readonly storage: StorageOutputs;
+  /** First segment of the prefix (APP_NAME). */
+  readonly appName: string;
+  readonly accountId: string;
+  readonly environmentSuffix: string;
+}
+
+export interface RegionParameters {
+  readonly activeRegionParameterName: string;
+  readonly activeRegionParameterArn: string;
+  /** `arn:aws:ssm:<region>:<account>:parameter<prefix>/*`: what a reader's IAM policy grants. */
+  readonly parameterPathArn: string;
+}
+
+export interface ParametersOutputs {
+  readonly prefix: string;
+  readonly regions: PerRegion<RegionParameters>;
+}
+
+/** `writerEndpoint` -> `writer_endpoint` (logical-id key). */
+function snakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+export function createParameters(scope: Construct, inputs: ParametersInputs): ParametersOutputs {
+  const prefix = parameterPrefix(inputs.appName, inputs.environmentSuffix);
+  const database = inputs.database;
+
+  const regions = forEachRegion(inputs.regions, ({ provider, region, role, peerRegion }) => {
+    const plain: Record<Exclude<ParameterKey, "masterPassword" | "activeRegion">, string> = {
+      writerEndpoint: database.globalWriterEndpoint,
+      readerEndpoint: database.clusters[role].readerEndpoint,
+      port: String(database.port),
+      databaseName: database.databaseName,
+      masterUsername: database.masterUsername,
+      regionRole: role,
+      peerRegion,
+      artifactBucket: inputs.storage[role].bucketName,
+    };
+    const parameter = (key: ParameterKey) => ({
+      provider,
+      name: parameterName(prefix, key),
+      tier: "Standard",
+    });
+    for (const [key, value] of Object.entries(plain) as Array<[ParameterKey, string]>) {
+      new SsmParameter(scope, logicalId("parameters", role, snakeCase(key)), {
+        ...parameter(key),
+        type: "String",
+        value,
+      });
+    }
+    new SsmParameter(scope, logicalId("parameters", role, snakeCase("masterPassword")), {
+      ...parameter("masterPassword"),
+      type: "SecureString",
+      keyId: inputs.keys[role].keyArn,
+      valueWo: database.masterPassword.writeOnlyValue,
+      valueWoVersion: database.masterPassword.version,
+    });
+    const activeRegion = new SsmParameter(scope, logicalId("parameters", role, snakeCase("activeRegion")), {
+      ...parameter("activeRegion"),
+      type: "String",
+      // Initial value only: the failover orchestrator and failback own it afterwards.
+      value: inputs.regions.primary.region,
+      lifecycle: { ignoreChanges: ["value"] },
+    });
+    return {
+      activeRegionParameterName: parameterName(prefix, "activeRegion"),
+      activeRegionParameterArn: activeRegion.arn,
+      parameterPathArn: `arn:aws:ssm:${region}:${inputs.accountId}:parameter${prefix}/*`,
+    };
+  });
+
+  return { prefix, regions };
+}

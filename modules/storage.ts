@@ -1,0 +1,214 @@
+// Artifact and configuration buckets, one per region, replicated both ways: versioned, SSE-KMS with the
+// region's key (bucket keys), private, TLS-only, owner-enforced, old versions expired; each bucket
+// replicates everything to the peer with Replication Time Control (15-minute SLA) and replication metrics,
+// including delete markers, replica metadata changes and SSE-KMS objects (re-encrypted with the peer's key).
+import { Construct } from "constructs";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning/index.js";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy/index.js";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js";
+import { S3BucketReplicationConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-replication-configuration/index.js";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
+import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
+import { artifactBucketName, logicalId, physicalName, type RegionRole } from "./naming.ts";
+import { assumeRolePolicy, policyDocument } from "./policy.ts";
+import type { KmsOutputs } from "./kms.ts";
+
+export interface StorageInputs {
+  readonly regions: RegionPair;
+  readonly keys: KmsOutputs;
+  readonly accountId: string;
+  readonly environmentSuffix: string;
+  /** Days a noncurrent object version is kept before it expires. */
+  readonly noncurrentVersionDays: number;
+}
+
+export interface RegionStorage {
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  /** Id of the rule replicating this bucket to the peer (the `RuleId` dimension of replication metrics). */
+  readonly replicationRuleId: string;
+  /** Role S3 assumes to replicate from this bucket to the peer's. */
+  readonly replicationRoleArn: string;
+}
+
+export type StorageOutputs = PerRegion<RegionStorage>;
+
+/** Replication Time Control and its metrics accept only 15 minutes. */
+export const REPLICATION_TIME_MINUTES = 15;
+
+const PEER: Readonly<Record<RegionRole, RegionRole>> = { primary: "secondary", secondary: "primary" };
+
+export function replicationRuleId(peerRegion: string): string {
+  return `replicate-to-${peerRegion}`;
+}
+
+export function createStorage(scope: Construct, inputs: StorageInputs): StorageOutputs {
+  const suffix = inputs.environmentSuffix;
+
+  const buckets = forEachRegion(inputs.regions, ({ provider, region, role }) => {
+    const id = (key?: string) => logicalId("storage", role, key);
+    const bucket = new S3Bucket(scope, id("bucket"), {
+      provider,
+      bucket: artifactBucketName(suffix, inputs.accountId, region),
+      forceDestroy: true,
+    });
+    const versioning = new S3BucketVersioningA(scope, id("versioning"), {
+      provider,
+      bucket: bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(scope, id("encryption"), {
+      provider,
+      bucket: bucket.id,
+      rule: [{
+        applyServerSideEncryptionByDefault: {
+          sseAlgorithm: "aws:kms",
+          kmsMasterKeyId: inputs.keys[role].keyArn,
+        },
+        bucketKeyEnabled: true,
+      }],
+    });
+    const publicAccessBlock = new S3BucketPublicAccessBlock(scope, id("public_access_block"), {
+      provider,
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(scope, id("ownership"), {
+      provider,
+      bucket: bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    new S3BucketPolicy(scope, id("policy"), {
+      provider,
+      bucket: bucket.id,
+      policy: policyDocument([{
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        // A deny for every S3 action: no request without TLS, whoever makes it.
+        Action: "s3:*",
+        Resource: [bucket.arn, `${bucket.arn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      }]),
+      dependsOn: [publicAccessBlock],
+    });
+    new S3BucketLifecycleConfiguration(scope, id("lifecycle"), {
+      provider,
+      bucket: bucket.id,
+      rule: [{
+        id: "expire-noncurrent-versions",
+        status: "Enabled",
+        filter: [{}],
+        noncurrentVersionExpiration: [{ noncurrentDays: inputs.noncurrentVersionDays }],
+        expiration: [{ expiredObjectDeleteMarker: true }],
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+      }],
+      dependsOn: [versioning],
+    });
+    return { bucket, versioning };
+  });
+
+  return forEachRegion(inputs.regions, ({ provider, region, role, peerRegion }) => {
+    const id = (key?: string) => logicalId("storage", role, key);
+    const source = buckets[role].bucket;
+    const destination = buckets[PEER[role]].bucket;
+    const sourceKeyArn = inputs.keys[role].keyArn;
+    const destinationKeyArn = inputs.keys[PEER[role]].keyArn;
+
+    const replicationRole = new IamRole(scope, id("replication_role"), {
+      provider,
+      name: physicalName("iamRole", "s3-replication", suffix, region),
+      assumeRolePolicy: assumeRolePolicy("s3.amazonaws.com", inputs.accountId),
+    });
+    // With bucket keys the KMS encryption context is the bucket ARN, without them the object ARN.
+    const encryptionContext = (bucketArn: string) => ({
+      "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`],
+    });
+    new IamRolePolicy(scope, id("replication_policy"), {
+      provider,
+      name: "replicate-to-peer",
+      role: replicationRole.id,
+      policy: policyDocument([
+        {
+          Sid: "ReadSourceConfiguration",
+          Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+          Resource: source.arn,
+        },
+        {
+          Sid: "ReadSourceVersions",
+          Action: [
+            "s3:GetObjectVersionForReplication",
+            "s3:GetObjectVersionAcl",
+            "s3:GetObjectVersionTagging",
+          ],
+          Resource: `${source.arn}/*`,
+        },
+        {
+          Sid: "WriteReplicas",
+          Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+          Resource: `${destination.arn}/*`,
+        },
+        {
+          Sid: "DecryptSourceObjects",
+          Action: "kms:Decrypt",
+          Resource: sourceKeyArn,
+          Condition: {
+            StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
+            StringLike: encryptionContext(source.arn),
+          },
+        },
+        {
+          Sid: "EncryptReplicas",
+          Action: "kms:Encrypt",
+          Resource: destinationKeyArn,
+          Condition: {
+            StringEquals: { "kms:ViaService": `s3.${peerRegion}.amazonaws.com` },
+            StringLike: encryptionContext(destination.arn),
+          },
+        },
+      ]),
+    });
+
+    const ruleId = replicationRuleId(peerRegion);
+    new S3BucketReplicationConfigurationA(scope, id("replication"), {
+      provider,
+      bucket: source.id,
+      role: replicationRole.arn,
+      rule: [{
+        id: ruleId,
+        status: "Enabled",
+        priority: 1,
+        filter: {},
+        deleteMarkerReplication: { status: "Enabled" },
+        sourceSelectionCriteria: {
+          sseKmsEncryptedObjects: { status: "Enabled" },
+          replicaModifications: { status: "Enabled" },
+        },
+        destination: {
+          bucket: destination.arn,
+          storageClass: "STANDARD",
+          encryptionConfiguration: { replicaKmsKeyId: destinationKeyArn },
+          replicationTime: { status: "Enabled", time: { minutes: REPLICATION_TIME_MINUTES } },
+          metrics: { status: "Enabled", eventThreshold: { minutes: REPLICATION_TIME_MINUTES } },
+        },
+      }],
+      // Both directions need both buckets versioned; depending on both avoids ordering failures.
+      dependsOn: [buckets.primary.versioning, buckets.secondary.versioning],
+    });
+
+    return {
+      bucketName: source.bucket,
+      bucketArn: source.arn,
+      replicationRuleId: ruleId,
+      replicationRoleArn: replicationRole.arn,
+    };
+  });
+}
