@@ -76,6 +76,8 @@ export const HANDLER_ENV = {
   topicArn: "TOPIC_ARN",
   idempotencyTable: "IDEMPOTENCY_TABLE",
   autoFailover: "AUTO_FAILOVER",
+  /** Recovery-time objective (s): bounds how long the orchestrator waits for Aurora to promote the secondary. */
+  rtoTargetSeconds: "RTO_TARGET_SECONDS",
 } as const;
 
 /** Deep-health path served by the instances (checks the database writer through the global endpoint). */
