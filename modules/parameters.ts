@@ -64,6 +64,8 @@ export function createParameters(scope: Construct, inputs: ParametersInputs): Pa
         ...parameter(key),
         type: "String",
         value,
+        // After a detach-and-promote fallback the orchestrator points writers at the promoted cluster.
+        ...(key === "writerEndpoint" ? { lifecycle: { ignoreChanges: ["value"] } } : {}),
       });
     }
     new SsmParameter(scope, logicalId("parameters", role, snakeCase("masterPassword")), {

@@ -56,6 +56,10 @@ Deno.test("createParameters() stores each region's own values", () => {
     for (const body of Object.values(byName)) {
       if (body.type === "String") assert.equal(body.value_wo, undefined);
     }
+    // Values the failover automation rewrites; Terraform must not revert them.
+    for (const key of ["writerEndpoint", "activeRegion"] as const) {
+      assert.deepEqual(byName[parameterName(prefix, key)].lifecycle, { ignore_changes: ["value"] }, key);
+    }
   }
 });
 
