@@ -6,6 +6,9 @@ import { configureBackend, createRegionPair } from "./modules/providers.ts";
 import { createKmsKeys } from "./modules/kms.ts";
 import { createNetwork } from "./modules/network.ts";
 import { createSecurityGroups } from "./modules/security_groups.ts";
+import { createLoadBalancer } from "./modules/load_balancer.ts";
+import { createCompute } from "./modules/compute.ts";
+import { createFailoverDns, createHostedZone } from "./modules/failover_dns.ts";
 
 export const OUTPUT_DIR = "cdktf.out";
 
@@ -30,12 +33,58 @@ export function synthesize(config: StackConfig, outdir: string): string {
     environmentSuffix: suffix,
     logRetentionDays: config.logRetentionDays,
   });
-  createSecurityGroups(stack, {
+  const securityGroups = createSecurityGroups(stack, {
     regions,
     network,
     environmentSuffix: suffix,
     appPort: config.compute.appPort,
     databasePort: config.database.port,
+  });
+  const zone = createHostedZone(stack, {
+    regions,
+    domainName: config.dns.domainName,
+    hostedZoneId: config.dns.hostedZoneId,
+    appRecordName: config.dns.appRecordName,
+    environmentSuffix: suffix,
+  });
+  const loadBalancers = createLoadBalancer(stack, {
+    regions,
+    network,
+    securityGroups,
+    environmentSuffix: suffix,
+    appPort: config.compute.appPort,
+    tlsMode: config.dns.tlsMode,
+    existingCertificateArns: {
+      primary: config.dns.primaryCertificateArn,
+      secondary: config.dns.secondaryCertificateArn,
+    },
+    zoneId: zone.zoneId,
+    appFqdn: zone.appFqdn,
+    validationRecordTtlSeconds: config.dns.recordTtlSeconds,
+  });
+  createCompute(stack, {
+    regions,
+    network,
+    securityGroups,
+    keys,
+    loadBalancers,
+    compute: config.compute,
+    accountId: config.accountId,
+    appName: config.appName,
+    environmentSuffix: suffix,
+    environment: config.environment,
+    costCenter: config.costCenter,
+    logRetentionDays: config.logRetentionDays,
+  });
+  createFailoverDns(stack, {
+    regions,
+    zone,
+    loadBalancers,
+    tlsMode: config.dns.tlsMode,
+    healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
+    healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
+    primaryAlarmChecks: [],
+    environmentSuffix: suffix,
   });
 
   app.synth();
