@@ -10,6 +10,9 @@ import { createAlerting } from "./modules/alerting.ts";
 import { createDatabase } from "./modules/database.ts";
 import { createStorage } from "./modules/storage.ts";
 import { createParameters } from "./modules/parameters.ts";
+import { createLoadBalancer } from "./modules/load_balancer.ts";
+import { createCompute } from "./modules/compute.ts";
+import { createFailoverDns, createHostedZone } from "./modules/failover_dns.ts";
 
 export const OUTPUT_DIR = "cdktf.out";
 
@@ -72,6 +75,53 @@ export function synthesize(config: StackConfig, outdir: string): string {
     storage,
     appName: config.appName,
     accountId: config.accountId,
+    environmentSuffix: suffix,
+  });
+
+  const zone = createHostedZone(stack, {
+    regions,
+    domainName: config.dns.domainName,
+    hostedZoneId: config.dns.hostedZoneId,
+    appRecordName: config.dns.appRecordName,
+    environmentSuffix: suffix,
+  });
+  const loadBalancers = createLoadBalancer(stack, {
+    regions,
+    network,
+    securityGroups,
+    environmentSuffix: suffix,
+    appPort: config.compute.appPort,
+    tlsMode: config.dns.tlsMode,
+    existingCertificateArns: {
+      primary: config.dns.primaryCertificateArn,
+      secondary: config.dns.secondaryCertificateArn,
+    },
+    zoneId: zone.zoneId,
+    appFqdn: zone.appFqdn,
+    validationRecordTtlSeconds: config.dns.recordTtlSeconds,
+  });
+  createCompute(stack, {
+    regions,
+    network,
+    securityGroups,
+    keys,
+    loadBalancers,
+    compute: config.compute,
+    accountId: config.accountId,
+    appName: config.appName,
+    environmentSuffix: suffix,
+    environment: config.environment,
+    costCenter: config.costCenter,
+    logRetentionDays: config.logRetentionDays,
+  });
+  createFailoverDns(stack, {
+    regions,
+    zone,
+    loadBalancers,
+    tlsMode: config.dns.tlsMode,
+    healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
+    healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
+    primaryAlarmChecks: [],
     environmentSuffix: suffix,
   });
 

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Front service of an application instance (Python 3.9+ stdlib only, as on Amazon Linux 2023).
+
+GET /health        200 while this process serves (the ALB target-group check).
+GET /health/deep   200 only when the database writer answers through the global writer endpoint over
+                   verified TLS and is not in recovery; 503 with a JSON reason otherwise (Route 53).
+anything else      proxied to the published application release on 127.0.0.1:UPSTREAM_PORT, or 404 when
+                   no release is published.
+
+Configuration comes from the environment (systemd EnvironmentFile written from Parameter Store at boot).
+Reasons returned to callers are coarse categories: this port is public through the load balancer, so the
+details (host names, server messages) go to the log only.
+"""
+import http.client
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+SHALLOW_PATH = "/health"
+DEEP_PATH = "/health/deep"
+WRITER_QUERY = "SELECT NOT pg_is_in_recovery()"
+HOP_BY_HOP = {
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
+    "transfer-encoding", "upgrade",
+}
+
+
+def setting(name, default=None):
+    value = os.environ.get(name, "")
+    return value if value != "" else default
+
+
+def log(event, **fields):
+    print(json.dumps(dict(event=event, time=round(time.time(), 3), **fields)), flush=True)
+
+
+def classify_failure(stderr):
+    """Maps a psql error message to a reason that is safe to return to the internet."""
+    text = stderr.lower()
+    if "timeout" in text or "timed out" in text:
+        return "database timeout"
+    if "password authentication failed" in text or "authentication" in text or "no password" in text:
+        return "database authentication failed"
+    if "certificate" in text or "ssl" in text or "tls" in text:
+        return "database TLS verification failed"
+    if "does not exist" in text:
+        return "database not found"
+    if "could not connect" in text or "connection refused" in text or "could not translate" in text:
+        return "database unreachable"
+    return "database check failed"
+
+
+class WriterCheck:
+    """Runs the writer query with psql; at most one check in flight, the result reused for a short while."""
+
+    def __init__(self, environ):
+        self.timeout_seconds = float(environ.get("DEEP_CHECK_TIMEOUT_SECONDS") or 2)
+        self.cache_seconds = float(environ.get("DEEP_CHECK_CACHE_SECONDS") or 0)
+        required = {"DB_HOST": "PGHOST", "DB_PORT": "PGPORT", "DB_NAME": "PGDATABASE", "DB_USER": "PGUSER",
+                    "DB_PASSWORD": "PGPASSWORD"}
+        self.missing = sorted(name for name in required if not environ.get(name))
+        self.psql_env = {
+            "PATH": environ.get("PATH", "/usr/bin:/bin"),
+            "PGSSLMODE": environ.get("DB_SSLMODE") or "verify-full",
+            "PGSSLROOTCERT": environ.get("DB_SSLROOTCERT") or "",
+            # libpq waits at least 2 s for a connection, whatever smaller value is given.
+            "PGCONNECT_TIMEOUT": str(max(2, int(self.timeout_seconds))),
+            "PGOPTIONS": "-c statement_timeout=%d" % int(self.timeout_seconds * 1000),
+            "PGAPPNAME": "dr-app-health",
+        }
+        for source, target in required.items():
+            self.psql_env[target] = environ.get(source, "")
+        self.lock = threading.Lock()
+        self.cached = None
+        self.cached_at = 0.0
+
+    def result(self):
+        with self.lock:
+            now = time.monotonic()
+            if self.cached is None or now - self.cached_at >= self.cache_seconds:
+                self.cached = self.run()
+                self.cached_at = time.monotonic()
+            return self.cached
+
+    def run(self):
+        if self.missing:
+            return 503, {"status": "unhealthy", "reason": "configuration missing"}, "missing " + ",".join(
+                self.missing)
+        started = time.monotonic()
+        command = ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", WRITER_QUERY]
+        try:
+            completed = subprocess.run(command, env=self.psql_env, capture_output=True, text=True,
+                                       timeout=self.timeout_seconds + 1, stdin=subprocess.DEVNULL)
+        except FileNotFoundError:
+            return 503, {"status": "unhealthy", "reason": "database client not installed"}, "psql missing"
+        except subprocess.TimeoutExpired:
+            return 503, {"status": "unhealthy", "reason": "database timeout"}, "psql timed out"
+        latency_ms = round((time.monotonic() - started) * 1000)
+        if completed.returncode != 0:
+            detail = completed.stderr.strip()
+            return 503, {"status": "unhealthy", "reason": classify_failure(detail)}, detail
+        answer = completed.stdout.strip()
+        if answer != "t":
+            return 503, {"status": "unhealthy", "reason": "database is not the writer"}, "answer " + answer
+        return 200, {"status": "ok", "writer": True, "latencyMs": latency_ms}, None
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    server_version = "dr-app-health"
+    protocol_version = "HTTP/1.1"
+
+    def send_json(self, status, body):
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def handle_any(self):
+        path = self.path.split("?", 1)[0]
+        if path == SHALLOW_PATH and self.command in ("GET", "HEAD"):
+            self.send_json(200, {"status": "ok"})
+        elif path == DEEP_PATH and self.command in ("GET", "HEAD"):
+            status, body, detail = self.server.writer_check.result()
+            if status != 200:
+                log("deep-health-failed", reason=body["reason"], detail=detail)
+            self.send_json(status, body)
+        else:
+            self.proxy()
+
+    def proxy(self):
+        upstream_port = self.server.upstream_port
+        release_run = os.path.join(self.server.release_dir or "", "run")
+        if upstream_port is None or not os.path.exists(release_run):
+            self.send_json(404, {"error": "no application release is published"})
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        headers = {name: value for name, value in self.headers.items() if name.lower() not in HOP_BY_HOP}
+        connection = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=30)
+        try:
+            connection.request(self.command, self.path, body=body, headers=headers)
+            response = connection.getresponse()
+            payload = response.read()
+        except OSError as error:
+            log("proxy-failed", detail=str(error))
+            self.send_json(502, {"error": "application release is not answering"})
+            return
+        finally:
+            connection.close()
+        self.send_response(response.status, response.reason)
+        for name, value in response.getheaders():
+            if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = handle_any
+
+    def log_message(self, format, *args):
+        # Health probes arrive several times a second; failures are logged where they are decided.
+        pass
+
+
+def main():
+    port = int(setting("APP_PORT", "8080"))
+    server = http.server.ThreadingHTTPServer((setting("BIND_ADDRESS", "0.0.0.0"), port), Handler)
+    server.daemon_threads = True
+    server.writer_check = WriterCheck(os.environ)
+    upstream = setting("UPSTREAM_PORT")
+    server.upstream_port = int(upstream) if upstream else None
+    server.release_dir = setting("RELEASE_DIR")
+    log("listening", port=server.server_address[1], missing=server.writer_check.missing)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

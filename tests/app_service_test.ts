@@ -1,0 +1,502 @@
+// The instance service for real: the files are taken from the synthesized user data (what EC2 would run),
+// the front service runs with python3 on loopback against the real PostgreSQL fixture (TLS verify-full),
+// and the boot-time configuration step runs against a stand-in AWS CLI.
+import assert from "node:assert/strict";
+import { decodeUserData, type EmbeddedFile } from "../modules/app_service/user_data.ts";
+import { DEEP_HEALTH_PATH, SHALLOW_HEALTH_PATH } from "../handlers/lib/contract.ts";
+import { defaultStack, resource } from "./helpers.ts";
+import { postgresAvailable, type PostgresServer, startPostgres } from "./postgres_fixture.ts";
+
+function commandWorks(command: string, args: string[]): boolean {
+  try {
+    return new Deno.Command(command, { args, stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+const hasPython = commandWorks("python3", ["--version"]);
+const hasPostgres = hasPython && commandWorks("psql", ["--version"]) && postgresAvailable();
+if (!hasPostgres) {
+  console.warn(
+    "\n!!!!! SKIP: app_service_test.ts: python3, psql or the PostgreSQL server is missing !!!!!\n",
+  );
+}
+
+/** The files the user data writes, parsed back out of the synthesized launch template. */
+function filesFromUserData(role: "primary" | "secondary" = "primary"): EmbeddedFile[] {
+  const encoded = resource(defaultStack().stack, "aws_launch_template", `compute_${role}_template`).user_data;
+  const script = decodeUserData(encoded);
+  const pattern = /cat >(\S+) <<'DR_APP_EOF'\n([\s\S]*?)DR_APP_EOF\nchmod (\d+) \1\n/g;
+  return [...script.matchAll(pattern)].map(([, path, content, mode]) => ({ path, content, mode }));
+}
+
+/** Writes the embedded service files into a fresh folder; returns the folder. */
+function extractService(): string {
+  const dir = Deno.makeTempDirSync({ prefix: "dr-app-" });
+  for (const file of filesFromUserData()) {
+    const name = file.path.split("/").pop()!;
+    Deno.writeTextFileSync(`${dir}/${name}`, file.content);
+    Deno.chmodSync(`${dir}/${name}`, parseInt(file.mode, 8));
+  }
+  return dir;
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+interface RunningService {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the extracted health_server.py on a free loopback port and waits until it answers. */
+async function startService(serviceDir: string, env: Record<string, string>): Promise<RunningService> {
+  const port = freePort();
+  const child = new Deno.Command("python3", {
+    args: [`${serviceDir}/health_server.py`],
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      APP_PORT: String(port),
+      BIND_ADDRESS: "127.0.0.1",
+      DEEP_CHECK_CACHE_SECONDS: "0",
+      ...env,
+    },
+    clearEnv: true,
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${url}${SHALLOW_HEALTH_PATH}`);
+      await response.body?.cancel();
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
+
+async function getJson(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, init);
+  return { status: response.status, body: await response.json() };
+}
+
+function databaseEnv(server: PostgresServer, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    DB_HOST: server.host,
+    DB_PORT: String(server.port),
+    DB_NAME: server.database,
+    DB_USER: server.user,
+    DB_PASSWORD: server.password,
+    DB_SSLMODE: "verify-full",
+    DB_SSLROOTCERT: server.caCertificatePath,
+    DEEP_CHECK_TIMEOUT_SECONDS: "2",
+    ...overrides,
+  };
+}
+
+Deno.test("the user data script and the setup script pass bash -n; every unit runs a file the user data writes", () => {
+  const script = decodeUserData(
+    resource(defaultStack().stack, "aws_launch_template", "compute_primary_template").user_data,
+  );
+  const setup = filesFromUserData().find((file) => file.path.endsWith("setup.sh"))!.content;
+  for (const text of [script, setup]) {
+    const syntax = new Deno.Command("bash", { args: ["-n", "-c", text], stderr: "piped" }).outputSync();
+    assert.ok(syntax.success, new TextDecoder().decode(syntax.stderr));
+  }
+  const files = filesFromUserData();
+  const written = new Set(files.map((file) => file.path));
+  const units = files.filter((file) => file.path.endsWith(".service"));
+  assert.equal(units.length, 3);
+  for (const unit of units) {
+    for (const [, command] of unit.content.matchAll(/^ExecStart(?:Pre)?=[+-]?(.+)$/gm)) {
+      const program = command.split(" ").find((part) => part.startsWith("/opt/dr-app/"))!;
+      assert.ok(
+        written.has(program) || program === "/opt/dr-app/release/run",
+        `${unit.path} runs ${program}, which the user data does not write`,
+      );
+    }
+  }
+});
+
+Deno.test({
+  name: "the front service answers /health and /health/deep against a real PostgreSQL (verify-full TLS)",
+  ignore: !hasPostgres,
+  async fn(t) {
+    const serviceDir = extractService();
+    const server = await startPostgres();
+    const services: RunningService[] = [];
+    const start = async (env: Record<string, string>) => {
+      const service = await startService(serviceDir, env);
+      services.push(service);
+      return service;
+    };
+    try {
+      const healthy = await start(databaseEnv(server));
+
+      await t.step("/health is 200 while the process serves", async () => {
+        assert.deepEqual(await getJson(`${healthy.url}${SHALLOW_HEALTH_PATH}`), {
+          status: 200,
+          body: { status: "ok" },
+        });
+      });
+
+      await t.step("/health/deep is 200 when the writer answers", async () => {
+        const { status, body } = await getJson(`${healthy.url}${DEEP_HEALTH_PATH}`);
+        assert.equal(status, 200, JSON.stringify(body));
+        assert.equal(body.status, "ok");
+        assert.equal(body.writer, true);
+        assert.equal(typeof body.latencyMs, "number");
+      });
+
+      await t.step(
+        "/health/deep is 503 while the database is down, and 200 again after it returns",
+        async () => {
+          await server.pause();
+          try {
+            const { status, body } = await getJson(`${healthy.url}${DEEP_HEALTH_PATH}`);
+            assert.equal(status, 503);
+            assert.deepEqual(body, { status: "unhealthy", reason: "database unreachable" });
+            assert.equal((await getJson(`${healthy.url}${SHALLOW_HEALTH_PATH}`)).status, 200);
+          } finally {
+            await server.resume();
+          }
+          assert.equal((await getJson(`${healthy.url}${DEEP_HEALTH_PATH}`)).status, 200);
+        },
+      );
+
+      await t.step(
+        "/health/deep is 503 with a wrong password, and tells the internet no details",
+        async () => {
+          const wrong = await start(databaseEnv(server, { DB_PASSWORD: "not-the-password" }));
+          const response = await fetch(`${wrong.url}${DEEP_HEALTH_PATH}`);
+          const text = await response.text();
+          assert.equal(response.status, 503);
+          assert.deepEqual(JSON.parse(text), {
+            status: "unhealthy",
+            reason: "database authentication failed",
+          });
+          assert.ok(!text.includes(server.host) && !text.includes(server.user), text);
+        },
+      );
+
+      await t.step(
+        "/health/deep is 503 when the server certificate does not verify against the CA",
+        async () => {
+          const otherCa = await start(
+            databaseEnv(server, { DB_SSLROOTCERT: "/etc/ssl/certs/ca-certificates.crt" }),
+          );
+          assert.deepEqual(await getJson(`${otherCa.url}${DEEP_HEALTH_PATH}`), {
+            status: 503,
+            body: { status: "unhealthy", reason: "database TLS verification failed" },
+          });
+        },
+      );
+
+      await t.step("/health/deep is 503 when the configuration was not loaded", async () => {
+        const unconfigured = await start({});
+        assert.deepEqual(await getJson(`${unconfigured.url}${DEEP_HEALTH_PATH}`), {
+          status: 503,
+          body: { status: "unhealthy", reason: "configuration missing" },
+        });
+        assert.equal((await getJson(`${unconfigured.url}${SHALLOW_HEALTH_PATH}`)).status, 200);
+      });
+
+      await t.step(
+        "boot path: Parameter Store -> environment file -> front service -> deep 200",
+        async () => {
+          const run = runBootConfig(parametersFor({
+            host: server.host,
+            port: server.port,
+            db: server.database,
+            user: server.user,
+            password: server.password,
+          }));
+          assert.ok(run.success, run.stderr);
+          const booted = await start({
+            ...readEnvFile(run.envFile),
+            DB_SSLMODE: "verify-full",
+            DB_SSLROOTCERT: server.caCertificatePath,
+          });
+          const { status, body } = await getJson(`${booted.url}${DEEP_HEALTH_PATH}`);
+          assert.equal(status, 200, JSON.stringify(body));
+        },
+      );
+
+      await t.step(
+        "/health/deep is 503 when the endpoint reaches a server in recovery (not the writer)",
+        async () => {
+          // A real standby is out of reach here: a psql stand-in answers as one would.
+          const shimDir = Deno.makeTempDirSync({ prefix: "dr-psql-" });
+          Deno.writeTextFileSync(`${shimDir}/psql`, "#!/bin/sh\necho f\n");
+          Deno.chmodSync(`${shimDir}/psql`, 0o755);
+          const replica = await start({ ...databaseEnv(server), PATH: `${shimDir}:${Deno.env.get("PATH")}` });
+          assert.deepEqual(await getJson(`${replica.url}${DEEP_HEALTH_PATH}`), {
+            status: 503,
+            body: { status: "unhealthy", reason: "database is not the writer" },
+          });
+        },
+      );
+    } finally {
+      for (const service of services) await service.stop();
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "the front service proxies other paths to the published release, 404 without one, 502 when it is down",
+  ignore: !hasPython,
+  async fn() {
+    const serviceDir = extractService();
+    const releaseDir = Deno.makeTempDirSync({ prefix: "dr-release-" });
+    const upstreamPort = freePort();
+    const service = await startService(serviceDir, {
+      UPSTREAM_PORT: String(upstreamPort),
+      RELEASE_DIR: releaseDir,
+    });
+    const controller = new AbortController();
+    let upstream: Deno.HttpServer | undefined;
+    try {
+      assert.deepEqual(await getJson(`${service.url}/orders`), {
+        status: 404,
+        body: { error: "no application release is published" },
+      });
+      Deno.writeTextFileSync(`${releaseDir}/run`, "#!/bin/sh\n");
+      Deno.chmodSync(`${releaseDir}/run`, 0o755);
+      assert.equal((await getJson(`${service.url}/orders`)).status, 502);
+
+      upstream = Deno.serve(
+        { hostname: "127.0.0.1", port: upstreamPort, signal: controller.signal, onListen() {} },
+        async (request) =>
+          Response.json({
+            method: request.method,
+            path: new URL(request.url).pathname + new URL(request.url).search,
+            body: await request.text(),
+          }, { status: 201, headers: { "X-Release": "1" } }),
+      );
+      const response = await fetch(`${service.url}/orders?id=7`, { method: "POST", body: "amount=10" });
+      assert.equal(response.status, 201);
+      assert.equal(response.headers.get("x-release"), "1");
+      assert.deepEqual(await response.json(), { method: "POST", path: "/orders?id=7", body: "amount=10" });
+      assert.equal((await getJson(`${service.url}${SHALLOW_HEALTH_PATH}`)).status, 200, "health stays local");
+    } finally {
+      controller.abort();
+      await upstream?.finished;
+      await service.stop();
+    }
+  },
+});
+
+// ---------------------------------------------------------------------------------------------------
+// boot_config.py with a stand-in AWS CLI (records its calls, answers from files in its folder)
+
+const FAKE_AWS = `import json, os, shutil, sys
+root = os.environ["FAKE_AWS_DIR"]
+args = sys.argv[1:]
+with open(os.path.join(root, "calls.log"), "a") as log:
+    log.write(json.dumps(args) + "\\n")
+if args[:2] == ["ssm", "get-parameters"]:
+    known = json.load(open(os.path.join(root, "parameters.json")))
+    names = args[args.index("--names") + 1:]
+    print(json.dumps({
+        "Parameters": [{"Name": n, "Value": known[n]} for n in names if n in known],
+        "InvalidParameters": [n for n in names if n not in known],
+    }))
+elif args[:2] == ["s3api", "list-objects-v2"]:
+    key = args[args.index("--prefix") + 1]
+    found = os.path.exists(os.path.join(root, "release.tar.gz"))
+    print(json.dumps({"Contents": [{"Key": key, "ETag": "\\"abc\\""}]} if found else {"KeyCount": 0}))
+elif args[:2] == ["s3", "cp"]:
+    shutil.copy(os.path.join(root, "release.tar.gz"), args[-1])
+else:
+    sys.exit("unexpected call: %s" % args)
+`;
+
+interface BootRun {
+  readonly success: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly envFile: string;
+  readonly releaseDir: string;
+  readonly calls: string[][];
+}
+
+function runBootConfig(
+  parameters: Record<string, string>,
+  options: { release?: Record<string, string>; staleRelease?: boolean } = {},
+): BootRun {
+  const serviceDir = extractService();
+  const fakeDir = Deno.makeTempDirSync({ prefix: "dr-fake-aws-" });
+  const work = Deno.makeTempDirSync({ prefix: "dr-boot-" });
+  Deno.writeTextFileSync(`${fakeDir}/aws.py`, FAKE_AWS);
+  Deno.writeTextFileSync(`${fakeDir}/parameters.json`, JSON.stringify(parameters));
+  if (options.release) {
+    const source = Deno.makeTempDirSync({ prefix: "dr-release-src-" });
+    for (const [name, content] of Object.entries(options.release)) {
+      Deno.writeTextFileSync(`${source}/${name}`, content);
+      if (name === "run") Deno.chmodSync(`${source}/${name}`, 0o755);
+    }
+    const tar = new Deno.Command("tar", {
+      args: ["-czf", `${fakeDir}/release.tar.gz`, "-C", source, ...Object.keys(options.release)],
+    }).outputSync();
+    assert.ok(tar.success);
+  }
+  const releaseDir = `${work}/release`;
+  if (options.staleRelease) {
+    Deno.mkdirSync(releaseDir);
+    Deno.writeTextFileSync(`${releaseDir}/run`, "stale");
+  }
+  const envFile = `${work}/app.env`;
+  const result = new Deno.Command("python3", {
+    args: [`${serviceDir}/boot_config.py`],
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      AWS_CLI: `python3 ${fakeDir}/aws.py`,
+      FAKE_AWS_DIR: fakeDir,
+      AWS_REGION: "us-east-2",
+      PARAMETER_PREFIX: "/txn/dev",
+      APP_ENV_FILE: envFile,
+      ARTIFACT_KEY: "app/current.tar.gz",
+      RELEASE_DIR: releaseDir,
+      PARAMETER_ATTEMPTS: "2",
+      PARAMETER_RETRY_SECONDS: "0",
+    },
+    clearEnv: true,
+  }).outputSync();
+  let calls: string[][] = [];
+  try {
+    calls = Deno.readTextFileSync(`${fakeDir}/calls.log`).trim().split("\n").map((line) => JSON.parse(line));
+  } catch { /* no call made */ }
+  return {
+    success: result.success,
+    stdout: new TextDecoder().decode(result.stdout),
+    stderr: new TextDecoder().decode(result.stderr),
+    envFile,
+    releaseDir,
+    calls,
+  };
+}
+
+/** Reads the EnvironmentFile format boot_config.py writes (KEY="value", backslash escapes). */
+function readEnvFile(path: string): Record<string, string> {
+  return Object.fromEntries(
+    Deno.readTextFileSync(path).trim().split("\n").map((line) => {
+      const [, name, quoted] = /^([A-Z_]+)="(.*)"$/.exec(line)!;
+      return [name, quoted.replace(/\\(.)/g, "$1")];
+    }),
+  );
+}
+
+function parametersFor(database: { host: string; port: number; db: string; user: string; password: string }) {
+  return {
+    "/txn/dev/database/writer-endpoint": database.host,
+    "/txn/dev/database/port": String(database.port),
+    "/txn/dev/database/name": database.db,
+    "/txn/dev/database/master-username": database.user,
+    "/txn/dev/database/master-password": database.password,
+    "/txn/dev/storage/artifact-bucket": "artifacts-123456789012-us-east-2-dev",
+  };
+}
+
+Deno.test({
+  name:
+    "boot_config.py writes the service environment (0600) from Parameter Store and removes a stale release",
+  ignore: !hasPython,
+  fn() {
+    const password = `p"a\\s$s 'word`;
+    const run = runBootConfig(
+      parametersFor({ host: "db.example", port: 5432, db: "transactions", user: "txn_admin", password }),
+      { staleRelease: true },
+    );
+    assert.ok(run.success, run.stderr + run.stdout);
+    assert.equal(Deno.statSync(run.envFile).mode! & 0o777, 0o600);
+    assert.deepEqual(readEnvFile(run.envFile), {
+      ARTIFACT_BUCKET: "artifacts-123456789012-us-east-2-dev",
+      DB_HOST: "db.example",
+      DB_NAME: "transactions",
+      DB_PASSWORD: password,
+      DB_PORT: "5432",
+      DB_USER: "txn_admin",
+    });
+    const [getParameters, listing] = run.calls;
+    assert.deepEqual(getParameters.slice(0, 6), [
+      "ssm",
+      "get-parameters",
+      "--region",
+      "us-east-2",
+      "--with-decryption",
+      "--output",
+    ]);
+    assert.deepEqual(listing, [
+      "s3api",
+      "list-objects-v2",
+      "--bucket",
+      "artifacts-123456789012-us-east-2-dev",
+      "--prefix",
+      "app/current.tar.gz",
+      "--output",
+      "json",
+    ]);
+    assert.throws(() => Deno.statSync(run.releaseDir), Deno.errors.NotFound, "stale release removed");
+  },
+});
+
+Deno.test({
+  name: "boot_config.py installs a published release with an executable run, and rejects one without",
+  ignore: !hasPython,
+  fn() {
+    const parameters = parametersFor({ host: "db", port: 5432, db: "d", user: "u", password: "p" });
+    const installed = runBootConfig(parameters, {
+      release: { run: "#!/bin/sh\necho hi\n", "app.cfg": "x=1\n" },
+    });
+    assert.ok(installed.success, installed.stderr);
+    assert.ok((Deno.statSync(`${installed.releaseDir}/run`).mode! & 0o111) !== 0);
+    assert.equal(Deno.readTextFileSync(`${installed.releaseDir}/app.cfg`), "x=1\n");
+    assert.match(installed.stdout, /release-installed/);
+
+    const rejected = runBootConfig(parameters, { release: { "app.cfg": "x=1\n" } });
+    assert.ok(rejected.success, "a broken release must not stop the front service");
+    assert.match(rejected.stdout, /release-rejected/);
+    assert.throws(() => Deno.statSync(rejected.releaseDir), Deno.errors.NotFound);
+  },
+});
+
+Deno.test({
+  name: "boot_config.py fails (systemd retries) while a parameter is missing, naming it",
+  ignore: !hasPython,
+  fn() {
+    const parameters: Record<string, string> = parametersFor({
+      host: "db",
+      port: 5432,
+      db: "d",
+      user: "u",
+      password: "p",
+    });
+    delete parameters["/txn/dev/database/master-password"];
+    const run = runBootConfig(parameters);
+    assert.equal(run.success, false);
+    assert.match(run.stderr, /missing parameters: \/txn\/dev\/database\/master-password/);
+    assert.equal(run.calls.length, 2, "retried");
+    assert.throws(() => Deno.statSync(run.envFile), Deno.errors.NotFound);
+  },
+});

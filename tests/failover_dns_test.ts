@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { TerraformOutput, TerraformStack, Testing } from "cdktf";
+import { loadConfig } from "../modules/config.ts";
+import { createRegionPair } from "../modules/providers.ts";
+import { type AlarmCheck, createFailoverDns, RECORD_WEIGHTS } from "../modules/failover_dns.ts";
+import type { RegionLoadBalancer } from "../modules/load_balancer.ts";
+import { DEEP_HEALTH_PATH } from "../handlers/lib/contract.ts";
+import { defaultStack, type Json, resource, resources, synthWith } from "./helpers.ts";
+
+const ROLES = ["primary", "secondary"] as const;
+
+/** createFailoverDns() alone in a small stack, with given alarm checks (what the health-check concern passes). */
+function dnsStack(primaryAlarmChecks: readonly AlarmCheck[]) {
+  const stack = new TerraformStack(Testing.app(), "dns-test");
+  const regions = createRegionPair(stack, loadConfig({}));
+  const loadBalancer = (role: string): RegionLoadBalancer => ({
+    albArn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/alb-${role}/1`,
+    albArnSuffix: `app/alb-${role}/1`,
+    albDnsName: `alb-${role}-1.elb.amazonaws.com`,
+    albZoneId: role === "primary" ? "Z35SXDOTRQ7X7K" : "Z3AADJGX6KTTL2",
+    targetGroupArn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg-${role}/1`,
+    targetGroupArnSuffix: `targetgroup/tg-${role}/1`,
+  });
+  const outputs = createFailoverDns(stack, {
+    regions,
+    zone: { zoneId: "Z0123456789ABCDEFGHIJ", appFqdn: "app.dr.example.com" },
+    loadBalancers: { primary: loadBalancer("primary"), secondary: loadBalancer("secondary") },
+    tlsMode: "acm",
+    healthCheckIntervalSeconds: 10,
+    healthCheckFailureThreshold: 3,
+    primaryAlarmChecks,
+    environmentSuffix: "dev",
+  });
+  // Outputs are tokens: synthesize them to see what they refer to.
+  new TerraformOutput(stack, "calculated", { value: outputs.primaryCalculatedHealthCheckId });
+  new TerraformOutput(stack, "secondary_check", { value: outputs.healthChecks.secondary });
+  return { outputs, json: JSON.parse(Testing.synth(stack)) };
+}
+
+Deno.test("createHostedZone() creates a destroyable public zone and reports its name servers", () => {
+  const { stack, config } = defaultStack();
+  const zone = resource(stack, "aws_route53_zone", "dns_global_zone");
+  assert.equal(zone.name, config.dns.domainName);
+  assert.equal(zone.force_destroy, true);
+  assert.equal(zone.provider, "aws.primary");
+  assert.equal(zone.vpc, undefined, "public zone");
+  assert.equal(stack.output.dns_name_servers.value, "${aws_route53_zone.dns_global_zone.name_servers}");
+});
+
+Deno.test("createHostedZone() uses an existing zone id instead of creating one", () => {
+  const { stack } = synthWith({ HOSTED_ZONE_ID: "Z0EXISTING12345" });
+  assert.deepEqual(resources(stack, "aws_route53_zone"), {});
+  assert.equal(stack.output?.dns_name_servers, undefined);
+  for (const record of Object.values(resources(stack, "aws_route53_record"))) {
+    assert.equal((record as Json).zone_id, "Z0EXISTING12345");
+  }
+});
+
+Deno.test("createFailoverDns() weights the application name 100 / 0 with set identifiers and target health", () => {
+  const { stack, config } = defaultStack();
+  for (const role of ROLES) {
+    const record = resource(stack, "aws_route53_record", `dns_${role}_app_record`);
+    assert.equal(record.provider, "aws.primary", "Route 53 is global");
+    assert.equal(record.name, `${config.dns.appRecordName}.${config.dns.domainName}`);
+    assert.equal(record.type, "A");
+    assert.equal(record.set_identifier, `${role}-${config[role].region}`);
+    assert.deepEqual(record.weighted_routing_policy, { weight: RECORD_WEIGHTS[role] });
+    assert.deepEqual(record.alias, {
+      name: `\${aws_lb.web_${role}_alb.dns_name}`,
+      zone_id: `\${aws_lb.web_${role}_alb.zone_id}`,
+      evaluate_target_health: true,
+    });
+    assert.equal(record.ttl, undefined, "aliases take the ALB's TTL");
+  }
+  assert.equal(RECORD_WEIGHTS.primary, 100);
+  assert.equal(RECORD_WEIGHTS.secondary, 0);
+  assert.equal(
+    resource(stack, "aws_route53_record", "dns_primary_app_record").health_check_id,
+    "${aws_route53_health_check.dns_primary_calculated_check.id}",
+  );
+  assert.equal(
+    resource(stack, "aws_route53_record", "dns_secondary_app_record").health_check_id,
+    "${aws_route53_health_check.dns_secondary_endpoint_check.id}",
+  );
+});
+
+Deno.test("createFailoverDns() probes each ALB's deep health path over HTTPS every 10 s and measures latency", () => {
+  const { stack, config } = defaultStack();
+  for (const role of ROLES) {
+    const { "//": _metadata, tags, ...check } = resource(
+      stack,
+      "aws_route53_health_check",
+      `dns_${role}_endpoint_check`,
+    );
+    assert.deepEqual(check, {
+      provider: "aws.primary",
+      type: "HTTPS",
+      fqdn: `\${aws_lb.web_${role}_alb.dns_name}`,
+      port: 443,
+      resource_path: DEEP_HEALTH_PATH,
+      request_interval: config.dns.healthCheckIntervalSeconds,
+      failure_threshold: config.dns.healthCheckFailureThreshold,
+      measure_latency: true,
+      enable_sni: true,
+    });
+    assert.equal(tags.Name, `app-deep-health-${config[role].region}-${config.environmentSuffix}`);
+  }
+  assert.equal(config.dns.healthCheckIntervalSeconds, 10);
+});
+
+Deno.test("createFailoverDns() takes the failure threshold and interval from the configuration", () => {
+  const { stack } = synthWith({ ROUTE53_FAILURE_THRESHOLD: "5", ROUTE53_INTERVAL_SECONDS: "30" });
+  const check = resource(stack, "aws_route53_health_check", "dns_primary_endpoint_check");
+  assert.equal(check.failure_threshold, 5);
+  assert.equal(check.request_interval, 30);
+});
+
+Deno.test("createFailoverDns() without alarms: the calculated check has the endpoint check as its only child", () => {
+  const { stack } = defaultStack();
+  const calculated = resource(stack, "aws_route53_health_check", "dns_primary_calculated_check");
+  assert.equal(calculated.type, "CALCULATED");
+  assert.deepEqual(calculated.child_healthchecks, [
+    "${aws_route53_health_check.dns_primary_endpoint_check.id}",
+  ]);
+  assert.equal(calculated.child_health_threshold, 1);
+  const alarmChecks = Object.values(resources(stack, "aws_route53_health_check"))
+    .filter((check: Json) => check.type === "CLOUDWATCH_METRIC");
+  assert.deepEqual(alarmChecks, []);
+});
+
+Deno.test("createFailoverDns() with standby-region alarms: the primary needs the endpoint AND every alarm healthy", () => {
+  const alarms = [
+    { alarmName: "primary-unreachable-us-east-2-dev", alarmRegion: "us-east-2" },
+    { alarmName: "primary-fenced", alarmRegion: "us-east-2" },
+  ];
+  const { outputs, json } = dnsStack(alarms);
+  const checks = resources(json, "aws_route53_health_check");
+  const unreachable = checks["dns_primary_alarm_primary_unreachable_us_east_2_dev"];
+  const fenced = checks["dns_primary_alarm_primary_fenced"];
+  for (const [check, alarm] of [[unreachable, alarms[0]], [fenced, alarms[1]]] as const) {
+    assert.equal(check.type, "CLOUDWATCH_METRIC");
+    assert.equal(check.cloudwatch_alarm_name, alarm.alarmName);
+    assert.equal(check.cloudwatch_alarm_region, "us-east-2");
+    assert.equal(check.insufficient_data_health_status, "LastKnownStatus");
+    assert.match(check.tags.Name, /-dev$/);
+    assert.doesNotMatch(check.tags.Name, /-dev-dev$/);
+  }
+  const calculated = checks["dns_primary_calculated_check"];
+  assert.deepEqual(calculated.child_healthchecks, [
+    "${aws_route53_health_check.dns_primary_endpoint_check.id}",
+    "${aws_route53_health_check.dns_primary_alarm_primary_unreachable_us_east_2_dev.id}",
+    "${aws_route53_health_check.dns_primary_alarm_primary_fenced.id}",
+  ]);
+  assert.equal(calculated.child_health_threshold, 3);
+  assert.equal(
+    resource(json, "aws_route53_record", "dns_primary_app_record").health_check_id,
+    "${aws_route53_health_check.dns_primary_calculated_check.id}",
+  );
+  assert.equal(json.output.calculated.value, "${aws_route53_health_check.dns_primary_calculated_check.id}");
+  assert.equal(
+    json.output.secondary_check.value,
+    "${aws_route53_health_check.dns_secondary_endpoint_check.id}",
+  );
+  assert.equal(outputs.appFqdn, "app.dr.example.com");
+  assert.equal(outputs.zoneId, "Z0123456789ABCDEFGHIJ");
+});
