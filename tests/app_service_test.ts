@@ -242,6 +242,32 @@ Deno.test({
       );
 
       await t.step(
+        "standby region: /health/deep is 200 when its own cluster answers, though the writer is out of reach",
+        async () => {
+          const standbyEnv = databaseEnv(server, {
+            REGION_ROLE: "secondary",
+            DB_HOST: "primary-writer.invalid",
+            DB_READER_HOST: server.host,
+          });
+          const standby = await start(standbyEnv);
+          const { status, body } = await getJson(`${standby.url}${DEEP_HEALTH_PATH}`);
+          assert.equal(status, 200, JSON.stringify(body));
+          assert.equal(body.role, "standby");
+          const primary = await start({ ...standbyEnv, REGION_ROLE: "primary" });
+          assert.deepEqual(await getJson(`${primary.url}${DEEP_HEALTH_PATH}`), {
+            status: 503,
+            body: { status: "unhealthy", reason: "database unreachable" },
+          });
+          await server.pause();
+          try {
+            assert.equal((await getJson(`${standby.url}${DEEP_HEALTH_PATH}`)).status, 503);
+          } finally {
+            await server.resume();
+          }
+        },
+      );
+
+      await t.step(
         "/health/deep is 503 when the endpoint reaches a server in recovery (not the writer)",
         async () => {
           // A real standby is out of reach here: a psql stand-in answers as one would.
@@ -410,6 +436,8 @@ function readEnvFile(path: string): Record<string, string> {
 function parametersFor(database: { host: string; port: number; db: string; user: string; password: string }) {
   return {
     "/txn/dev/database/writer-endpoint": database.host,
+    "/txn/dev/database/reader-endpoint": database.host,
+    "/txn/dev/region/role": "primary",
     "/txn/dev/database/port": String(database.port),
     "/txn/dev/database/name": database.db,
     "/txn/dev/database/master-username": database.user,
@@ -433,10 +461,12 @@ Deno.test({
     assert.deepEqual(readEnvFile(run.envFile), {
       ARTIFACT_BUCKET: "artifacts-123456789012-us-east-2-dev",
       DB_HOST: "db.example",
+      DB_READER_HOST: "db.example",
       DB_NAME: "transactions",
       DB_PASSWORD: password,
       DB_PORT: "5432",
       DB_USER: "txn_admin",
+      REGION_ROLE: "primary",
     });
     const [getParameters, listing] = run.calls;
     assert.deepEqual(getParameters.slice(0, 6), [

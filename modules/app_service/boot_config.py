@@ -20,6 +20,8 @@ import time
 # Parameter key (under PARAMETER_PREFIX, see handlers/lib/contract.ts) -> environment variable.
 PARAMETERS = {
     "database/writer-endpoint": "DB_HOST",
+    "database/reader-endpoint": "DB_READER_HOST",
+    "region/role": "REGION_ROLE",
     "database/port": "DB_PORT",
     "database/name": "DB_NAME",
     "database/master-username": "DB_USER",

@@ -2,8 +2,11 @@
 """Front service of an application instance (Python 3.9+ stdlib only, as on Amazon Linux 2023).
 
 GET /health        200 while this process serves (the ALB target-group check).
-GET /health/deep   200 only when the database writer answers through the global writer endpoint over
-                   verified TLS and is not in recovery; 503 with a JSON reason otherwise (Route 53).
+GET /health/deep   primary region: 200 only when the database writer answers through the global writer
+                   endpoint over verified TLS and is not in recovery. Standby region (REGION_ROLE=secondary):
+                   200 when its own regional cluster answers through the region's reader endpoint, i.e. the
+                   region is ready to take over (the primary's writer is out of its reach by design).
+                   503 with a JSON reason otherwise. Route 53 and the health-checker Lambdas probe this path.
 anything else      proxied to the published application release on 127.0.0.1:UPSTREAM_PORT, or 404 when
                    no release is published.
 
@@ -55,12 +58,14 @@ def classify_failure(stderr):
 
 
 class WriterCheck:
-    """Runs the writer query with psql; at most one check in flight, the result reused for a short while."""
+    """Runs the deep query with psql; at most one check in flight, the result reused for a short while."""
 
     def __init__(self, environ):
         self.timeout_seconds = float(environ.get("DEEP_CHECK_TIMEOUT_SECONDS") or 2)
         self.cache_seconds = float(environ.get("DEEP_CHECK_CACHE_SECONDS") or 0)
-        required = {"DB_HOST": "PGHOST", "DB_PORT": "PGPORT", "DB_NAME": "PGDATABASE", "DB_USER": "PGUSER",
+        self.standby = environ.get("REGION_ROLE") == "secondary"
+        host = "DB_READER_HOST" if self.standby else "DB_HOST"
+        required = {host: "PGHOST", "DB_PORT": "PGPORT", "DB_NAME": "PGDATABASE", "DB_USER": "PGUSER",
                     "DB_PASSWORD": "PGPASSWORD"}
         self.missing = sorted(name for name in required if not environ.get(name))
         self.psql_env = {
@@ -104,6 +109,8 @@ class WriterCheck:
             detail = completed.stderr.strip()
             return 503, {"status": "unhealthy", "reason": classify_failure(detail)}, detail
         answer = completed.stdout.strip()
+        if self.standby and answer in ("t", "f"):
+            return 200, {"status": "ok", "role": "standby", "writer": answer == "t", "latencyMs": latency_ms}, None
         if answer != "t":
             return 503, {"status": "unhealthy", "reason": "database is not the writer"}, "answer " + answer
         return 200, {"status": "ok", "writer": True, "latencyMs": latency_ms}, None
