@@ -82,3 +82,13 @@ bench: deno ## benchmarks: synth (cold and warm)
 
 clean: ## remove generated output
 	rm -rf cdktf.out cdktf.out.* .build dist
+
+# Operations hand-off: a reproducible bundle of the stack folder, its verification, the reviewer summary and
+# the README's generated diagram. Each tool gets only the permissions it needs.
+.PHONY: review
+BUNDLE := dist/dr-$(ENVIRONMENT_SUFFIX)-bundle.tar.gz
+FILE ?= $(BUNDLE)
+
+review: deno ## print the reviewer summary (REVIEW.md) of the synthesized stack
+	@$(MAKE) --no-print-directory synth >&2 # synth first; stdout stays the bare Markdown (make review > REVIEW.md)
+	@"$(DENO)" run --allow-read --allow-env tools/review.ts "$(STACK_DIR)/cdk.tf.json"
