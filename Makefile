@@ -85,9 +85,15 @@ clean: ## remove generated output
 
 # Operations hand-off: a reproducible bundle of the stack folder, its verification, the reviewer summary and
 # the README's generated diagram. Each tool gets only the permissions it needs.
-.PHONY: review
+.PHONY: bundle verify-bundle review
 BUNDLE := dist/dr-$(ENVIRONMENT_SUFFIX)-bundle.tar.gz
 FILE ?= $(BUNDLE)
+
+bundle: synth ## reproducible dist/dr-<suffix>-bundle.tar.gz: JSON, assets, REVIEW.md, OPERATIONS.md, SHA256SUMS
+	"$(DENO)" run --allow-read --allow-write --allow-env --allow-run=git tools/bundle.ts "$(STACK_DIR)" "$(BUNDLE)"
+
+verify-bundle: deno ## check a bundle's SHA256SUMS and terraform-validate it offline (FILE=<bundle>)
+	"$(DENO)" run --allow-read --allow-write --allow-env --allow-run=terraform tools/verify_bundle.ts "$(FILE)"
 
 review: deno ## print the reviewer summary (REVIEW.md) of the synthesized stack
 	@$(MAKE) --no-print-directory synth >&2 # synth first; stdout stays the bare Markdown (make review > REVIEW.md)
