@@ -85,7 +85,7 @@ clean: ## remove generated output
 
 # Operations hand-off: a reproducible bundle of the stack folder, its verification, the reviewer summary and
 # the README's generated diagram. Each tool gets only the permissions it needs.
-.PHONY: bundle verify-bundle review
+.PHONY: bundle verify-bundle review diagram
 BUNDLE := dist/dr-$(ENVIRONMENT_SUFFIX)-bundle.tar.gz
 FILE ?= $(BUNDLE)
 
@@ -98,3 +98,6 @@ verify-bundle: deno ## check a bundle's SHA256SUMS and terraform-validate it off
 review: deno ## print the reviewer summary (REVIEW.md) of the synthesized stack
 	@$(MAKE) --no-print-directory synth >&2 # synth first; stdout stays the bare Markdown (make review > REVIEW.md)
 	@"$(DENO)" run --allow-read --allow-env tools/review.ts "$(STACK_DIR)/cdk.tf.json"
+
+diagram: deno ## regenerate the README's architecture diagram (from the default configuration)
+	"$(DENO)" run $(RUN_PERMISSIONS) tools/diagram.ts README.md
