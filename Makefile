@@ -88,3 +88,22 @@ bench: deno ## benchmarks: synth (cold and warm)
 
 clean: ## remove generated output
 	rm -rf cdktf.out cdktf.out.* .build dist
+
+# Operations hand-off: a reproducible bundle of the stack folder, its verification, the reviewer summary and
+# the README's generated diagram. Each tool gets only the permissions it needs.
+.PHONY: bundle verify-bundle review diagram
+BUNDLE := dist/dr-$(ENVIRONMENT_SUFFIX)-bundle.tar.gz
+FILE ?= $(BUNDLE)
+
+bundle: synth ## reproducible dist/dr-<suffix>-bundle.tar.gz: JSON, assets, REVIEW.md, OPERATIONS.md, SHA256SUMS
+	"$(DENO)" run --allow-read --allow-write --allow-env --allow-run=git tools/bundle.ts "$(STACK_DIR)" "$(BUNDLE)"
+
+verify-bundle: deno ## check a bundle's SHA256SUMS and terraform-validate it offline (FILE=<bundle>)
+	"$(DENO)" run --allow-read --allow-write --allow-env --allow-run=terraform tools/verify_bundle.ts "$(FILE)"
+
+review: deno ## print the reviewer summary (REVIEW.md) of the synthesized stack
+	@$(MAKE) --no-print-directory synth >&2 # synth first; stdout stays the bare Markdown (make review > REVIEW.md)
+	@"$(DENO)" run --allow-read --allow-env tools/review.ts "$(STACK_DIR)/cdk.tf.json"
+
+diagram: deno ## regenerate the README's architecture diagram (from the default configuration)
+	"$(DENO)" run $(RUN_PERMISSIONS) tools/diagram.ts README.md

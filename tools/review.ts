@@ -1,0 +1,31 @@
+// Prints REVIEW.md of a synthesized stack (the reviewer summary that also ships in the bundle).
+//   deno run --allow-read --allow-env tools/review.ts cdktf.out/stacks/dr-dev/cdk.tf.json
+import { ConfigError } from "../modules/config.ts";
+import { reviewWithBudget } from "./lib/budget_loader.ts";
+
+async function main(args: string[]): Promise<number> {
+  const [stackJson] = args;
+  if (!stackJson || args.length !== 1) {
+    console.error("usage: review.ts <path/to/cdk.tf.json>");
+    return 2;
+  }
+  let stack;
+  try {
+    stack = JSON.parse(Deno.readTextFileSync(stackJson));
+  } catch (error) {
+    console.error(
+      `cannot read ${stackJson}: ${error instanceof Error ? error.message : error} (run make synth)`,
+    );
+    return 2;
+  }
+  try {
+    console.log((await reviewWithBudget(stack, Deno.env.toObject())).trimEnd());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    return 2;
+  }
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
