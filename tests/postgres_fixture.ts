@@ -1,4 +1,4 @@
-// A real PostgreSQL server for tests: a fresh cluster in a temporary folder, TLS on (self-signed
+// A real PostgreSQL server for tests: a fresh cluster in a temporary folder, TLS on (a test CA signs the
 // certificate for localhost / 127.0.0.1), SCRAM passwords, listening on a free loopback port.
 // Started and stopped by the tests themselves, so `make test` needs only the server binaries on PATH.
 
@@ -8,7 +8,7 @@ export interface PostgresServer {
   readonly user: string;
   readonly password: string;
   readonly database: string;
-  /** PEM of the self-signed CA/server certificate, for clients that verify TLS. */
+  /** PEM of the CA that signed the server certificate (CN=localhost, SAN 127.0.0.1), for clients that verify TLS. */
   readonly caCertificate: string;
   readonly caCertificatePath: string;
   /** Stops the server (fast shutdown) and removes its folder. */
@@ -68,6 +68,25 @@ export async function startPostgres(
   const dataDir = `${root}/data`;
   const certPath = `${root}/server.crt`;
   const keyPath = `${root}/server.key`;
+  const caPath = `${root}/ca.crt`;
+  const caKeyPath = `${root}/ca.key`;
+  // A CA and a server certificate it signs (as RDS does): rustls-based clients (Deno's node:tls)
+  // reject a self-signed CA certificate used as the server's own certificate.
+  await run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=DR test CA",
+    "-keyout",
+    caKeyPath,
+    "-out",
+    caPath,
+  ]);
   await run("openssl", [
     "req",
     "-x509",
@@ -78,8 +97,14 @@ export async function startPostgres(
     "2",
     "-subj",
     "/CN=localhost",
+    "-CA",
+    caPath,
+    "-CAkey",
+    caKeyPath,
     "-addext",
     "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    "-addext",
+    "basicConstraints=critical,CA:FALSE",
     "-keyout",
     keyPath,
     "-out",
@@ -136,8 +161,8 @@ export async function startPostgres(
     user: "postgres",
     password,
     database,
-    caCertificate: await Deno.readTextFile(certPath),
-    caCertificatePath: certPath,
+    caCertificate: await Deno.readTextFile(caPath),
+    caCertificatePath: caPath,
     async stop() {
       await stopServer().catch(() => {});
       await Deno.remove(root, { recursive: true });

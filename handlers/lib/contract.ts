@@ -67,6 +67,11 @@ export const HANDLER_ENV = {
   localHealthUrl: "LOCAL_HEALTH_URL",
   /** https URL of the peer region's ALB deep-health path. */
   peerHealthUrl: "PEER_HEALTH_URL",
+  /**
+   * The application's public host name (the certificate's name): sent as TLS SNI and Host header when the
+   * app checker probes an ALB by its own DNS name.
+   */
+  appHostname: "APP_HOSTNAME",
   globalClusterId: "GLOBAL_CLUSTER_ID",
   secondaryClusterArn: "SECONDARY_CLUSTER_ARN",
   secondaryClusterId: "SECONDARY_CLUSTER_ID",
@@ -84,3 +89,16 @@ export const HANDLER_ENV = {
 export const DEEP_HEALTH_PATH = "/health/deep";
 /** Shallow health path (process alive) used by the ALB target group. */
 export const SHALLOW_HEALTH_PATH = "/health";
+
+/**
+ * Lambda timeout covering a checker's sequential external calls, each bounded by CHECK_TIMEOUT_MS plus at
+ * most 1 s of client-side grace: db_health = Parameter Store, connect, SELECT 1, lag query; app_health =
+ * both probes (in parallel), then Parameter Store. Plus 2 s for a cold start.
+ */
+export function checkerLambdaTimeoutSeconds(
+  check: "db_health" | "app_health",
+  checkTimeoutMs: number,
+): number {
+  const sequentialCalls = check === "db_health" ? 4 : 2;
+  return Math.ceil((sequentialCalls * (checkTimeoutMs + 1000)) / 1000) + 2;
+}

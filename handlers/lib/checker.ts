@@ -1,0 +1,73 @@
+// What every scheduled checker shares: input validation first, then the check; a failed check is a result
+// (the check itself logs and publishes it), an unexpected exception is logged and re-thrown so the Lambda
+// Errors metric and the failure destination see it.
+import process from "node:process";
+import { HANDLER_ENV } from "./contract.ts";
+import { errorMessage, HandlerInputError } from "./errors.ts";
+import { assertScheduledEvent, type CheckerEnvironment, type Environment, REGION_ENV } from "./input.ts";
+import { type CheckLogger, powertoolsLogger } from "./log.ts";
+
+/** Monotonic milliseconds, for latencies. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => performance.now() };
+
+export function elapsedMs(clock: Clock, startedMs: number): number {
+  return Math.round(clock.now() - startedMs);
+}
+
+export interface ScheduledCheck<E extends CheckerEnvironment, D extends { readonly log: CheckLogger }, R> {
+  /** `db_health` or `app_health`. */
+  readonly check: string;
+  readonly readEnvironment: (env: Environment) => E;
+  /** Builds the real clients; called once per warm function (clients keep caches and connections). */
+  readonly wire: (env: E) => D;
+  readonly run: (deps: D) => Promise<R>;
+}
+
+/** The body of a checker's exported `handler`. */
+export function scheduledHandler<E extends CheckerEnvironment, D extends { readonly log: CheckLogger }, R>(
+  spec: ScheduledCheck<E, D, R>,
+  env: Environment = process.env,
+): (event: unknown) => Promise<R> {
+  let wired: { key: string; deps: D } | undefined;
+  return async (event) => {
+    const problems: string[] = [];
+    const collect = <T>(read: () => T): T | undefined => {
+      try {
+        return read();
+      } catch (error) {
+        if (!(error instanceof HandlerInputError)) throw error;
+        problems.push(...error.problems);
+        return undefined;
+      }
+    };
+    const environment = collect(() => spec.readEnvironment(env));
+    collect(() => assertScheduledEvent(event));
+    if (environment === undefined || problems.length > 0) {
+      const error = new HandlerInputError(problems);
+      const declared = env[HANDLER_ENV.regionRole];
+      const role = declared === "primary" || declared === "secondary" ? declared : "unknown";
+      powertoolsLogger({ check: spec.check, region: env[REGION_ENV] ?? "unknown", role })
+        .error("invalid handler input", { outcome: "error", errorName: error.name, problems });
+      throw error;
+    }
+    const key = JSON.stringify(environment);
+    if (wired?.key !== key) wired = { key, deps: spec.wire(environment) };
+    const { deps } = wired;
+    try {
+      return await spec.run(deps);
+    } catch (error) {
+      deps.log.error("check failed unexpectedly", {
+        outcome: "error",
+        errorClass: "unknown",
+        errorName: error instanceof Error ? error.name : typeof error,
+        error: errorMessage(error),
+        stack: error instanceof Error ? error.stack : undefined,
+      });
+      throw error;
+    }
+  };
+}

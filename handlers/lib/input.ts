@@ -1,0 +1,133 @@
+// Handler input validation: the environment the infrastructure sets (contract.ts HANDLER_ENV) and the
+// invocation event. Every problem is reported at once, each naming the field and the rule it breaks.
+import { HANDLER_ENV, type RegionRole } from "./contract.ts";
+import { HandlerInputError } from "./errors.ts";
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Set by the Lambda runtime: the region the function runs in. */
+export const REGION_ENV = "AWS_REGION";
+
+/** Bounds of CHECK_TIMEOUT_MS accepted by the handlers. */
+export const CHECK_TIMEOUT_RANGE_MS = { min: 100, max: 60_000 } as const;
+
+/** What both checkers read from their environment. */
+export interface CheckerEnvironment {
+  /** The function's own region (AWS_REGION). */
+  readonly region: string;
+  readonly role: RegionRole;
+  readonly metricNamespace: string;
+  /** Timeout of every external call (CHECK_TIMEOUT_MS). */
+  readonly checkTimeoutMs: number;
+  /** Parameter Store prefix, `/<app>/<suffix>`. */
+  readonly parameterPrefix: string;
+}
+
+export interface AppCheckerEnvironment extends CheckerEnvironment {
+  readonly localHealthUrl: string;
+  readonly peerHealthUrl: string;
+  readonly appHostname: string;
+}
+
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d{1,2}$/;
+const NAMESPACE = /^[A-Za-z0-9 ._\-/#:]{1,255}$/;
+const PARAMETER_PREFIX = /^(\/[A-Za-z0-9_.-]+)+$/;
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+class EnvironmentReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Environment) {}
+
+  /** The variable's value when it passes `valid`; otherwise records `NAME="value": rule`. */
+  read(name: string, valid: (value: string) => boolean, rule: string): string {
+    const value = this.env[name];
+    if (value === undefined || value === "") {
+      this.problems.push(`${name}: is not set; ${rule}`);
+      return "";
+    }
+    if (!valid(value)) this.problems.push(`${name}="${value}": ${rule}`);
+    return value;
+  }
+}
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" && url.username === "" && url.password === "" && url.hash === "";
+  } catch {
+    return false;
+  }
+}
+
+function readCommon(reader: EnvironmentReader): CheckerEnvironment {
+  const { min, max } = CHECK_TIMEOUT_RANGE_MS;
+  return {
+    region: reader.read(REGION_ENV, (v) => REGION.test(v), "must be an AWS region name such as us-east-2"),
+    role: reader.read(
+      HANDLER_ENV.regionRole,
+      (v) => v === "primary" || v === "secondary",
+      'must be "primary" or "secondary"',
+    ) as RegionRole,
+    metricNamespace: reader.read(
+      HANDLER_ENV.metricNamespace,
+      (v) => NAMESPACE.test(v) && !v.startsWith("AWS/"),
+      "must be a custom CloudWatch namespace: 1-255 of A-Z a-z 0-9 space . _ - / # :, not starting with AWS/",
+    ),
+    checkTimeoutMs: Number(reader.read(
+      HANDLER_ENV.checkTimeoutMs,
+      (v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max,
+      `must be an integer number of milliseconds from ${min} to ${max}`,
+    )),
+    parameterPrefix: reader.read(
+      HANDLER_ENV.parameterPrefix,
+      (v) => PARAMETER_PREFIX.test(v),
+      "must be an absolute Parameter Store path without a trailing slash, such as /txn/dev",
+    ),
+  };
+}
+
+function check<T>(reader: EnvironmentReader, value: T): T {
+  if (reader.problems.length > 0) throw new HandlerInputError(reader.problems);
+  return value;
+}
+
+/** The database checker's environment; throws HandlerInputError listing every problem. */
+export function readCheckerEnvironment(env: Environment): CheckerEnvironment {
+  const reader = new EnvironmentReader(env);
+  return check(reader, readCommon(reader));
+}
+
+/** The application checker's environment; throws HandlerInputError listing every problem. */
+export function readAppCheckerEnvironment(env: Environment): AppCheckerEnvironment {
+  const reader = new EnvironmentReader(env);
+  const common = readCommon(reader);
+  const url = (name: string) =>
+    reader.read(name, isHttpsUrl, "must be an https:// URL (the ALB's DNS name and the deep-health path)");
+  return check(reader, {
+    ...common,
+    localHealthUrl: url(HANDLER_ENV.localHealthUrl),
+    peerHealthUrl: url(HANDLER_ENV.peerHealthUrl),
+    appHostname: reader.read(
+      HANDLER_ENV.appHostname,
+      (v) => DNS_NAME.test(v),
+      "must be a lowercase DNS name (the application's public host name), such as app.dr.example.com",
+    ),
+  });
+}
+
+/**
+ * Accepts what the schedule sends (an EventBridge "Scheduled Event") and `{}` (a manual test invoke);
+ * anything else is a wiring mistake and is refused.
+ */
+export function assertScheduledEvent(event: unknown): void {
+  if (typeof event === "object" && event !== null && !Array.isArray(event)) {
+    const record = event as Record<string, unknown>;
+    if (Object.keys(record).length === 0) return;
+    if (record.source === "aws.events" && record["detail-type"] === "Scheduled Event") return;
+  }
+  const shown = JSON.stringify(event) ?? String(event);
+  throw new HandlerInputError([
+    `event: must be an EventBridge scheduled event ("source": "aws.events", "detail-type": "Scheduled Event") ` +
+    `or {}; got ${shown.length > 200 ? `${shown.slice(0, 200)}...` : shown}`,
+  ]);
+}

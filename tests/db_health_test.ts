@@ -1,0 +1,355 @@
+// @ts-types="@types/pg"
+import pg from "pg";
+import assert from "node:assert/strict";
+import {
+  CHECK_NAME,
+  checkDatabase,
+  type DatabaseCheckDeps,
+  REPLICATION_LAG_SQL,
+} from "../handlers/db_health.ts";
+import { scheduledHandler, systemClock } from "../handlers/lib/checker.ts";
+import { checkerLambdaTimeoutSeconds, type ParameterKey } from "../handlers/lib/contract.ts";
+import { classifyError, HandlerInputError, HttpStatusError, TimeoutError } from "../handlers/lib/errors.ts";
+import { readCheckerEnvironment } from "../handlers/lib/input.ts";
+import { ssmParameterReader } from "../handlers/lib/parameters.ts";
+import { pgConnect } from "../handlers/lib/postgres.ts";
+import {
+  captureLogger,
+  captureMetrics,
+  fakeParameters,
+  fakeSsmEndpoint,
+  metricValues,
+} from "./handler_fakes.ts";
+import { postgresAvailable, type PostgresServer, startPostgres } from "./postgres_fixture.ts";
+import { createTestPki } from "./tls_fixture.ts";
+
+const TIMEOUT_MS = 500;
+
+function parametersFor(
+  server: PostgresServer,
+  password = server.password,
+): Partial<Record<ParameterKey, string>> {
+  return {
+    writerEndpoint: server.host,
+    readerEndpoint: server.host,
+    port: String(server.port),
+    databaseName: server.database,
+    masterUsername: server.user,
+    masterPassword: password,
+  };
+}
+
+function deps(
+  server: PostgresServer,
+  overrides: Partial<DatabaseCheckDeps> = {},
+): DatabaseCheckDeps & { log: ReturnType<typeof captureLogger>; metrics: ReturnType<typeof captureMetrics> } {
+  const role = overrides.role ?? "primary";
+  const region = overrides.region ?? (role === "primary" ? "us-east-1" : "us-east-2");
+  return {
+    region,
+    role,
+    timeoutMs: TIMEOUT_MS,
+    parameters: fakeParameters(parametersFor(server)),
+    connect: pgConnect({ ca: server.caCertificate }),
+    clock: systemClock,
+    ...overrides,
+    log: captureLogger(),
+    metrics: captureMetrics(region, role),
+  };
+}
+
+/** Aurora's aurora_global_db_status() with its real columns, backed by a table; it sleeps for `delay`. */
+async function installFakeGlobalDbStatus(server: PostgresServer): Promise<pg.Client> {
+  const admin = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database: server.database,
+    ssl: { ca: server.caCertificate, rejectUnauthorized: true },
+  });
+  await admin.connect();
+  await admin.query(`
+    CREATE TABLE fake_global_db_status (
+      aws_region text, highest_lsn_written bigint, durability_lag_in_msec bigint, rpo_lag_in_msec bigint,
+      last_lag_calculation_time timestamptz, feedback_epoch integer, feedback_xmin xid);
+    CREATE TABLE fake_delay (seconds double precision NOT NULL);
+    INSERT INTO fake_delay VALUES (0);
+    INSERT INTO fake_global_db_status VALUES
+      ('us-east-1', 4000, -1, -1, '1970-01-01 00:00:00+00', 0, '0'),
+      ('us-east-2', 3990, 350, 180, now(), 1, '742');
+    CREATE FUNCTION aurora_global_db_status()
+      RETURNS TABLE (aws_region text, highest_lsn_written bigint, durability_lag_in_msec bigint,
+        rpo_lag_in_msec bigint, last_lag_calculation_time timestamptz, feedback_epoch integer, feedback_xmin xid)
+      LANGUAGE sql AS $$
+        SELECT s.* FROM fake_global_db_status s, (SELECT pg_sleep((SELECT seconds FROM fake_delay))) pause
+      $$;`);
+  return admin;
+}
+
+Deno.test({
+  name: "checkDatabase() against a real PostgreSQL over TLS on loopback",
+  ignore: !postgresAvailable(),
+  async fn(t) {
+    const server = await startPostgres();
+    const admin = await installFakeGlobalDbStatus(server);
+    try {
+      await t.step("primary: healthy, latency, no replication lag", async () => {
+        const d = deps(server);
+        const result = await checkDatabase(d);
+        assert.equal(result.healthy, true, result.error);
+        assert.equal(result.endpoint, `127.0.0.1:${server.port}`);
+        const values = metricValues(d.metrics.documents);
+        assert.equal(values.DatabaseHealthy, 1);
+        assert.ok(values.DatabaseLatencyMs >= 0 && values.DatabaseLatencyMs < TIMEOUT_MS * 4);
+        assert.equal(values.ReplicationLagMs, undefined);
+        assert.deepEqual((d.parameters as ReturnType<typeof fakeParameters>).reads, [
+          ["writerEndpoint", "port", "databaseName", "masterUsername", "masterPassword"],
+        ]);
+        assert.equal(d.log.lines.length, 1);
+        const [line] = d.log.lines;
+        assert.equal(line.level, "INFO");
+        assert.equal(line.fields.outcome, "healthy");
+        assert.equal(typeof line.fields.durationMs, "number");
+      });
+
+      await t.step(
+        "secondary: reads the reader endpoint and its region's lag from aurora_global_db_status()",
+        async () => {
+          const d = deps(server, { role: "secondary" });
+          const result = await checkDatabase(d);
+          assert.equal(result.healthy, true, result.error);
+          assert.equal(result.replicationLagMs, 180);
+          assert.equal((d.parameters as ReturnType<typeof fakeParameters>).reads[0][0], "readerEndpoint");
+          const values = metricValues(d.metrics.documents);
+          assert.deepEqual(
+            Object.keys(values).sort(),
+            ["DatabaseHealthy", "DatabaseLatencyMs", "ReplicationLagMs"],
+          );
+          assert.equal(values.ReplicationLagMs, 180);
+          assert.equal(d.metrics.documents[0].Role, "secondary");
+          assert.equal(d.metrics.documents[0].Region, "us-east-2");
+          assert.match(REPLICATION_LAG_SQL, /aurora_global_db_status\(\)/);
+        },
+      );
+
+      await t.step("secondary after promotion (its row is -1): healthy, no lag metric", async () => {
+        await admin.query(
+          "UPDATE fake_global_db_status SET rpo_lag_in_msec = -1 WHERE aws_region = 'us-east-2'",
+        );
+        try {
+          const d = deps(server, { role: "secondary" });
+          const result = await checkDatabase(d);
+          assert.equal(result.healthy, true);
+          assert.equal(metricValues(d.metrics.documents).ReplicationLagMs, undefined);
+        } finally {
+          await admin.query(
+            "UPDATE fake_global_db_status SET rpo_lag_in_msec = 180 WHERE aws_region = 'us-east-2'",
+          );
+        }
+      });
+
+      await t.step("secondary in a region without a row: unhealthy (query_error)", async () => {
+        const d = deps(server, { role: "secondary", region: "eu-west-1" });
+        const result = await checkDatabase(d);
+        assert.equal(result.healthy, false);
+        assert.equal(result.errorClass, "query_error");
+      });
+
+      await t.step("slow query beyond the timeout: unhealthy (timeout) within the timeout", async () => {
+        await admin.query("UPDATE fake_delay SET seconds = 5");
+        try {
+          const d = deps(server, { role: "secondary" });
+          const started = performance.now();
+          const result = await checkDatabase(d);
+          const elapsed = performance.now() - started;
+          assert.equal(result.healthy, false);
+          assert.equal(result.errorClass, "timeout", result.error);
+          assert.ok(elapsed < TIMEOUT_MS + 1500, `took ${elapsed} ms`);
+          const values = metricValues(d.metrics.documents);
+          assert.equal(values.DatabaseHealthy, 0);
+          assert.equal(values.DatabaseLatencyMs, undefined);
+          const [line] = d.log.lines;
+          assert.equal(line.level, "WARN");
+          assert.equal(line.fields.outcome, "unhealthy");
+          assert.equal(line.fields.errorClass, "timeout");
+        } finally {
+          await admin.query("UPDATE fake_delay SET seconds = 0");
+        }
+      });
+
+      await t.step("wrong password: unhealthy (auth)", async () => {
+        const d = deps(server, { parameters: fakeParameters(parametersFor(server, "not-the-password")) });
+        const result = await checkDatabase(d);
+        assert.equal(result.errorClass, "auth", result.error);
+        assert.equal(metricValues(d.metrics.documents).DatabaseHealthy, 0);
+      });
+
+      await t.step("certificate from an unknown CA: unhealthy (tls)", async () => {
+        const otherPki = createTestPki();
+        try {
+          const d = deps(server, { connect: pgConnect({ ca: otherPki.caCertificate }) });
+          const result = await checkDatabase(d);
+          assert.equal(result.errorClass, "tls", result.error);
+        } finally {
+          otherPki.remove();
+        }
+      });
+
+      await t.step("a client without TLS is refused by the server (tls)", async () => {
+        const plain = new pg.Client({
+          host: server.host,
+          port: server.port,
+          user: server.user,
+          password: server.password,
+          database: server.database,
+          ssl: false,
+        });
+        const error = await plain.connect().then(() => undefined, (e) => e);
+        await plain.end().catch(() => {});
+        assert.ok(error, "the server must refuse a connection without TLS");
+        assert.equal(classifyError(error), "tls", String(error));
+      });
+
+      await t.step("missing parameter: bad configuration is thrown, not reported as unhealthy", async () => {
+        const values = parametersFor(server);
+        delete values.masterPassword;
+        const d = deps(server, { parameters: fakeParameters(values) });
+        await assert.rejects(checkDatabase(d), { name: "ParameterError" });
+        assert.deepEqual(d.metrics.documents, []);
+      });
+
+      await t.step("server down: unhealthy (refused), healthy again once it is back", async () => {
+        await admin.end();
+        await server.pause();
+        const down = deps(server);
+        const result = await checkDatabase(down);
+        assert.equal(result.errorClass, "refused", result.error);
+        assert.equal(metricValues(down.metrics.documents).DatabaseHealthy, 0);
+        await server.resume();
+        const up = deps(server);
+        assert.equal((await checkDatabase(up)).healthy, true);
+      });
+    } finally {
+      await admin.end().catch(() => {});
+      await server.stop();
+    }
+  },
+});
+
+Deno.test("classifyError() maps transport, TLS, DNS, HTTP and SQL failures to their class", () => {
+  const cases: Array<[unknown, string]> = [
+    [new TimeoutError("GET x", 5), "timeout"],
+    [new HttpStatusError(503, "https://x"), "http_status"],
+    [Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), "refused"],
+    [Object.assign(new Error("getaddrinfo ENOTFOUND db.invalid"), { code: "ENOTFOUND" }), "dns"],
+    [Object.assign(new Error("getaddrinfo EAI_AGAIN"), { code: "EAI_AGAIN" }), "dns"],
+    [Object.assign(new Error("Hostname/IP does not match"), { code: "ERR_TLS_CERT_ALTNAME_INVALID" }), "tls"],
+    [Object.assign(new Error("self-signed"), { code: "SELF_SIGNED_CERT_IN_CHAIN" }), "tls"],
+    [
+      Object.assign(new Error("password authentication failed"), { code: "28P01", severity: "FATAL" }),
+      "auth",
+    ],
+    [Object.assign(new Error("canceling statement"), { code: "57014", severity: "ERROR" }), "timeout"],
+    [
+      Object.assign(new Error("relation does not exist"), { code: "42P01", severity: "ERROR" }),
+      "query_error",
+    ],
+    [
+      Object.assign(new Error("the database system is shutting down"), { code: "57P03", severity: "FATAL" }),
+      "refused",
+    ],
+    [new Error("Connection terminated due to connection timeout"), "timeout"],
+    [new Error("something else"), "unknown"],
+    ["not an error", "unknown"],
+  ];
+  for (const [error, expected] of cases) assert.equal(classifyError(error), expected, String(error));
+});
+
+Deno.test("ssmParameterReader() reads the keys in one decrypted GetParameters call and caches them", async () => {
+  const ssm = fakeSsmEndpoint({
+    "/txn/test/database/port": { value: "5432" },
+    "/txn/test/database/master-password": { value: "s3cret", secure: true },
+  });
+  try {
+    const reader = ssmParameterReader({
+      prefix: "/txn/test",
+      timeoutMs: 2000,
+      clientConfig: ssm.clientConfig,
+    });
+    assert.deepEqual(await reader.read(["port", "masterPassword"]), {
+      port: "5432",
+      masterPassword: "s3cret",
+    });
+    assert.deepEqual(await reader.read(["port", "masterPassword"]), {
+      port: "5432",
+      masterPassword: "s3cret",
+    });
+    assert.equal(ssm.calls.length, 1, "the second read comes from the cache");
+    assert.equal(ssm.calls[0].withDecryption, true);
+    assert.deepEqual(ssm.calls[0].names.sort(), [
+      "/txn/test/database/master-password",
+      "/txn/test/database/port",
+    ]);
+    await assert.rejects(reader.read(["activeRegion"]), {
+      name: "ParameterError",
+      message: /\/txn\/test\/failover\/active-region: missing or empty/,
+    });
+  } finally {
+    await ssm.close();
+  }
+});
+
+Deno.test("ssmParameterReader() gives up on a hanging Parameter Store within the timeout", async () => {
+  const ssm = fakeSsmEndpoint({}, { hang: true });
+  try {
+    const reader = ssmParameterReader({
+      prefix: "/txn/test",
+      timeoutMs: 300,
+      clientConfig: ssm.clientConfig,
+    });
+    const started = performance.now();
+    await assert.rejects(reader.read(["activeRegion"]), {
+      name: "ParameterError",
+      message: /timeout|no answer within/i,
+    });
+    assert.ok(performance.now() - started < 1500);
+  } finally {
+    await ssm.close();
+  }
+});
+
+Deno.test("db_health handler refuses a missing environment and a non-scheduled event", async () => {
+  const handler = scheduledHandler({
+    check: CHECK_NAME,
+    readEnvironment: readCheckerEnvironment,
+    wire: () => {
+      throw new Error("must not wire on bad input");
+    },
+    run: checkDatabase,
+  }, {
+    AWS_REGION: "us-east-1",
+    REGION_ROLE: "primary",
+    CHECK_TIMEOUT_MS: "50",
+    PARAMETER_PREFIX: "txn/dev/",
+  });
+  const error = await handler([]).then(() => assert.fail("expected a HandlerInputError"), (e) => e);
+  assert.ok(error instanceof HandlerInputError);
+  assert.deepEqual(error.problems.map((p: string) => p.split(/[:=]/)[0]), [
+    "METRIC_NAMESPACE",
+    "CHECK_TIMEOUT_MS",
+    "PARAMETER_PREFIX",
+    "event",
+  ]);
+  assert.match(
+    error.message,
+    /CHECK_TIMEOUT_MS="50": must be an integer number of milliseconds from 100 to 60000/,
+  );
+  assert.match(error.message, /METRIC_NAMESPACE: is not set/);
+});
+
+Deno.test("checkerLambdaTimeoutSeconds() leaves room for every sequential call at its timeout", () => {
+  assert.equal(checkerLambdaTimeoutSeconds("db_health", 5000), 26);
+  assert.equal(checkerLambdaTimeoutSeconds("app_health", 5000), 14);
+  assert.ok(checkerLambdaTimeoutSeconds("db_health", 500) * 1000 > 4 * 500);
+});

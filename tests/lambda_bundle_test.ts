@@ -1,0 +1,248 @@
+import assert from "node:assert/strict";
+import { bundleHandler, crc32, deterministicZip, type HandlerBundle } from "../modules/lambda_bundle.ts";
+import { PROJECT_ROOT } from "./helpers.ts";
+import { fakeSsmEndpoint } from "./handler_fakes.ts";
+import { postgresAvailable, startPostgres } from "./postgres_fixture.ts";
+import { closedPort, createTestPki, startHttpsServer } from "./tls_fixture.ts";
+
+const decoder = new TextDecoder();
+
+function run(command: string, args: string[], cwd?: string): { ok: boolean; stdout: string; stderr: string } {
+  const result = new Deno.Command(command, { args, cwd, stdout: "piped", stderr: "piped" }).outputSync();
+  return { ok: result.success, stdout: decoder.decode(result.stdout), stderr: decoder.decode(result.stderr) };
+}
+
+function hasCommand(command: string): boolean {
+  try {
+    return new Deno.Command(command, { args: ["--version"], stdout: "null", stderr: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+}
+
+/** The bundle's index.mjs, read back with unzip. */
+function bundledSource(bundle: HandlerBundle): string {
+  const listed = run("unzip", ["-Z1", bundle.zipPath]);
+  assert.ok(listed.ok, listed.stderr);
+  assert.deepEqual(listed.stdout.trim().split("\n"), ["index.mjs"]);
+  return run("unzip", ["-p", bundle.zipPath, "index.mjs"]).stdout;
+}
+
+/** Unzips a bundle inside the project, so Node resolves the external @aws-sdk packages from node_modules. */
+function unpackInProject(bundle: HandlerBundle): string {
+  const dir = Deno.makeTempDirSync({ dir: `${PROJECT_ROOT}/.build`, prefix: "bundle-run-" });
+  const unzip = run("unzip", ["-q", bundle.zipPath, "-d", dir]);
+  assert.ok(unzip.ok, unzip.stderr);
+  return dir;
+}
+
+Deno.mkdirSync(`${PROJECT_ROOT}/.build`, { recursive: true });
+
+for (const name of ["db_health", "app_health"]) {
+  Deno.test(`bundleHandler("${name}") makes a byte-identical, valid zip twice (AWS SDK external)`, () => {
+    const first = bundleHandler(name, Deno.makeTempDirSync({ prefix: "dr-bundle-a-" }), { cache: false });
+    const second = bundleHandler(name, Deno.makeTempDirSync({ prefix: "dr-bundle-b-" }), { cache: false });
+    const firstBytes = Deno.readFileSync(first.zipPath);
+    assert.deepEqual(Deno.readFileSync(second.zipPath), firstBytes);
+    assert.equal(first.sha256Base64, second.sha256Base64);
+    assert.equal(first.bytes, firstBytes.byteLength);
+    assert.match(first.zipPath, new RegExp(`/${name}\\.zip$`));
+
+    const tested = run("unzip", ["-t", first.zipPath]);
+    assert.ok(tested.ok, tested.stdout + tested.stderr);
+    const details = run("unzip", ["-Z", "-T", first.zipPath]).stdout;
+    assert.match(details, /-rw-r--r--.* 19800101\.000000 index\.mjs/, details);
+
+    const source = bundledSource(first);
+    assert.match(source, /^import \{ createRequire as __createRequire \} from "node:module";/);
+    assert.match(
+      source,
+      /export \{[^}]*\bhandler\b[^}]*\};\s*(\/\*[\s\S]*\*\/\s*)?$/,
+      "index.mjs exports handler",
+    );
+    assert.match(source, /from "@aws-sdk\/client-ssm"/, "the SDK is imported from the runtime");
+    assert.doesNotMatch(source, /node_modules\/\.deno\/@aws-sdk/, "no AWS SDK code inlined");
+    assert.doesNotMatch(source, /node_modules\/\.deno\/@smithy/, "no smithy code inlined");
+    assert.match(source, /node_modules\/\.deno\/@aws-lambda-powertools\+logger@/, "Powertools is bundled");
+    assert.doesNotMatch(source, new RegExp(PROJECT_ROOT), "no absolute build path in the bundle");
+    if (name === "db_health") assert.match(source, /node_modules\/\.deno\/pg@/, "pg is bundled");
+    console.log(`${name}.zip: ${first.bytes} bytes (index.mjs ${source.length} bytes) ${first.sha256Base64}`);
+  });
+}
+
+Deno.test("bundleHandler() reuses the cached bundle for identical inputs", () => {
+  const fresh = bundleHandler("app_health", Deno.makeTempDirSync({ prefix: "dr-bundle-" }), { cache: false });
+  bundleHandler("app_health", Deno.makeTempDirSync({ prefix: "dr-bundle-" }));
+  const started = performance.now();
+  const cached = bundleHandler("app_health", Deno.makeTempDirSync({ prefix: "dr-bundle-" }));
+  const elapsed = performance.now() - started;
+  assert.equal(cached.sha256Base64, fresh.sha256Base64);
+  console.log(`cached bundle: ${elapsed.toFixed(1)} ms`);
+});
+
+Deno.test("bundleHandler() refuses a missing handler or a bad name without affecting the others", () => {
+  const out = Deno.makeTempDirSync({ prefix: "dr-bundle-" });
+  assert.throws(() => bundleHandler("no_such_handler", out), /handlers\/no_such_handler\.ts does not exist/);
+  assert.throws(() => bundleHandler("../main", out), /a handler name is lowercase letters, digits and _/);
+  assert.ok(Deno.statSync(bundleHandler("db_health", out).zipPath).isFile);
+});
+
+Deno.test("deterministicZip() sorts entries, fixes timestamps and permissions, and computes CRC-32", () => {
+  const encoder = new TextEncoder();
+  assert.equal(crc32(encoder.encode("123456789")), 0xcbf43926);
+  const zip = deterministicZip([
+    { name: "b.txt", data: encoder.encode("bee\n".repeat(100)) },
+    { name: "a.txt", data: encoder.encode("a") },
+  ]);
+  const dir = Deno.makeTempDirSync({ prefix: "dr-zip-" });
+  Deno.writeFileSync(`${dir}/t.zip`, zip);
+  assert.ok(run("unzip", ["-t", `${dir}/t.zip`]).ok);
+  assert.deepEqual(run("unzip", ["-Z1", `${dir}/t.zip`]).stdout.trim().split("\n"), ["a.txt", "b.txt"]);
+  assert.equal(run("unzip", ["-p", `${dir}/t.zip`, "b.txt"]).stdout, "bee\n".repeat(100));
+  assert.deepEqual(
+    deterministicZip([{ name: "a.txt", data: encoder.encode("a") }]),
+    deterministicZip([
+      { name: "a.txt", data: encoder.encode("a") },
+    ]),
+  );
+  Deno.removeSync(dir, { recursive: true });
+});
+
+function jsonLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+}
+
+Deno.test({
+  name: "the app_health bundle runs under Node: real probes, Powertools JSON logs and EMF on stdout",
+  ignore: !hasCommand("node"),
+  async fn() {
+    const pki = createTestPki();
+    const local = startHttpsServer(pki.issue("app.dr.example.com"), () => new Response("ok"));
+    const dir = unpackInProject(bundleHandler("app_health", `${PROJECT_ROOT}/.build`, { cache: false }));
+    try {
+      const output = await new Deno.Command("node", {
+        args: [
+          "--input-type=module",
+          "-e",
+          'const { handler } = await import("./index.mjs"); await handler({});',
+        ],
+        cwd: dir,
+        env: {
+          AWS_REGION: "us-east-1",
+          REGION_ROLE: "primary",
+          METRIC_NAMESPACE: "TransactionDR/test",
+          CHECK_TIMEOUT_MS: "2000",
+          PARAMETER_PREFIX: "/txn/test",
+          LOCAL_HEALTH_URL: `${local.url}/health/deep`,
+          PEER_HEALTH_URL: `https://127.0.0.1:${closedPort()}/health/deep`,
+          APP_HOSTNAME: "app.dr.example.com",
+          NODE_EXTRA_CA_CERTS: pki.caCertificatePath,
+        },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = decoder.decode(output.stdout);
+      const stderr = decoder.decode(output.stderr);
+      assert.ok(output.success, stderr);
+      // Powertools writes WARN and ERROR lines to stderr; Lambda sends both streams to the log group.
+      const lines = jsonLines(`${stdout}\n${stderr}`);
+      const emf = jsonLines(stdout).filter((line) => "_aws" in line);
+      assert.equal(emf.length, 1, stdout);
+      assert.equal(emf[0].AppHealthy, 1);
+      assert.equal(emf[0].PeerAppHealthy, 0);
+      assert.deepEqual(
+        (emf[0]._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0]
+          .Dimensions,
+        [["Region", "Role"]],
+      );
+      const logs = lines.filter((line) => line.message === "application check");
+      const peer = logs.find((line) => line.target === "peer")!;
+      assert.equal(peer.level, "WARN");
+      assert.equal(peer.check, "app_health");
+      assert.equal(peer.region, "us-east-1");
+      assert.equal(peer.role, "primary");
+      assert.equal(peer.outcome, "unhealthy");
+      assert.equal(peer.errorClass, "refused");
+      assert.equal(typeof peer.durationMs, "number");
+      assert.equal(logs.find((line) => line.target === "local")!.outcome, "healthy");
+      assert.deepEqual(local.requests.map((r) => r.host), ["app.dr.example.com"]);
+    } finally {
+      await local.close();
+      pki.remove();
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "the db_health bundle runs under Node: SSM config, verified TLS to PostgreSQL, lag query, EMF",
+  ignore: !hasCommand("node") || !postgresAvailable(),
+  async fn() {
+    const server = await startPostgres();
+    const prefix = "/txn/test";
+    const ssm = fakeSsmEndpoint({
+      [`${prefix}/database/reader-endpoint`]: { value: "localhost" },
+      [`${prefix}/database/port`]: { value: String(server.port) },
+      [`${prefix}/database/name`]: { value: server.database },
+      [`${prefix}/database/master-username`]: { value: server.user },
+      [`${prefix}/database/master-password`]: { value: server.password, secure: true },
+    });
+    const dir = unpackInProject(bundleHandler("db_health", `${PROJECT_ROOT}/.build`, { cache: false }));
+    try {
+      const psql = run("psql", [
+        `host=127.0.0.1 port=${server.port} user=${server.user} password=${server.password} ` +
+        `dbname=${server.database} sslmode=require`,
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-q",
+        "-c",
+        `CREATE FUNCTION aurora_global_db_status() RETURNS TABLE (aws_region text, highest_lsn_written bigint,
+           durability_lag_in_msec bigint, rpo_lag_in_msec bigint, last_lag_calculation_time timestamptz,
+           feedback_epoch integer, feedback_xmin xid)
+         LANGUAGE sql AS $$ VALUES ('us-east-1', 10::bigint, -1::bigint, -1::bigint, now(), 0, '0'::xid),
+                                   ('us-east-2', 9::bigint, 120::bigint, 95::bigint, now(), 0, '0'::xid) $$`,
+      ]);
+      assert.ok(psql.ok, psql.stderr);
+      const output = await new Deno.Command("node", {
+        args: [
+          "--input-type=module",
+          "-e",
+          'const { handler } = await import("./index.mjs");' +
+          'await handler({ source: "aws.events", "detail-type": "Scheduled Event" });',
+        ],
+        cwd: dir,
+        env: {
+          AWS_REGION: "us-east-2",
+          REGION_ROLE: "secondary",
+          METRIC_NAMESPACE: "TransactionDR/test",
+          CHECK_TIMEOUT_MS: "3000",
+          PARAMETER_PREFIX: prefix,
+          AWS_ENDPOINT_URL_SSM: ssm.clientConfig.endpoint,
+          AWS_ACCESS_KEY_ID: ssm.clientConfig.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: ssm.clientConfig.credentials.secretAccessKey,
+          NODE_EXTRA_CA_CERTS: server.caCertificatePath,
+        },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = decoder.decode(output.stdout);
+      assert.ok(output.success, decoder.decode(output.stderr) + stdout);
+      const lines = jsonLines(stdout);
+      const emf = lines.find((line) => "_aws" in line)!;
+      assert.equal(emf.DatabaseHealthy, 1, stdout);
+      assert.equal(emf.ReplicationLagMs, 95);
+      assert.equal(typeof emf.DatabaseLatencyMs, "number");
+      assert.equal(emf.Region, "us-east-2");
+      assert.equal(emf.Role, "secondary");
+      const check = lines.find((line) => line.message === "database check")!;
+      assert.equal(check.outcome, "healthy");
+      assert.equal(check.target, `localhost:${server.port}`);
+      assert.deepEqual(ssm.calls.map((call) => call.withDecryption), [true]);
+    } finally {
+      await ssm.close();
+      await server.stop();
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
