@@ -107,3 +107,17 @@ review: deno ## print the reviewer summary (REVIEW.md) of the synthesized stack
 
 diagram: deno ## regenerate the README's architecture diagram (from the default configuration)
 	"$(DENO)" run $(RUN_PERMISSIONS) tools/diagram.ts README.md
+
+# ---------------------------------------------------------------------------------------------------
+# Recovery objectives and operator actions against a deployed stack
+
+.PHONY: rto drill failback
+
+rto: synth ## recovery-time budget of the synthesized stack vs the RTO (exit 1 when exceeded)
+	"$(DENO)" run --allow-read --allow-env tools/rto.ts "$(STACK_DIR)/cdk.tf.json"
+
+drill: synth ## run the failover orchestrator in dry-run mode (needs AWS credentials)
+	"$(DENO)" run --allow-read --allow-env --allow-net --allow-sys tools/drill.ts "$(STACK_DIR)/cdk.tf.json"
+
+failback: synth ## planned return to the primary: Aurora switchover, fence cleared (ARGS=--yes / --dry-run)
+	"$(DENO)" run --allow-read --allow-env --allow-net --allow-sys tools/failback.ts "$(STACK_DIR)/cdk.tf.json" $(ARGS)

@@ -2,7 +2,7 @@
 // `deno run main.ts` synthesizes into a temporary folder and moves it into place only on success.
 import { App, TerraformStack } from "cdktf";
 import { ConfigError, loadConfig, type StackConfig } from "./modules/config.ts";
-import { configureBackend, createRegionPair } from "./modules/providers.ts";
+import { configureBackend, createRegionPair, forEachRegion } from "./modules/providers.ts";
 import { createKmsKeys } from "./modules/kms.ts";
 import { createNetwork } from "./modules/network.ts";
 import { createSecurityGroups } from "./modules/security_groups.ts";
@@ -13,8 +13,16 @@ import { createParameters } from "./modules/parameters.ts";
 import { createLoadBalancer } from "./modules/load_balancer.ts";
 import { createCompute } from "./modules/compute.ts";
 import { createFailoverDns, createHostedZone } from "./modules/failover_dns.ts";
+import { createHandlerAssets } from "./modules/lambda_function.ts";
+import { createHealthChecks } from "./modules/health_checks.ts";
+import { createFailoverAutomation } from "./modules/failover_automation.ts";
+import { createObservability } from "./modules/observability.ts";
+import { recoveryBudget } from "./modules/recovery_budget.ts";
+import { DEEP_HEALTH_PATH, metricNamespace } from "./handlers/lib/contract.ts";
 
 export const OUTPUT_DIR = "cdktf.out";
+/** Where handler zips are built (git-ignored); cdktf copies them into the stack's assets/. */
+const HANDLER_BUILD_DIR = new URL("./.build/handlers", import.meta.url).pathname;
 
 export function stackName(config: StackConfig): string {
   return `dr-${config.environmentSuffix}`;
@@ -44,7 +52,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
     appPort: config.compute.appPort,
     databasePort: config.database.port,
   });
-  createAlerting(stack, {
+  const alerting = createAlerting(stack, {
     regions,
     keys,
     accountId: config.accountId,
@@ -68,7 +76,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
     environmentSuffix: suffix,
     noncurrentVersionDays: config.noncurrentVersionDays,
   });
-  createParameters(stack, {
+  const parameters = createParameters(stack, {
     regions,
     keys,
     database,
@@ -100,7 +108,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
     appFqdn: zone.appFqdn,
     validationRecordTtlSeconds: config.dns.recordTtlSeconds,
   });
-  createCompute(stack, {
+  const compute = createCompute(stack, {
     regions,
     network,
     securityGroups,
@@ -114,15 +122,104 @@ export function synthesize(config: StackConfig, outdir: string): string {
     costCenter: config.costCenter,
     logRetentionDays: config.logRetentionDays,
   });
-  createFailoverDns(stack, {
+  const code = createHandlerAssets(stack, ["db_health", "app_health", "failover"], HANDLER_BUILD_DIR);
+  const scheme = config.dns.tlsMode === "none" ? "http" : "https";
+  const healthUrls = forEachRegion(
+    regions,
+    ({ role }) => `${scheme}://${loadBalancers[role].albDnsName}${DEEP_HEALTH_PATH}`,
+  );
+  const namespace = metricNamespace(suffix);
+  const healthChecks = createHealthChecks(stack, {
+    regions,
+    code: { dbHealth: code.db_health, appHealth: code.app_health },
+    keys,
+    network,
+    securityGroups,
+    alerting,
+    parameterPrefix: parameters.prefix,
+    healthUrls,
+    appHostname: zone.appFqdn,
+    metricNamespace: namespace,
+    checkTimeoutMs: config.health.checkTimeoutMs,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    logRetentionDays: config.logRetentionDays,
+  });
+  const failover = createFailoverAutomation(stack, {
+    regions,
+    code: code.failover,
+    keys,
+    alerting,
+    parameterPrefix: parameters.prefix,
+    globalClusterIdentifier: database.globalClusterIdentifier,
+    primaryClusterArn: database.clusters.primary.clusterArn,
+    secondaryClusterArn: database.clusters.secondary.clusterArn,
+    secondaryClusterIdentifier: database.clusters.secondary.clusterIdentifier,
+    secondaryAsgName: compute.secondary.asgName,
+    secondaryAsgArn: compute.secondary.asgArn,
+    failoverCapacity: config.compute.primaryDesiredCapacity,
+    primaryHealthUrl: healthUrls.primary,
+    appHostname: zone.appFqdn,
+    metricNamespace: namespace,
+    checkTimeoutMs: config.health.checkTimeoutMs,
+    primaryUnreachableMinutes: config.health.primaryUnreachableMinutes,
+    autoFailover: config.health.autoFailover,
+    rtoTargetSeconds: config.objectives.rtoTargetSeconds,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    logRetentionDays: config.logRetentionDays,
+  });
+  const dns = createFailoverDns(stack, {
     regions,
     zone,
     loadBalancers,
     tlsMode: config.dns.tlsMode,
     healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
     healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
-    primaryAlarmChecks: [],
+    primaryAlarmChecks: failover.primaryAlarmChecks,
     environmentSuffix: suffix,
+  });
+
+  // The dashboards draw the budget of this very stack (the same figure `make rto` prints).
+  const budget = recoveryBudget(stack.toTerraform());
+  createObservability(stack, {
+    regions,
+    alerting,
+    signals: forEachRegion(regions, ({ role }) => {
+      const peer = role === "primary" ? "secondary" : "primary";
+      return {
+        clusterIdentifier: database.clusters[role].clusterIdentifier,
+        bucketName: storage[role].bucketName,
+        peerBucketName: storage[peer].bucketName,
+        replicationRuleId: storage[role].replicationRuleId,
+        albArnSuffix: loadBalancers[role].albArnSuffix,
+        targetGroupArnSuffix: loadBalancers[role].targetGroupArnSuffix,
+        asgName: compute[role].asgName,
+        functions: [
+          { key: "db_health", functionName: healthChecks[role].databaseChecker.functionName },
+          { key: "app_health", functionName: healthChecks[role].appChecker.functionName },
+          ...(role === "secondary"
+            ? [{ key: "failover", functionName: failover.orchestratorFunctionName }]
+            : []),
+        ],
+      };
+    }),
+    metricNamespace: namespace,
+    environmentSuffix: suffix,
+    orchestratorFunctionName: failover.orchestratorFunctionName,
+    unreachableAlarmName: failover.unreachableAlarmName,
+    fencedAlarmName: failover.fencedAlarmName,
+    route53HealthCheckIds: [
+      dns.healthChecks.primary,
+      dns.healthChecks.secondary,
+      dns.primaryCalculatedHealthCheckId,
+    ],
+    rtoTargetSeconds: config.objectives.rtoTargetSeconds,
+    rpoTargetSeconds: config.objectives.rpoTargetSeconds,
+    rpoLagAlarmSeconds: config.objectives.rpoLagAlarmSeconds,
+    recoveryBudgetSeconds: budget.totalSeconds,
+    checkerAlarmMinutes: config.objectives.checkerAlarmMinutes,
+    replicationLatencyAlarmSeconds: config.objectives.replicationLatencyAlarmSeconds,
   });
 
   app.synth();

@@ -22,6 +22,7 @@ import {
   type SsmApi,
 } from "./lib/failover_steps.ts";
 import { probeHealth, type ProbeResult } from "./lib/failover_probe.ts";
+import type { Probe } from "./lib/https_probe.ts";
 import { DynamoDbLockStore } from "./lib/failover_lock.ts";
 import {
   DEFAULT_RETRY,
@@ -55,6 +56,8 @@ export interface FailoverConfig {
   readonly idempotencyTable: string;
   readonly autoFailover: boolean;
   readonly rtoTargetSeconds: number;
+  /** Application host name: TLS SNI and Host of the primary probe (its ALB's certificate is for this name). */
+  readonly appHostname?: string;
 }
 
 export class ConfigError extends Error {
@@ -170,6 +173,10 @@ export function loadFailoverConfig(env: Env): FailoverConfig {
     if (value === undefined || value === "") return [`${variable} is not set: ${rule}`];
     return ok(value, env) ? [] : [`${variable}="${value}": ${rule}`];
   });
+  const appHostname = env[HANDLER_ENV.appHostname];
+  if (appHostname && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(appHostname)) {
+    problems.push(`${HANDLER_ENV.appHostname}="${appHostname}": must be a lowercase DNS name (or unset)`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const get = (variable: string) => env[variable] as string;
   return {
@@ -187,6 +194,7 @@ export function loadFailoverConfig(env: Env): FailoverConfig {
     idempotencyTable: get(HANDLER_ENV.idempotencyTable),
     autoFailover: get(HANDLER_ENV.autoFailover) === "true",
     rtoTargetSeconds: Number(get(HANDLER_ENV.rtoTargetSeconds)),
+    ...(appHostname ? { appHostname } : {}),
   };
 }
 
@@ -319,6 +327,8 @@ export interface FailoverDeps {
   readonly metrics: MetricSink;
   readonly log: StepLog;
   readonly fetch?: typeof fetch;
+  /** TLS probe for an https primary URL (tests trust their own CA). */
+  readonly tlsProbe?: Probe;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
   readonly random?: () => number;
@@ -406,6 +416,8 @@ export function createFailoverHandler(deps: FailoverDeps) {
     const started = now();
     const probe = await probeHealth(config.peerHealthUrl, {
       timeoutMs: config.checkTimeoutMs,
+      ...(config.appHostname ? { hostname: config.appHostname } : {}),
+      ...(deps.tlsProbe ? { tlsProbe: deps.tlsProbe } : {}),
       ...(deps.fetch ? { fetch: deps.fetch } : {}),
       now,
     });

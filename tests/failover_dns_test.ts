@@ -115,17 +115,16 @@ Deno.test("createFailoverDns() takes the failure threshold and interval from the
   assert.equal(check.request_interval, 30);
 });
 
-Deno.test("createFailoverDns() without alarms: the calculated check has the endpoint check as its only child", () => {
+Deno.test("createFailoverDns() in the stack: the primary's calculated check needs its endpoint and both standby alarms", () => {
   const { stack } = defaultStack();
   const calculated = resource(stack, "aws_route53_health_check", "dns_primary_calculated_check");
   assert.equal(calculated.type, "CALCULATED");
   assert.deepEqual(calculated.child_healthchecks, [
     "${aws_route53_health_check.dns_primary_endpoint_check.id}",
+    "${aws_route53_health_check.dns_primary_alarm_dr_primary_unreachable_us_east_2_dev.id}",
+    "${aws_route53_health_check.dns_primary_alarm_dr_primary_fenced_us_east_2_dev.id}",
   ]);
-  assert.equal(calculated.child_health_threshold, 1);
-  const alarmChecks = Object.values(resources(stack, "aws_route53_health_check"))
-    .filter((check: Json) => check.type === "CLOUDWATCH_METRIC");
-  assert.deepEqual(alarmChecks, []);
+  assert.equal(calculated.child_health_threshold, 3);
 });
 
 Deno.test("createFailoverDns() with standby-region alarms: the primary needs the endpoint AND every alarm healthy", () => {

@@ -19,6 +19,8 @@ import {
 import { type FailbackContext, failbackSteps } from "../handlers/lib/failover_steps.ts";
 import { DynamoDbLockStore, type DynamoDbSender } from "../handlers/lib/failover_lock.ts";
 import { probeHealth } from "../handlers/lib/failover_probe.ts";
+import { tlsProbe } from "../handlers/lib/https_probe.ts";
+import { createTestPki, startHttpsServer } from "./tls_fixture.ts";
 import { backoffDelayMs, runSteps, StepFailedError, type StepLog, withRetry } from "../handlers/lib/steps.ts";
 import {
   ACTIVE_PARAM,
@@ -764,6 +766,31 @@ Deno.test("failover handler: the primary probe treats 503, refused and timeout a
   const report = await w.handler(alarmEvent(), lambdaContext());
   assert.equal(report.outcome, "failed-over");
   assert.equal(report.probe?.errorClass, "refused");
+});
+
+Deno.test("the primary probe of an https ALB URL uses the app host name for SNI and Host, and verifies it", async () => {
+  const pki = createTestPki();
+  const primaryAlb = startHttpsServer(pki.issue("app.dr.example.com"), () => new Response("ok"));
+  try {
+    const trusting = tlsProbe({ ca: pki.caCertificate });
+    const healthy = await probeHealth(primaryAlb.url, {
+      timeoutMs: 2_000,
+      hostname: "app.dr.example.com",
+      tlsProbe: trusting,
+    });
+    assert.deepEqual([healthy.healthy, healthy.status], [true, 200]);
+    assert.deepEqual(primaryAlb.requests.map((request) => request.host), ["app.dr.example.com"]);
+    // Without the host name the ALB's own DNS name does not match its certificate: never "healthy".
+    const wrongName = await probeHealth(primaryAlb.url, {
+      timeoutMs: 2_000,
+      hostname: "alb.example.net",
+      tlsProbe: trusting,
+    });
+    assert.deepEqual([wrongName.healthy, wrongName.errorClass], [false, "tls"]);
+  } finally {
+    await primaryAlb.close();
+    pki.remove();
+  }
 });
 
 Deno.test("failover handler: an unexpected error is rethrown after a failure notification", async () => {

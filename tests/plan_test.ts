@@ -491,7 +491,14 @@ planTest("the application name is weighted 100 (primary) / 0 (standby), each rec
   }
   assert.equal(checks.filter((resource) => resource.after.type === "HTTPS").length, 2);
   const calculated = checks.find((resource) => resource.after.type === "CALCULATED");
-  assert.equal(calculated?.after.child_health_threshold, 1, "every child check must be healthy");
+  const alarmChecks = checks.filter((resource) => resource.after.type === "CLOUDWATCH_METRIC");
+  assert.equal(alarmChecks.length, 2, "primary unreachable + primary fenced");
+  assert.ok(alarmChecks.every((check) => check.after.cloudwatch_alarm_region === config.secondary.region));
+  assert.equal(
+    calculated?.after.child_health_threshold,
+    1 + alarmChecks.length,
+    "every child check must be healthy",
+  );
 });
 
 planTest(

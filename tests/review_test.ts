@@ -4,9 +4,8 @@ import { publicEntryPoints } from "../tools/lib/entry_points.ts";
 import { namingCompliance, tagCompliance } from "../tools/lib/compliance.ts";
 import { dataStores } from "../tools/lib/data_stores.ts";
 import { iamMatrix } from "../tools/lib/iam_matrix.ts";
-import { loadRecoveryBudget, reviewWithBudget } from "../tools/lib/budget_loader.ts";
+import { formatBudget, recoveryBudget } from "../modules/recovery_budget.ts";
 import { ResourceIndex } from "../tools/lib/stack_json.ts";
-import { loadConfig } from "../modules/config.ts";
 import { allResources, defaultStack, type Json } from "./helpers.ts";
 import { handoffFixture, runTool, TOOL_PERMISSIONS } from "./handoff_fixture.ts";
 
@@ -298,9 +297,7 @@ Deno.test("review checks that every physical name carries the suffix (default st
 });
 
 Deno.test("review lists the RPO mechanisms and the detection path from the JSON", () => {
-  const text = renderReview(handoffFixture(), {
-    recoveryBudget: "| step | seconds |\n|---|---|\n| detect | 120 |",
-  });
+  const text = renderReview(handoffFixture());
   assert.match(
     text,
     /\| Aurora Global Database \(storage-level asynchronous replication\) \| aurora-global-dev \|/,
@@ -326,7 +323,10 @@ Deno.test("review lists the RPO mechanisms and the detection path from the JSON"
     text,
     /\| failover-trigger-us-east-2-dev \| us-east-2 \| .* \| enabled \| failover-us-east-2-dev \(aws_lambda_function\) \|/,
   );
-  assert.match(text, /### Recovery-time budget\n\n\| step \| seconds \|/);
+  assert.match(
+    text,
+    /### Recovery-time budget\n\nRecovery-time budget \(unplanned loss[\s\S]*\| phase \| step \| seconds \| source \|/,
+  );
   const single = handoffFixture();
   for (
     const type of [
@@ -343,38 +343,18 @@ Deno.test("review lists the RPO mechanisms and the detection path from the JSON"
   assert.match(renderReview(single), /\*\*No replication in the stack/);
 });
 
-Deno.test("the recovery budget comes from modules/recovery_budget.ts when it exists, else the review says so", async () => {
-  const absent = new URL(`file://${Deno.makeTempDirSync()}/recovery_budget.ts`);
-  const config = () => loadConfig({});
-  assert.deepEqual(await loadRecoveryBudget(config, absent), {
-    missing: `No recovery-time budget: ${
-      absent.pathname.split("/").slice(-2).join("/")
-    } is not in this tree.`,
-  });
-
-  const present = new URL(`file://${Deno.makeTempDirSync()}/recovery_budget.ts`);
-  Deno.writeTextFileSync(
-    present,
-    `export function recoveryBudget(config) { return { total: config.objectives.rtoTargetSeconds - 55 }; }
-export function formatBudget(budget) { return "| total | " + budget.total + " s |"; }`,
-  );
-  assert.deepEqual(await loadRecoveryBudget(config, present), { markdown: "| total | 245 s |" });
-  const review = await reviewWithBudget(defaultStack().stack, { RTO_TARGET_SECONDS: "400" }, present);
-  assert.match(review, /### Recovery-time budget\n\n\| total \| 345 s \|/);
-
-  const incomplete = new URL(`file://${Deno.makeTempDirSync()}/recovery_budget.ts`);
-  Deno.writeTextFileSync(incomplete, "export const recoveryBudget = () => ({});");
-  await assert.rejects(
-    loadRecoveryBudget(config, incomplete),
-    /must export recoveryBudget\(\) and formatBudget\(\)/,
-  );
+Deno.test("the review carries the recovery budget computed from the same JSON", () => {
+  const { stack } = defaultStack();
+  const review = renderReview(stack);
+  assert.ok(review.includes(formatBudget(recoveryBudget(stack))));
+  assert.match(review, /Total: \d+ s within the 300 s RTO target/);
 });
 
-Deno.test("make review prints REVIEW.md of a synthesized stack; a missing stack exits 2", async () => {
+Deno.test("make review prints REVIEW.md of a synthesized stack; a missing stack exits 2", () => {
   const { stackDir, stack } = defaultStack();
   const result = runTool("review.ts", TOOL_PERMISSIONS.review, [`${stackDir}/cdk.tf.json`]);
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(result.stdout, await reviewWithBudget(stack, Deno.env.toObject()));
+  assert.equal(result.stdout, renderReview(stack));
   assert.match(result.stdout, /^# Review: dr-dev\n/);
   for (
     const heading of [

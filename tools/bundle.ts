@@ -1,7 +1,6 @@
 // Builds the reproducible hand-off bundle of a synthesized stack folder.
 //   deno run --allow-read --allow-write --allow-env --allow-run=git tools/bundle.ts <stack dir> <out.tar.gz>
 // Same commit and configuration -> byte-identical archive.
-import { ConfigError } from "../modules/config.ts";
 import {
   type BundleFile,
   createBundle,
@@ -10,7 +9,7 @@ import {
   STACK_JSON,
   SUMS_FILE,
 } from "./lib/bundle.ts";
-import { reviewWithBudget } from "./lib/budget_loader.ts";
+import { renderReview } from "./lib/review.ts";
 import { renderOperations } from "./lib/operations.ts";
 
 /** `git rev-parse HEAD`, with `-dirty` when tracked files differ from it; undefined outside a git tree. */
@@ -29,7 +28,7 @@ export function sourceCommit(cwd: string): string | undefined {
   return changes ? `${head}-dirty` : head;
 }
 
-async function main(args: string[]): Promise<number> {
+function main(args: string[]): number {
   const [stackDir, output] = args;
   if (!stackDir || !output || args.length !== 2) {
     console.error("usage: bundle.ts <stack dir> <output .tar.gz>");
@@ -50,14 +49,7 @@ async function main(args: string[]): Promise<number> {
   );
   const root = stackDir.replace(/\/+$/, "").split("/").pop()!;
   const bundleName = output.split("/").pop()!;
-  let review: string;
-  try {
-    review = await reviewWithBudget(stack, Deno.env.toObject());
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    return 2;
-  }
+  const review = renderReview(stack);
   const operations = renderOperations(stack, {
     bundleName,
     root,
@@ -84,4 +76,4 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(main(Deno.args));

@@ -1,5 +1,8 @@
 // The orchestrator's own fresh probe of the primary's deep-health URL, taken just before acting: the alarm
 // is minutes old by then, and failing over a healthy primary (AllowDataLoss) would lose writes.
+// An https URL names the primary's ALB, whose certificate is for the application's host name: with
+// `hostname` the probe goes through the checkers' TLS probe (SNI + Host = hostname, certificate verified).
+import { type Probe, tlsProbe } from "./https_probe.ts";
 
 export type ProbeErrorClass = "timeout" | "refused" | "dns" | "tls" | "network" | "http-status";
 
@@ -14,6 +17,10 @@ export interface ProbeResult {
 
 export interface ProbeOptions {
   readonly timeoutMs: number;
+  /** Application host name for TLS SNI and Host (https URLs). */
+  readonly hostname?: string;
+  /** The TLS probe (tests pass one that trusts their CA). */
+  readonly tlsProbe?: Probe;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
 }
@@ -24,6 +31,11 @@ export async function probeHealth(url: string, options: ProbeOptions): Promise<P
   const doFetch = options.fetch ?? fetch;
   const started = now();
   try {
+    if (options.hostname && url.startsWith("https:")) {
+      const probe = options.tlsProbe ?? tlsProbe();
+      const { status } = await probe({ url, hostname: options.hostname, timeoutMs: options.timeoutMs });
+      return answered(url, status, now() - started);
+    }
     const response = await doFetch(url, {
       method: "GET",
       redirect: "manual",
@@ -31,16 +43,7 @@ export async function probeHealth(url: string, options: ProbeOptions): Promise<P
       signal: AbortSignal.timeout(options.timeoutMs),
     });
     await response.body?.cancel();
-    const latencyMs = now() - started;
-    const healthy = response.status >= 200 && response.status < 300;
-    return {
-      healthy,
-      url,
-      latencyMs,
-      status: response.status,
-      ...(healthy ? {} : { errorClass: "http-status" as const }),
-      detail: `HTTP ${response.status} in ${latencyMs} ms`,
-    };
+    return answered(url, response.status, now() - started);
   } catch (error) {
     const latencyMs = now() - started;
     const errorClass = classifyFetchError(error);
@@ -54,6 +57,18 @@ export async function probeHealth(url: string, options: ProbeOptions): Promise<P
         : `${errorClass}: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
+}
+
+function answered(url: string, status: number, latencyMs: number): ProbeResult {
+  const healthy = status >= 200 && status < 300;
+  return {
+    healthy,
+    url,
+    latencyMs,
+    status,
+    ...(healthy ? {} : { errorClass: "http-status" as const }),
+    detail: `HTTP ${status} in ${latencyMs} ms`,
+  };
 }
 
 export function classifyFetchError(error: unknown): ProbeErrorClass {

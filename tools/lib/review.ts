@@ -7,15 +7,9 @@ import { entryPointsSection } from "./entry_points.ts";
 import { complianceSection } from "./compliance.ts";
 import { recoverySection } from "./recovery.ts";
 import { code, flagged, table, tableOr } from "./markdown.ts";
+import { formatBudget, recoveryBudget } from "../../modules/recovery_budget.ts";
 
 export interface ReviewOptions {
-  /**
-   * Markdown of the recovery-time budget (from `formatBudget(recoveryBudget(...))` of
-   * modules/recovery_budget.ts when that module exists); when absent the section says why.
-   */
-  readonly recoveryBudget?: string;
-  /** Why there is no budget (shown instead of it). */
-  readonly recoveryBudgetMissing?: string;
   /** The environment suffix every name must carry; default: from the stack name `dr-<suffix>`. */
   readonly environmentSuffix?: string;
 }
@@ -192,10 +186,6 @@ export function renderReview(stack: Json, options: ReviewOptions = {}): string {
     dataStoreSection(index),
     iamSection(index),
     complianceSection(index, environmentSuffixOf(stack, options)),
-    recoverySection(
-      index,
-      options.recoveryBudget?.trim() ||
-        `_${options.recoveryBudgetMissing ?? "No recovery-time budget was provided to the review."}_`,
-    ),
+    recoverySection(index, formatBudget(recoveryBudget(stack))),
   ].join("\n\n") + "\n";
 }

@@ -1,0 +1,236 @@
+// Failover without a person, on data planes only, all in the standby region:
+//   "primary unreachable" alarm (the standby checker's view of the primary, N failed minutes, missing
+//   data breaching) --EventBridge--> orchestrator Lambda (Aurora failover, capacity, active region, fence,
+//   notification, recovery metrics), guarded by a DynamoDB lock table.
+// The same alarm and the "primary fenced" alarm feed Route 53 health checks on the primary record.
+import { Construct } from "constructs";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target/index.js";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
+import type { RegionPair } from "./providers.ts";
+import { logicalId, physicalName } from "./naming.ts";
+import type { KmsOutputs } from "./kms.ts";
+import type { AlertingOutputs } from "./alerting.ts";
+import { createLambdaFunction, type HandlerCode } from "./lambda_function.ts";
+import { HANDLER_ENV, METRICS, parameterName } from "../handlers/lib/contract.ts";
+
+export interface FailoverAutomationInputs {
+  readonly regions: RegionPair;
+  readonly code: HandlerCode;
+  readonly keys: KmsOutputs;
+  readonly alerting: AlertingOutputs;
+  readonly parameterPrefix: string;
+  readonly globalClusterIdentifier: string;
+  readonly primaryClusterArn: string;
+  readonly secondaryClusterArn: string;
+  readonly secondaryClusterIdentifier: string;
+  readonly secondaryAsgName: string;
+  readonly secondaryAsgArn: string;
+  /** Standby capacity after failover (the primary's desired capacity). */
+  readonly failoverCapacity: number;
+  /** Deep-health URL of the primary's load balancer (the orchestrator re-probes it before acting). */
+  readonly primaryHealthUrl: string;
+  readonly appHostname: string;
+  readonly metricNamespace: string;
+  readonly checkTimeoutMs: number;
+  /** Consecutive failed minutes before the primary counts as unreachable. */
+  readonly primaryUnreachableMinutes: number;
+  readonly autoFailover: boolean;
+  /** Bounds how long the orchestrator waits for Aurora. */
+  readonly rtoTargetSeconds: number;
+  readonly accountId: string;
+  readonly environmentSuffix: string;
+  readonly logRetentionDays: number;
+}
+
+export interface AlarmCheck {
+  readonly alarmName: string;
+  readonly alarmRegion: string;
+}
+
+export interface FailoverAutomationOutputs {
+  /** Alarms Route 53 reads for the primary record (unhealthy while in ALARM). */
+  readonly primaryAlarmChecks: readonly AlarmCheck[];
+  readonly unreachableAlarmName: string;
+  readonly fencedAlarmName: string;
+  readonly orchestratorFunctionName: string;
+  readonly orchestratorFunctionArn: string;
+  readonly lockTableName: string;
+}
+
+export function createFailoverAutomation(
+  scope: Construct,
+  inputs: FailoverAutomationInputs,
+): FailoverAutomationOutputs {
+  const standby = inputs.regions.secondary;
+  const { provider, region, role } = standby;
+  const suffix = inputs.environmentSuffix;
+  const id = (key: string) => logicalId("failover", role, key);
+  const topicArn = inputs.alerting.secondary.topicArn;
+  const checkerDimensions = { Region: region, Role: role };
+
+  const unreachableAlarmName = physicalName("alarm", "dr-primary-unreachable", suffix, region);
+  const unreachable = new CloudwatchMetricAlarm(scope, id("primary_unreachable"), {
+    provider,
+    alarmName: unreachableAlarmName,
+    alarmDescription:
+      `The standby's checker has not seen the primary's deep health for ${inputs.primaryUnreachableMinutes} consecutive minutes: triggers failover`,
+    namespace: inputs.metricNamespace,
+    metricName: METRICS.peerAppHealthy,
+    dimensions: checkerDimensions,
+    statistic: "Minimum",
+    period: 60,
+    evaluationPeriods: inputs.primaryUnreachableMinutes,
+    datapointsToAlarm: inputs.primaryUnreachableMinutes,
+    comparisonOperator: "LessThanThreshold",
+    threshold: 1,
+    // A silent checker is no evidence of health.
+    treatMissingData: "breaching",
+    alarmActions: [topicArn],
+    okActions: [topicArn],
+  });
+  const fencedAlarmName = physicalName("alarm", "dr-primary-fenced", suffix, region);
+  new CloudwatchMetricAlarm(scope, id("primary_fenced"), {
+    provider,
+    alarmName: fencedAlarmName,
+    alarmDescription:
+      "Writes are fenced away from the primary until a person fails back: keeps DNS on the standby",
+    namespace: inputs.metricNamespace,
+    metricName: METRICS.primaryFenced,
+    dimensions: checkerDimensions,
+    statistic: "Maximum",
+    period: 60,
+    evaluationPeriods: 1,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    threshold: 1,
+    // The fence needs positive evidence; a silent checker already trips the unreachable alarm.
+    treatMissingData: "notBreaching",
+    alarmActions: [topicArn],
+    okActions: [topicArn],
+  });
+
+  const lockTableName = physicalName("dynamodbTable", "dr-failover-lock", suffix, region);
+  const lockTable = new DynamodbTable(scope, id("lock_table"), {
+    provider,
+    name: lockTableName,
+    billingMode: "PAY_PER_REQUEST",
+    hashKey: "id",
+    attribute: [{ name: "id", type: "S" }],
+    ttl: { attributeName: "expiration", enabled: true },
+    serverSideEncryption: { enabled: true, kmsKeyArn: inputs.keys.secondary.keyArn },
+    pointInTimeRecovery: { enabled: true },
+  });
+
+  const globalClusterArn =
+    `arn:aws:rds::${inputs.accountId}:global-cluster:${inputs.globalClusterIdentifier}`;
+  const parameterArn = (key: "activeRegion" | "writerEndpoint") =>
+    `arn:aws:ssm:${region}:${inputs.accountId}:parameter${parameterName(inputs.parameterPrefix, key)}`;
+  const activeRegionArn = parameterArn("activeRegion");
+  const writerEndpointArn = parameterArn("writerEndpoint");
+  const orchestrator = createLambdaFunction(scope, {
+    region: standby,
+    concern: "failover",
+    name: "failover",
+    code: inputs.code,
+    environmentSuffix: suffix,
+    accountId: inputs.accountId,
+    keyArn: inputs.keys.secondary.keyArn,
+    logRetentionDays: inputs.logRetentionDays,
+    failureTopicArn: topicArn,
+    // The orchestrator waits for Aurora up to the RTO target, and keeps 30 s to notify.
+    timeoutSeconds: 900,
+    reservedConcurrency: 1,
+    maximumRetryAttempts: 2,
+    maximumEventAgeSeconds: 900,
+    statements: [
+      {
+        Sid: "PromoteSecondaryCluster",
+        Action: ["rds:FailoverGlobalCluster", "rds:RemoveFromGlobalCluster", "rds:DescribeGlobalClusters"],
+        Resource: [globalClusterArn, inputs.primaryClusterArn, inputs.secondaryClusterArn],
+      },
+      {
+        Sid: "ReadClusters",
+        Action: ["rds:DescribeDBClusters"],
+        Resource: [inputs.primaryClusterArn, inputs.secondaryClusterArn],
+      },
+      {
+        Sid: "RaiseStandbyCapacity",
+        Action: ["autoscaling:UpdateAutoScalingGroup"],
+        Resource: inputs.secondaryAsgArn,
+      },
+      {
+        Sid: "ReadStandbyCapacity",
+        Action: ["autoscaling:DescribeAutoScalingGroups"],
+        Resource: "*", // Describe actions of Auto Scaling support no resource-level permissions
+      },
+      {
+        Sid: "FailoverParameters",
+        Action: ["ssm:GetParameter", "ssm:PutParameter"],
+        // active region, and the writer endpoint it repoints after a detach-and-promote fallback
+        Resource: [activeRegionArn, writerEndpointArn],
+      },
+      {
+        Sid: "Lock",
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        Resource: lockTable.arn,
+      },
+    ],
+    environment: {
+      [HANDLER_ENV.parameterPrefix]: inputs.parameterPrefix,
+      [HANDLER_ENV.regionRole]: role,
+      [HANDLER_ENV.metricNamespace]: inputs.metricNamespace,
+      [HANDLER_ENV.checkTimeoutMs]: String(inputs.checkTimeoutMs),
+      [HANDLER_ENV.peerHealthUrl]: inputs.primaryHealthUrl,
+      [HANDLER_ENV.appHostname]: inputs.appHostname,
+      [HANDLER_ENV.globalClusterId]: inputs.globalClusterIdentifier,
+      [HANDLER_ENV.secondaryClusterArn]: inputs.secondaryClusterArn,
+      [HANDLER_ENV.secondaryClusterId]: inputs.secondaryClusterIdentifier,
+      [HANDLER_ENV.secondaryAsgName]: inputs.secondaryAsgName,
+      [HANDLER_ENV.failoverCapacity]: String(inputs.failoverCapacity),
+      [HANDLER_ENV.topicArn]: topicArn,
+      [HANDLER_ENV.idempotencyTable]: lockTableName,
+      [HANDLER_ENV.autoFailover]: String(inputs.autoFailover),
+      [HANDLER_ENV.rtoTargetSeconds]: String(inputs.rtoTargetSeconds),
+      POWERTOOLS_SERVICE_NAME: "dr-failover",
+    },
+  });
+
+  const trigger = new CloudwatchEventRule(scope, id("trigger"), {
+    provider,
+    name: physicalName("eventRule", "dr-failover-trigger", suffix, region),
+    description: `Starts the failover orchestrator when ${unreachableAlarmName} enters ALARM`,
+    eventPattern: JSON.stringify({
+      source: ["aws.cloudwatch"],
+      "detail-type": ["CloudWatch Alarm State Change"],
+      resources: [unreachable.arn],
+      detail: { state: { value: ["ALARM"] } },
+    }),
+  });
+  new CloudwatchEventTarget(scope, id("trigger_target"), {
+    provider,
+    rule: trigger.name,
+    arn: orchestrator.functionArn,
+  });
+  new LambdaPermission(scope, id("trigger_invoke"), {
+    provider,
+    statementId: "AllowAlarmRuleInvoke",
+    action: "lambda:InvokeFunction",
+    functionName: orchestrator.functionArn, // the ARN token orders the permission after the function
+    principal: "events.amazonaws.com",
+    sourceArn: trigger.arn,
+  });
+
+  return {
+    primaryAlarmChecks: [
+      { alarmName: unreachableAlarmName, alarmRegion: region },
+      { alarmName: fencedAlarmName, alarmRegion: region },
+    ],
+    unreachableAlarmName,
+    fencedAlarmName,
+    orchestratorFunctionName: orchestrator.functionName,
+    orchestratorFunctionArn: orchestrator.functionArn,
+    lockTableName,
+  };
+}

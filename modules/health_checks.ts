@@ -1,0 +1,152 @@
+// Health checkers in both regions, every 60 s: the database checker (in the VPC, against its region's
+// cluster) and the application checker (its own ALB and the peer region's). They publish metrics in
+// their own region (Embedded Metric Format), so the standby's view of the primary survives us-east-1.
+import { Construct } from "constructs";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target/index.js";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
+import { forEachRegion, type PerRegion, type RegionContext, type RegionPair } from "./providers.ts";
+import { logicalId, physicalName } from "./naming.ts";
+import type { PolicyStatement } from "./policy.ts";
+import type { KmsOutputs } from "./kms.ts";
+import type { NetworkOutputs } from "./network.ts";
+import type { SecurityGroupOutputs } from "./security_groups.ts";
+import type { AlertingOutputs } from "./alerting.ts";
+import { createLambdaFunction, type HandlerCode, type LambdaFunctionOutputs } from "./lambda_function.ts";
+import {
+  checkerLambdaTimeoutSeconds,
+  HANDLER_ENV,
+  type ParameterKey,
+  parameterName,
+} from "../handlers/lib/contract.ts";
+
+export interface HealthCheckInputs {
+  readonly regions: RegionPair;
+  readonly code: { readonly dbHealth: HandlerCode; readonly appHealth: HandlerCode };
+  readonly keys: KmsOutputs;
+  readonly network: NetworkOutputs;
+  readonly securityGroups: SecurityGroupOutputs;
+  readonly alerting: AlertingOutputs;
+  /** Parameter Store prefix `/<app>/<suffix>` (same in both regions). */
+  readonly parameterPrefix: string;
+  /** Deep-health URL of each region's load balancer. */
+  readonly healthUrls: PerRegion<string>;
+  /** Public application host name (TLS SNI and Host header of the probes). */
+  readonly appHostname: string;
+  readonly metricNamespace: string;
+  readonly checkTimeoutMs: number;
+  readonly accountId: string;
+  readonly environmentSuffix: string;
+  readonly logRetentionDays: number;
+}
+
+export interface RegionHealthChecks {
+  readonly databaseChecker: LambdaFunctionOutputs;
+  readonly appChecker: LambdaFunctionOutputs;
+  readonly scheduleExpression: string;
+}
+
+export type HealthCheckOutputs = PerRegion<RegionHealthChecks>;
+
+/** How often the checkers run; the recovery-time budget reads it from the synthesized rule. */
+export const CHECK_SCHEDULE = "rate(1 minute)";
+
+export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs): HealthCheckOutputs {
+  return forEachRegion(inputs.regions, (region) => {
+    const { role } = region;
+    const readParameters = (keys: readonly ParameterKey[]): PolicyStatement => ({
+      Sid: "ReadOwnParameters",
+      Action: ["ssm:GetParameters"],
+      Resource: keys.map((key) =>
+        `arn:aws:ssm:${region.region}:${inputs.accountId}:parameter${
+          parameterName(inputs.parameterPrefix, key)
+        }`
+      ),
+    });
+    const endpoint: ParameterKey = role === "primary" ? "writerEndpoint" : "readerEndpoint";
+    const common = {
+      region,
+      concern: "health_checks",
+      environmentSuffix: inputs.environmentSuffix,
+      accountId: inputs.accountId,
+      keyArn: inputs.keys[role].keyArn,
+      logRetentionDays: inputs.logRetentionDays,
+      failureTopicArn: inputs.alerting[role].topicArn,
+      // A check retried a minute late is worthless: the next scheduled run replaces it.
+      maximumRetryAttempts: 0,
+      maximumEventAgeSeconds: 60,
+      reservedConcurrency: 2,
+    };
+    const sharedEnvironment = {
+      [HANDLER_ENV.parameterPrefix]: inputs.parameterPrefix,
+      [HANDLER_ENV.regionRole]: role,
+      [HANDLER_ENV.metricNamespace]: inputs.metricNamespace,
+      [HANDLER_ENV.checkTimeoutMs]: String(inputs.checkTimeoutMs),
+      POWERTOOLS_SERVICE_NAME: "dr-health",
+    };
+
+    const databaseChecker = createLambdaFunction(scope, {
+      ...common,
+      name: "db-health",
+      code: inputs.code.dbHealth,
+      timeoutSeconds: checkerLambdaTimeoutSeconds("db_health", inputs.checkTimeoutMs),
+      statements: [readParameters([endpoint, "port", "databaseName", "masterUsername", "masterPassword"]), {
+        Sid: "DecryptPasswordThroughSsm",
+        Action: ["kms:Decrypt"],
+        Resource: inputs.keys[role].keyArn,
+        Condition: { StringEquals: { "kms:ViaService": `ssm.${region.region}.amazonaws.com` } },
+      }],
+      environment: {
+        ...sharedEnvironment,
+        // The Node.js 20+ runtimes only trust the RDS certificate authorities when asked to.
+        NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
+      },
+      vpc: {
+        subnetIds: inputs.network[role].appSubnetIds,
+        securityGroupId: inputs.securityGroups[role].databaseCheckerSecurityGroupId,
+      },
+    });
+    const appChecker = createLambdaFunction(scope, {
+      ...common,
+      name: "app-health",
+      code: inputs.code.appHealth,
+      timeoutSeconds: checkerLambdaTimeoutSeconds("app_health", inputs.checkTimeoutMs),
+      statements: [readParameters(["activeRegion"])],
+      environment: {
+        ...sharedEnvironment,
+        [HANDLER_ENV.localHealthUrl]: inputs.healthUrls[role],
+        [HANDLER_ENV.peerHealthUrl]: inputs.healthUrls[role === "primary" ? "secondary" : "primary"],
+        [HANDLER_ENV.appHostname]: inputs.appHostname,
+      },
+    });
+    for (const [key, checker] of [["db_health", databaseChecker], ["app_health", appChecker]] as const) {
+      scheduleEveryMinute(scope, region, key, checker, inputs.environmentSuffix);
+    }
+    return { databaseChecker, appChecker, scheduleExpression: CHECK_SCHEDULE };
+  });
+}
+
+function scheduleEveryMinute(
+  scope: Construct,
+  { provider, region, role }: RegionContext,
+  key: string,
+  checker: LambdaFunctionOutputs,
+  suffix: string,
+): void {
+  const id = (part: string) => logicalId("health_checks", role, `${key}_${part}`);
+  const rule = new CloudwatchEventRule(scope, id("schedule"), {
+    provider,
+    name: physicalName("eventRule", `dr-${key.replaceAll("_", "-")}`, suffix, region),
+    description: `Runs ${checker.functionName} every minute`,
+    scheduleExpression: CHECK_SCHEDULE,
+  });
+  new CloudwatchEventTarget(scope, id("target"), { provider, rule: rule.name, arn: checker.functionArn });
+  new LambdaPermission(scope, id("invoke"), {
+    provider,
+    statementId: "AllowScheduleInvoke",
+    action: "lambda:InvokeFunction",
+    functionName: checker.functionArn, // the ARN token orders the permission after the function
+    principal: "events.amazonaws.com",
+    sourceArn: rule.arn,
+  });
+}

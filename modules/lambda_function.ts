@@ -1,0 +1,179 @@
+// One Lambda function in one region, the way every function of this stack is made: its log group first
+// (retention, KMS), a least-privilege role whose policy is attached before the function exists, X-Ray
+// tracing, async retry limits and an on-failure destination (the region's alert topic).
+import { Construct } from "constructs";
+import { AssetType, TerraformAsset, TerraformStack } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config/index.js";
+import type { RegionContext } from "./providers.ts";
+import { logicalId, physicalName } from "./naming.ts";
+import { assumeRolePolicy, KMS_USE_ACTIONS, policyDocument, type PolicyStatement } from "./policy.ts";
+import { bundleHandler, LAMBDA_ARCHITECTURE, LAMBDA_HANDLER, LAMBDA_RUNTIME } from "./lambda_bundle.ts";
+
+/** A bundled handler as a Terraform asset (one per handler, shared by both regions). */
+export interface HandlerCode {
+  /** Path of the zip relative to the stack folder. */
+  readonly assetPath: string;
+  readonly sha256Base64: string;
+  readonly bytes: number;
+}
+
+/** Bundles each handler (deterministic zip) and registers it as a FILE asset of the stack. */
+export function createHandlerAssets<Name extends string>(
+  stack: TerraformStack,
+  names: readonly Name[],
+  buildDir: string,
+): Record<Name, HandlerCode> {
+  const entries = names.map((name) => {
+    const bundle = bundleHandler(name, buildDir);
+    const asset = new TerraformAsset(stack, logicalId("handler_code", undefined, name), {
+      path: bundle.zipPath,
+      type: AssetType.FILE,
+    });
+    return [name, { assetPath: asset.path, sha256Base64: bundle.sha256Base64, bytes: bundle.bytes }] as const;
+  });
+  return Object.fromEntries(entries) as Record<Name, HandlerCode>;
+}
+
+export interface LambdaFunctionInputs {
+  readonly region: RegionContext;
+  /** Concern for logical ids (`health_checks`, `failover`). */
+  readonly concern: string;
+  /** Short kebab-case name: `db-health` -> function `dr-db-health-<region>-<suffix>`. */
+  readonly name: string;
+  readonly code: HandlerCode;
+  readonly environmentSuffix: string;
+  readonly accountId: string;
+  /** Region key: encrypts the log group and the environment variables. */
+  readonly keyArn: string;
+  readonly logRetentionDays: number;
+  /** What the function may do besides writing its own logs and traces. */
+  readonly statements: readonly PolicyStatement[];
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
+  /** @default 256 */
+  readonly memoryMb?: number;
+  /** Caps concurrent executions (protects the account and the database from a runaway schedule). */
+  readonly reservedConcurrency: number;
+  /** Async retries after a failed invocation (0-2). */
+  readonly maximumRetryAttempts: number;
+  /** Seconds an async event may wait before it is dropped to the failure destination. */
+  readonly maximumEventAgeSeconds: number;
+  /** On-failure destination for async invocations (SNS topic of the region). */
+  readonly failureTopicArn: string;
+  /** Runs in these subnets with this security group (only the database checker needs the VPC). */
+  readonly vpc?: { readonly subnetIds: readonly string[]; readonly securityGroupId: string };
+}
+
+export interface LambdaFunctionOutputs {
+  readonly functionName: string;
+  readonly functionArn: string;
+  readonly roleArn: string;
+  readonly logGroupName: string;
+}
+
+export function createLambdaFunction(scope: Construct, inputs: LambdaFunctionInputs): LambdaFunctionOutputs {
+  const { provider, region, role } = inputs.region;
+  const key = inputs.name.replaceAll("-", "_");
+  const id = (part?: string) => logicalId(inputs.concern, role, part ? `${key}_${part}` : key);
+  const functionName = physicalName("lambda", `dr-${inputs.name}`, inputs.environmentSuffix, region);
+
+  const logGroup = new CloudwatchLogGroup(scope, id("logs"), {
+    provider,
+    name: `/aws/lambda/${functionName}`,
+    retentionInDays: inputs.logRetentionDays,
+    kmsKeyId: inputs.keyArn,
+  });
+  const executionRole = new IamRole(scope, id("role"), {
+    provider,
+    name: physicalName("iamRole", `lambda-${inputs.name}`, inputs.environmentSuffix, region),
+    assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com", inputs.accountId),
+  });
+  const vpcStatements: PolicyStatement[] = inputs.vpc
+    ? [
+      {
+        Sid: "DescribeNetworkInterfaces",
+        Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeVpcs"],
+        Resource: "*", // EC2 Describe actions support no resource-level permissions
+      },
+      {
+        Sid: "ManageOwnNetworkInterfaces",
+        Action: [
+          "ec2:CreateNetworkInterface",
+          "ec2:DeleteNetworkInterface",
+          "ec2:AssignPrivateIpAddresses",
+          "ec2:UnassignPrivateIpAddresses",
+        ],
+        Resource: `arn:aws:ec2:${region}:${inputs.accountId}:*`,
+      },
+    ]
+    : [];
+  const policy = new IamRolePolicy(scope, id("policy"), {
+    provider,
+    name: `${functionName}-policy`,
+    role: executionRole.id,
+    policy: policyDocument([
+      {
+        Sid: "OwnLogs",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `${logGroup.arn}:*`,
+      },
+      {
+        Sid: "Tracing",
+        Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        Resource: "*", // X-Ray supports no resource-level permissions
+      },
+      { Sid: "DecryptOwnEnvironment", Action: ["kms:Decrypt"], Resource: inputs.keyArn },
+      {
+        Sid: "FailureDestination",
+        Action: ["sns:Publish"],
+        Resource: inputs.failureTopicArn,
+      },
+      { Sid: "FailureDestinationKey", Action: [...KMS_USE_ACTIONS], Resource: inputs.keyArn },
+      ...vpcStatements,
+      ...inputs.statements,
+    ]),
+  });
+
+  const lambda = new LambdaFunction(scope, id(), {
+    provider,
+    functionName,
+    role: executionRole.arn,
+    runtime: LAMBDA_RUNTIME,
+    architectures: [LAMBDA_ARCHITECTURE],
+    handler: LAMBDA_HANDLER,
+    filename: inputs.code.assetPath,
+    sourceCodeHash: inputs.code.sha256Base64,
+    timeout: inputs.timeoutSeconds,
+    memorySize: inputs.memoryMb ?? 256,
+    reservedConcurrentExecutions: inputs.reservedConcurrency,
+    kmsKeyArn: inputs.keyArn,
+    tracingConfig: { mode: "Active" },
+    loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+    environment: { variables: { ...inputs.environment } },
+    ...(inputs.vpc
+      ? {
+        vpcConfig: { subnetIds: [...inputs.vpc.subnetIds], securityGroupIds: [inputs.vpc.securityGroupId] },
+      }
+      : {}),
+    // The log group must exist before the first invocation creates it; ENI permissions before the VPC attach.
+    dependsOn: [logGroup, policy],
+  });
+  new LambdaFunctionEventInvokeConfig(scope, id("async"), {
+    provider,
+    functionName: lambda.functionName,
+    maximumRetryAttempts: inputs.maximumRetryAttempts,
+    maximumEventAgeInSeconds: inputs.maximumEventAgeSeconds,
+    destinationConfig: { onFailure: { destination: inputs.failureTopicArn } },
+  });
+  return {
+    // The literal name (not the token) keeps alarms and dashboards readable; they need no ordering.
+    functionName,
+    functionArn: lambda.arn,
+    roleArn: executionRole.arn,
+    logGroupName: logGroup.name,
+  };
+}

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { defaultStack, resource, resources, resourcesIn } from "./helpers.ts";
+
+const CHECKERS = ["db_health", "app_health"] as const;
+
+Deno.test("createHealthChecks() runs both checkers in both regions every minute", () => {
+  const { stack } = defaultStack();
+  for (const role of ["primary", "secondary"] as const) {
+    for (const checker of CHECKERS) {
+      const rule = resource(stack, "aws_cloudwatch_event_rule", `health_checks_${role}_${checker}_schedule`);
+      assert.equal(rule.schedule_expression, "rate(1 minute)");
+      assert.equal(rule.provider, `aws.${role}`);
+      const permission = resource(stack, "aws_lambda_permission", `health_checks_${role}_${checker}_invoke`);
+      assert.equal(permission.principal, "events.amazonaws.com");
+      assert.equal(
+        permission.source_arn,
+        `\${aws_cloudwatch_event_rule.health_checks_${role}_${checker}_schedule.arn}`,
+      );
+      assert.equal(permission.provider, `aws.${role}`);
+    }
+  }
+});
+
+Deno.test("createHealthChecks() puts only the database checker in the VPC, with the checker security group", () => {
+  const { stack } = defaultStack();
+  for (const role of ["primary", "secondary"] as const) {
+    const database = resource(stack, "aws_lambda_function", `health_checks_${role}_db_health`);
+    assert.deepEqual(database.vpc_config.security_group_ids, [
+      `\${aws_security_group.firewall_${role}_db-checker.id}`,
+    ]);
+    assert.equal(database.vpc_config.subnet_ids.length, 3);
+    assert.equal(database.environment.variables.NODE_EXTRA_CA_CERTS, "/var/runtime/ca-cert.pem");
+    assert.equal(
+      resource(stack, "aws_lambda_function", `health_checks_${role}_app_health`).vpc_config,
+      undefined,
+    );
+  }
+});
+
+Deno.test("createHealthChecks() points each app checker at its own and its peer's load balancer", () => {
+  const { stack } = defaultStack();
+  const primary =
+    resource(stack, "aws_lambda_function", "health_checks_primary_app_health").environment.variables;
+  const secondary =
+    resource(stack, "aws_lambda_function", "health_checks_secondary_app_health").environment.variables;
+  assert.equal(primary.LOCAL_HEALTH_URL, secondary.PEER_HEALTH_URL);
+  assert.equal(primary.PEER_HEALTH_URL, secondary.LOCAL_HEALTH_URL);
+  assert.match(primary.LOCAL_HEALTH_URL, /^https:\/\/.*\/health\/deep$/);
+  assert.equal(primary.APP_HOSTNAME, "app.dr.example.com");
+});
+
+Deno.test("every Lambda function: nodejs22.x on arm64, traced, KMS, its log group created first, a failure destination", () => {
+  const { stack } = defaultStack();
+  const functions = resources(stack, "aws_lambda_function");
+  assert.equal(Object.keys(functions).length, 5, "two checkers per region + the orchestrator");
+  const logGroups = Object.entries(resources(stack, "aws_cloudwatch_log_group"));
+  const invokeConfigs = Object.values(resources(stack, "aws_lambda_function_event_invoke_config"));
+  for (const [id, lambda] of Object.entries(functions)) {
+    assert.equal(lambda.runtime, "nodejs22.x", id);
+    assert.deepEqual(lambda.architectures, ["arm64"], id);
+    assert.equal(lambda.tracing_config.mode, "Active", id);
+    assert.ok(lambda.kms_key_arn, id);
+    assert.ok(lambda.reserved_concurrent_executions >= 1, id);
+    const [logGroupId, logGroup] = logGroups.find(([, group]) =>
+      group.name === `/aws/lambda/${lambda.function_name}`
+    )!;
+    assert.ok(logGroup.kms_key_id && logGroup.retention_in_days, id);
+    assert.ok(lambda.depends_on.includes(`aws_cloudwatch_log_group.${logGroupId}`), id);
+    assert.match(lambda.filename, /^assets\/.*\.zip$/);
+    assert.ok(lambda.source_code_hash, id);
+    const invoke = invokeConfigs.find((config) =>
+      config.function_name === `\${aws_lambda_function.${id}.function_name}`
+    );
+    assert.ok(invoke?.destination_config.on_failure.destination, id);
+  }
+});
+
+Deno.test("Lambda roles: no wildcard action; '*' resources only for X-Ray and EC2/Auto Scaling Describe", () => {
+  const { stack } = defaultStack();
+  const allowedStar = /^(xray:|ec2:Describe|autoscaling:Describe)/;
+  for (const role of ["primary", "secondary"] as const) {
+    for (const [id, policy] of Object.entries(resourcesIn(stack, "aws_iam_role_policy", role))) {
+      if (!id.startsWith("health_checks_") && !id.startsWith("failover_")) continue;
+      for (const statement of JSON.parse(policy.policy).Statement) {
+        const actions = [statement.Action].flat();
+        assert.ok(actions.every((action: string) => !action.includes("*")), `${id}: ${actions}`);
+        if ([statement.Resource].flat().includes("*")) {
+          assert.ok(actions.every((action: string) => allowedStar.test(action)), `${id}: * for ${actions}`);
+        }
+      }
+    }
+  }
+});

@@ -1,0 +1,268 @@
+// Operator actions against a deployed stack: the failover drill (the orchestrator in dry-run mode) and the
+// planned failback (Aurora switchover back to the primary, no data loss). Every target is read from the
+// synthesized stack (cdk.tf.json), never from a hand-kept list; the AWS clients are injected.
+import {
+  type AutoScalingApi,
+  type FailbackContext,
+  failbackSteps,
+  type FenceMetric,
+  type RdsApi,
+  type SsmApi,
+} from "../../handlers/lib/failover_steps.ts";
+import {
+  type RunReport,
+  runSteps,
+  type Step,
+  StepFailedError,
+  type StepLog,
+} from "../../handlers/lib/steps.ts";
+import { METRICS, PARAMETER_KEYS } from "../../handlers/lib/contract.ts";
+import { PLACEHOLDER_ACCOUNT_ID } from "../../modules/config.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+export interface StackTargets {
+  readonly accountId: string;
+  readonly primaryRegion: string;
+  readonly secondaryRegion: string;
+  readonly globalClusterId: string;
+  readonly primaryClusterId: string;
+  readonly primaryClusterArn: string;
+  readonly secondaryAsgName: string;
+  readonly standbyMinSize: number;
+  readonly standbyDesiredCapacity: number;
+  readonly activeRegionParameter: string;
+  readonly orchestratorFunctionName: string;
+  readonly secondaryTopicArn: string;
+  readonly metricNamespace: string;
+}
+
+/** Reads the failover/failback targets from a synthesized stack; names every missing piece at once. */
+export function stackTargets(stack: Json): StackTargets {
+  const problems: string[] = [];
+  const providers: Json[] = stack.provider?.aws ?? [];
+  const regionOf = (alias: string) => providers.find((provider) => provider.alias === alias)?.region;
+  const inRegion = (type: string, role: string): Json | undefined =>
+    Object.values(stack.resource?.[type] ?? {}).find((body: Json) => body.provider === `aws.${role}`);
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined || value === null || value === "") problems.push(`the stack has no ${what}`);
+    return value as T;
+  };
+  const accountId = need(providers[0]?.allowed_account_ids?.[0], "allowed account id on the providers");
+  const primaryRegion = need(regionOf("primary"), "primary provider");
+  const secondaryRegion = need(regionOf("secondary"), "secondary provider");
+  const globalCluster: Json = Object.values(stack.resource?.aws_rds_global_cluster ?? {})[0];
+  const primaryCluster = inRegion("aws_rds_cluster", "primary");
+  const standbyGroup = inRegion("aws_autoscaling_group", "secondary");
+  const activeRegion: Json = Object.values(stack.resource?.aws_ssm_parameter ?? {})
+    .find((body: Json) =>
+      body.provider === "aws.secondary" && body.name?.endsWith(`/${PARAMETER_KEYS.activeRegion}`)
+    );
+  const orchestrator: Json = Object.values(stack.resource?.aws_lambda_function ?? {})
+    .find((body: Json) =>
+      body.provider === "aws.secondary" && body.environment?.variables?.GLOBAL_CLUSTER_ID
+    );
+  const topic = inRegion("aws_sns_topic", "secondary");
+  const primaryClusterId = need(primaryCluster?.cluster_identifier, "primary Aurora cluster");
+  const targets: StackTargets = {
+    accountId,
+    primaryRegion,
+    secondaryRegion,
+    globalClusterId: need(globalCluster?.global_cluster_identifier, "Aurora global cluster"),
+    primaryClusterId,
+    primaryClusterArn: `arn:aws:rds:${primaryRegion}:${accountId}:cluster:${primaryClusterId}`,
+    secondaryAsgName: need(standbyGroup?.name, "standby Auto Scaling group"),
+    standbyMinSize: Number(need(standbyGroup?.min_size, "standby min_size")),
+    standbyDesiredCapacity: Number(need(standbyGroup?.desired_capacity, "standby desired_capacity")),
+    activeRegionParameter: need(activeRegion?.name, "active-region parameter in the standby region"),
+    orchestratorFunctionName: need(orchestrator?.function_name, "failover orchestrator function"),
+    secondaryTopicArn: `arn:aws:sns:${secondaryRegion}:${accountId}:${
+      need(topic?.name, "standby alert topic")
+    }`,
+    metricNamespace: need(
+      orchestrator?.environment?.variables?.METRIC_NAMESPACE,
+      "orchestrator METRIC_NAMESPACE",
+    ),
+  };
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+  return targets;
+}
+
+/** Why the tools must not run here: placeholder account, or no credentials in the environment. */
+export function credentialProblems(
+  env: Readonly<Record<string, string | undefined>>,
+  targets: StackTargets,
+): string[] {
+  const problems: string[] = [];
+  if (targets.accountId === PLACEHOLDER_ACCOUNT_ID) {
+    problems.push(
+      `the stack targets the placeholder account ${PLACEHOLDER_ACCOUNT_ID}: synthesize with AWS_ACCOUNT_ID set`,
+    );
+  }
+  const sources = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_PROFILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+  ];
+  if (!sources.some((name) => env[name])) {
+    problems.push(`no AWS credentials in the environment (one of ${sources.join(", ")})`);
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Drill
+
+export interface LambdaApi {
+  invoke(input: { FunctionName: string; InvocationType: "RequestResponse"; Payload: Uint8Array }): Promise<{
+    FunctionError?: string;
+    Payload?: Uint8Array;
+  }>;
+}
+
+/** Invokes the orchestrator in the standby region with `{ "drill": true }` and returns its report. */
+export async function runDrill(lambda: LambdaApi, targets: StackTargets): Promise<Json> {
+  const response = await lambda.invoke({
+    FunctionName: targets.orchestratorFunctionName,
+    InvocationType: "RequestResponse",
+    Payload: new TextEncoder().encode(JSON.stringify({ drill: true })),
+  });
+  const text = new TextDecoder().decode(response.Payload ?? new Uint8Array());
+  if (response.FunctionError) {
+    throw new Error(`the drill failed in ${targets.orchestratorFunctionName}: ${text}`);
+  }
+  return JSON.parse(text);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Failback
+
+export interface SnsApi {
+  publish(input: { TopicArn: string; Subject: string; Message: string }): Promise<unknown>;
+}
+
+export interface FailbackDeps {
+  readonly rds: RdsApi;
+  readonly autoScaling: AutoScalingApi;
+  readonly ssm: { readonly primary: SsmApi; readonly secondary: SsmApi };
+  readonly fence: FenceMetric;
+  readonly sns: SnsApi;
+  /** Asks the operator; resolves true to go on. */
+  readonly confirm: (question: string) => Promise<boolean>;
+  readonly log: StepLog;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+export interface FailbackOptions {
+  /** Skip every confirmation prompt. */
+  readonly yes: boolean;
+  /** Dry run: state checks only, no change. */
+  readonly dryRun?: boolean;
+  /** How long the Aurora switchover may take. */
+  readonly switchoverTimeoutMs?: number;
+  readonly pollIntervalMs?: number;
+}
+
+export class DeclinedError extends Error {
+  override readonly name = "DeclinedError";
+}
+
+/** Each mutating step asks before it runs (the state check has already shown what it would change). */
+function confirmed<C>(steps: readonly Step<C>[], confirm: (question: string) => Promise<boolean>): Step<C>[] {
+  return steps.map((step) => ({
+    ...step,
+    async run(ctx, io) {
+      if (!(await confirm(`${step.name}: ${step.action}. Proceed?`))) {
+        throw new DeclinedError(`the operator declined ${step.name}`);
+      }
+      return await step.run(ctx, io);
+    },
+  }));
+}
+
+export async function runFailback(
+  deps: FailbackDeps,
+  targets: StackTargets,
+  options: FailbackOptions,
+): Promise<RunReport> {
+  const ctx: FailbackContext = {
+    targets: {
+      globalClusterId: targets.globalClusterId,
+      primaryClusterArn: targets.primaryClusterArn,
+      primaryClusterId: targets.primaryClusterId,
+      primaryRegion: targets.primaryRegion,
+      secondaryRegion: targets.secondaryRegion,
+      secondaryAsgName: targets.secondaryAsgName,
+      standbyMinSize: targets.standbyMinSize,
+      standbyDesiredCapacity: targets.standbyDesiredCapacity,
+      activeRegionParameter: targets.activeRegionParameter,
+      switchoverDeadlineAt: deps.now() + (options.switchoverTimeoutMs ?? 15 * 60_000),
+      pollIntervalMs: options.pollIntervalMs ?? 15_000,
+    },
+    rds: deps.rds,
+    autoScaling: deps.autoScaling,
+    ssm: deps.ssm,
+    fence: deps.fence,
+  };
+  const steps = options.yes ? failbackSteps() : confirmed(failbackSteps(), deps.confirm);
+  const runOptions = { dryRun: options.dryRun ?? false, sleep: deps.sleep, now: deps.now, log: deps.log };
+  let report: RunReport;
+  try {
+    report = await runSteps(steps, ctx, runOptions);
+  } catch (error) {
+    if (!(error instanceof StepFailedError)) throw error;
+    report = error.report;
+  }
+  if (!report.dryRun) {
+    const outcome = report.ok ? "completed" : `STOPPED at ${report.failedStep}`;
+    await deps.sns.publish({
+      TopicArn: targets.secondaryTopicArn,
+      Subject: `DR failback to ${targets.primaryRegion} ${outcome}`.slice(0, 100),
+      Message: formatRunReport(report),
+    });
+  }
+  return report;
+}
+
+export function formatRunReport(report: RunReport): string {
+  const lines = report.steps.map((step) =>
+    `${step.status.padEnd(12)} ${step.step.padEnd(18)} ${
+      (step.durationMs / 1000).toFixed(1).padStart(6)
+    } s  ${step.detail}` +
+    (step.error ? `  [${step.error.name}: ${step.error.message}]` : "") +
+    step.notes.map((note) => `\n${" ".repeat(14)}note: ${note}`).join("")
+  );
+  const verdict = report.dryRun
+    ? "dry run: nothing changed"
+    : report.ok
+    ? "completed"
+    : `stopped at ${report.failedStep}`;
+  return [...lines, `${verdict} (${(report.durationMs / 1000).toFixed(1)} s)`].join("\n");
+}
+
+/** The fence metric written from outside Lambda (EMF works only inside it). */
+export function cloudWatchFence(
+  cloudWatch: { putMetricData(input: Json): Promise<unknown> },
+  targets: StackTargets,
+): FenceMetric {
+  return {
+    emit: async (value) => {
+      await cloudWatch.putMetricData({
+        Namespace: targets.metricNamespace,
+        MetricData: [{
+          MetricName: METRICS.primaryFenced,
+          Value: value,
+          Unit: "Count",
+          Dimensions: [{ Name: "Region", Value: targets.secondaryRegion }, {
+            Name: "Role",
+            Value: "secondary",
+          }],
+        }],
+      });
+    },
+  };
+}
