@@ -5,15 +5,12 @@
 // The same alarm and the "primary fenced" alarm feed Route 53 health checks on the primary record.
 import { Construct } from "constructs";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js";
-import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js";
-import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target/index.js";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
 import type { RegionPair } from "./providers.ts";
 import { logicalId, physicalName } from "./naming.ts";
 import type { KmsOutputs } from "./kms.ts";
 import type { AlertingOutputs } from "./alerting.ts";
-import { createLambdaFunction, type HandlerCode } from "./lambda_function.ts";
+import { createLambdaFunction, type HandlerCode, invokeOnEvent } from "./lambda_function.ts";
 import { HANDLER_ENV, METRICS, parameterName } from "../handlers/lib/contract.ts";
 
 export interface FailoverAutomationInputs {
@@ -197,29 +194,20 @@ export function createFailoverAutomation(
     },
   });
 
-  const trigger = new CloudwatchEventRule(scope, id("trigger"), {
-    provider,
-    name: physicalName("eventRule", "dr-failover-trigger", suffix, region),
+  invokeOnEvent(scope, {
+    region: standby,
+    ruleId: id("trigger"),
+    ruleName: physicalName("eventRule", "dr-failover-trigger", suffix, region),
     description: `Starts the failover orchestrator when ${unreachableAlarmName} enters ALARM`,
-    eventPattern: JSON.stringify({
-      source: ["aws.cloudwatch"],
-      "detail-type": ["CloudWatch Alarm State Change"],
-      resources: [unreachable.arn],
-      detail: { state: { value: ["ALARM"] } },
-    }),
-  });
-  new CloudwatchEventTarget(scope, id("trigger_target"), {
-    provider,
-    rule: trigger.name,
-    arn: orchestrator.functionArn,
-  });
-  new LambdaPermission(scope, id("trigger_invoke"), {
-    provider,
-    statementId: "AllowAlarmRuleInvoke",
-    action: "lambda:InvokeFunction",
-    functionName: orchestrator.functionArn, // the ARN token orders the permission after the function
-    principal: "events.amazonaws.com",
-    sourceArn: trigger.arn,
+    when: {
+      eventPattern: JSON.stringify({
+        source: ["aws.cloudwatch"],
+        "detail-type": ["CloudWatch Alarm State Change"],
+        resources: [unreachable.arn],
+        detail: { state: { value: ["ALARM"] } },
+      }),
+    },
+    functionArn: orchestrator.functionArn,
   });
 
   return {

@@ -2,17 +2,19 @@
 // cluster) and the application checker (its own ALB and the peer region's). They publish metrics in
 // their own region (Embedded Metric Format), so the standby's view of the primary survives us-east-1.
 import { Construct } from "constructs";
-import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js";
-import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target/index.js";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
-import { forEachRegion, type PerRegion, type RegionContext, type RegionPair } from "./providers.ts";
+import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
 import { logicalId, physicalName } from "./naming.ts";
 import type { PolicyStatement } from "./policy.ts";
 import type { KmsOutputs } from "./kms.ts";
 import type { NetworkOutputs } from "./network.ts";
 import type { SecurityGroupOutputs } from "./security_groups.ts";
 import type { AlertingOutputs } from "./alerting.ts";
-import { createLambdaFunction, type HandlerCode, type LambdaFunctionOutputs } from "./lambda_function.ts";
+import {
+  createLambdaFunction,
+  type HandlerCode,
+  invokeOnEvent,
+  type LambdaFunctionOutputs,
+} from "./lambda_function.ts";
 import {
   checkerLambdaTimeoutSeconds,
   HANDLER_ENV,
@@ -120,33 +122,20 @@ export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs):
       },
     });
     for (const [key, checker] of [["db_health", databaseChecker], ["app_health", appChecker]] as const) {
-      scheduleEveryMinute(scope, region, key, checker, inputs.environmentSuffix);
+      invokeOnEvent(scope, {
+        region,
+        ruleId: logicalId("health_checks", role, `${key}_schedule`),
+        ruleName: physicalName(
+          "eventRule",
+          `dr-${key.replaceAll("_", "-")}`,
+          inputs.environmentSuffix,
+          region.region,
+        ),
+        description: `Runs ${checker.functionName} every minute`,
+        when: { scheduleExpression: CHECK_SCHEDULE },
+        functionArn: checker.functionArn,
+      });
     }
     return { databaseChecker, appChecker, scheduleExpression: CHECK_SCHEDULE };
-  });
-}
-
-function scheduleEveryMinute(
-  scope: Construct,
-  { provider, region, role }: RegionContext,
-  key: string,
-  checker: LambdaFunctionOutputs,
-  suffix: string,
-): void {
-  const id = (part: string) => logicalId("health_checks", role, `${key}_${part}`);
-  const rule = new CloudwatchEventRule(scope, id("schedule"), {
-    provider,
-    name: physicalName("eventRule", `dr-${key.replaceAll("_", "-")}`, suffix, region),
-    description: `Runs ${checker.functionName} every minute`,
-    scheduleExpression: CHECK_SCHEDULE,
-  });
-  new CloudwatchEventTarget(scope, id("target"), { provider, rule: rule.name, arn: checker.functionArn });
-  new LambdaPermission(scope, id("invoke"), {
-    provider,
-    statementId: "AllowScheduleInvoke",
-    action: "lambda:InvokeFunction",
-    functionName: checker.functionArn, // the ARN token orders the permission after the function
-    principal: "events.amazonaws.com",
-    sourceArn: rule.arn,
   });
 }

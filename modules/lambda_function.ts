@@ -8,6 +8,9 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
 import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config/index.js";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target/index.js";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 import type { RegionContext } from "./providers.ts";
 import { logicalId, physicalName } from "./naming.ts";
 import { assumeRolePolicy, KMS_USE_ACTIONS, policyDocument, type PolicyStatement } from "./policy.ts";
@@ -176,4 +179,39 @@ export function createLambdaFunction(scope: Construct, inputs: LambdaFunctionInp
     roleArn: executionRole.arn,
     logGroupName: logGroup.name,
   };
+}
+
+export interface EventTriggerInputs {
+  readonly region: RegionContext;
+  /** Logical id of the rule; its target and permission take `<ruleId>_target` / `<ruleId>_invoke`. */
+  readonly ruleId: string;
+  readonly ruleName: string;
+  readonly description: string;
+  /** A schedule (`rate(1 minute)`) or an event pattern (JSON). */
+  readonly when: { readonly scheduleExpression: string } | { readonly eventPattern: string };
+  readonly functionArn: string;
+}
+
+/** An EventBridge rule that invokes a function, and the permission scoped to exactly that rule. */
+export function invokeOnEvent(scope: Construct, inputs: EventTriggerInputs): void {
+  const { provider } = inputs.region;
+  const rule = new CloudwatchEventRule(scope, inputs.ruleId, {
+    provider,
+    name: inputs.ruleName,
+    description: inputs.description,
+    ...inputs.when,
+  });
+  new CloudwatchEventTarget(scope, `${inputs.ruleId}_target`, {
+    provider,
+    rule: rule.name,
+    arn: inputs.functionArn,
+  });
+  new LambdaPermission(scope, `${inputs.ruleId}_invoke`, {
+    provider,
+    statementId: "AllowEventBridgeInvoke",
+    action: "lambda:InvokeFunction",
+    functionName: inputs.functionArn, // the ARN token orders the permission after the function
+    principal: "events.amazonaws.com",
+    sourceArn: rule.arn,
+  });
 }

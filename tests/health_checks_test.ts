@@ -10,7 +10,11 @@ Deno.test("createHealthChecks() runs both checkers in both regions every minute"
       const rule = resource(stack, "aws_cloudwatch_event_rule", `health_checks_${role}_${checker}_schedule`);
       assert.equal(rule.schedule_expression, "rate(1 minute)");
       assert.equal(rule.provider, `aws.${role}`);
-      const permission = resource(stack, "aws_lambda_permission", `health_checks_${role}_${checker}_invoke`);
+      const permission = resource(
+        stack,
+        "aws_lambda_permission",
+        `health_checks_${role}_${checker}_schedule_invoke`,
+      );
       assert.equal(permission.principal, "events.amazonaws.com");
       assert.equal(
         permission.source_arn,

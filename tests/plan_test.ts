@@ -12,6 +12,7 @@ import {
   warnSkip,
 } from "./helpers.ts";
 import { SESSION_MANAGER_POLICY_ARN } from "../modules/compute.ts";
+import { NAME_ATTRIBUTES, SCOPED_NAME_TYPES } from "../tools/lib/compliance.ts";
 
 const hasTerraform = terraformAvailable();
 if (!hasTerraform) warnSkip("plan_test.ts");
@@ -48,27 +49,11 @@ planTest(
   },
 );
 
-const NAME_ATTRIBUTES = [
-  "name",
-  "bucket",
-  "function_name",
-  "cluster_identifier",
-  "identifier",
-  "global_cluster_identifier",
-  "alarm_name",
-  "dashboard_name",
-  "table_name",
-];
-// Names scoped inside a parent that already carries the suffix.
-const SCOPED_NAMES = new Set(["aws_iam_role_policy"]);
-// DNS names are the operator's domain (one per environment by configuration), not ours to suffix.
-SCOPED_NAMES.add("aws_route53_zone").add("aws_route53_record");
-
 planTest("every physical name carries the environment suffix", () => {
   const suffix = defaultStack().config.environmentSuffix;
   const carriesSuffix = new RegExp(`(^|[-/_.])${suffix}($|[-/_.])`);
   for (const planned of plannedResources(defaultOfflinePlan().plan)) {
-    if (SCOPED_NAMES.has(planned.type)) continue;
+    if (SCOPED_NAME_TYPES.has(planned.type)) continue;
     for (const attribute of NAME_ATTRIBUTES) {
       const value = planned.after[attribute];
       if (typeof value !== "string") continue;
@@ -363,23 +348,15 @@ planTest("data stores are destroyable: no final snapshot, global cluster and buc
 // ---------------------------------------------------------------------------------------------------
 // Serving tier: open ports, instance hardening, DNS failover, standby capacity, instance role
 
-// deno-lint-ignore no-explicit-any
-type Expressions = Record<string, any>;
-
 /** Configuration expressions by address: where references (unknown at plan time) can still be read. */
-function configuredExpressions(): Map<string, Expressions> {
-  const { plan } = defaultOfflinePlan();
-  return new Map(
-    plan.configuration.root_module.resources.map((
-      config: { address: string; expressions: Expressions },
-    ) => [config.address, config.expressions]),
-  );
+function configuredExpressions(): Map<string, Json> {
+  const configs = configurations(defaultOfflinePlan().plan);
+  return new Map([...configs].map(([address, config]) => [address, config.expressions]));
 }
 
 /** The resource address an attribute refers to (`aws_x.name`), or undefined for a constant. */
-function referenced(expressions: Expressions | undefined, attribute: string): string | undefined {
-  const references: string[] = expressions?.[attribute]?.references ?? [];
-  return references.find((reference) => reference.split(".").length === 2);
+function referenced(expressions: Json | undefined, attribute: string): string | undefined {
+  return referencedResources(expressions?.[attribute])[0];
 }
 
 planTest(

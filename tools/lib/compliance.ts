@@ -74,7 +74,8 @@ export function tagCompliance(index: ResourceIndex): TagCompliance {
   return { providers, untagged, overrides, autoscalingGroups };
 }
 
-const NAME_ATTRIBUTES = [
+/** Attributes that hold a physical name (the plan invariants check the same list). */
+export const NAME_ATTRIBUTES = [
   "name",
   "name_prefix",
   "bucket",
@@ -89,7 +90,11 @@ const NAME_ATTRIBUTES = [
 ];
 
 /** Names that live inside a parent which carries the suffix, or that are DNS names of the domain. */
-const SCOPED_NAME_TYPES = new Set(["aws_iam_role_policy", "aws_route53_record", "aws_route53_zone"]);
+export const SCOPED_NAME_TYPES: ReadonlySet<string> = new Set([
+  "aws_iam_role_policy",
+  "aws_route53_record",
+  "aws_route53_zone",
+]);
 
 export interface NameCheck {
   readonly address: string;
