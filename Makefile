@@ -111,10 +111,14 @@ diagram: deno ## regenerate the README's architecture diagram (from the default 
 # ---------------------------------------------------------------------------------------------------
 # Recovery objectives and operator actions against a deployed stack
 
-.PHONY: rto drill failback
+.PHONY: rto rto-readme drill failback
 
 rto: synth ## recovery-time budget of the synthesized stack vs the RTO (exit 1 when exceeded)
 	"$(DENO)" run --allow-read --allow-env tools/rto.ts "$(STACK_DIR)/cdk.tf.json"
+
+rto-readme: ## rewrite the README's budget table from the default configuration
+	env -u ENVIRONMENT_SUFFIX "$(DENO)" run --allow-env --allow-read --allow-write --allow-run --allow-sys main.ts >/dev/null
+	"$(DENO)" run --allow-read --allow-write --allow-env tools/rto.ts cdktf.out/stacks/dr-dev/cdk.tf.json --readme README.md
 
 drill: synth ## run the failover orchestrator in dry-run mode (needs AWS credentials)
 	"$(DENO)" run --allow-read --allow-env --allow-net --allow-sys tools/drill.ts "$(STACK_DIR)/cdk.tf.json"

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { BUDGET_SOURCES, formatBudget, recoveryBudget } from "../modules/recovery_budget.ts";
 import { defaultStack, PROJECT_ROOT, resource, synthWith } from "./helpers.ts";
+import { readmeBlock } from "../tools/rto.ts";
 
 Deno.test("recoveryBudget() reads every source it names from the default stack", () => {
   const { stack } = defaultStack();
@@ -68,4 +69,12 @@ Deno.test("make rto exits 0 for the default stack and 1 for a slow one", () => {
   const slow = synthWith({ ROUTE53_INTERVAL_SECONDS: "30", ROUTE53_FAILURE_THRESHOLD: "10" });
   assert.equal(run(`${slow.stackDir}/cdk.tf.json`).code, 1);
   assert.equal(run("/nonexistent/cdk.tf.json").code, 2);
+});
+
+Deno.test("the README shows the budget of the default stack (run make rto-readme when this fails)", () => {
+  const readme = Deno.readTextFileSync(`${PROJECT_ROOT}/README.md`);
+  assert.ok(
+    readme.includes(readmeBlock(formatBudget(recoveryBudget(defaultStack().stack)))),
+    "README budget is stale",
+  );
 });

@@ -13,4 +13,7 @@ if (problems.length > 0) {
 const client = new LambdaClient({ region: targets.secondaryRegion });
 const report = await runDrill({ invoke: (input) => client.send(new InvokeCommand(input)) }, targets);
 console.log(JSON.stringify(report, null, 2));
-Deno.exit(report.wouldAbort ? 1 : 0);
+// A drill against a healthy primary reports wouldAbort: true, as it should; the drill itself succeeded.
+if (report.wouldAbort) {
+  console.log("note: the primary answered healthy, so a real alarm now would abort as a false alarm");
+}
