@@ -2,6 +2,8 @@
 // certificate for localhost / 127.0.0.1), SCRAM passwords, listening on a free loopback port.
 // Started and stopped by the tests themselves, so `make test` needs only the server binaries on PATH.
 
+import { createTestPki } from "./tls_fixture.ts";
+
 export interface PostgresServer {
   readonly host: string;
   readonly port: number;
@@ -68,48 +70,12 @@ export async function startPostgres(
   const dataDir = `${root}/data`;
   const certPath = `${root}/server.crt`;
   const keyPath = `${root}/server.key`;
-  const caPath = `${root}/ca.crt`;
-  const caKeyPath = `${root}/ca.key`;
   // A CA and a server certificate it signs (as RDS does): rustls-based clients (Deno's node:tls)
   // reject a self-signed CA certificate used as the server's own certificate.
-  await run("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=DR test CA",
-    "-keyout",
-    caKeyPath,
-    "-out",
-    caPath,
-  ]);
-  await run("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=localhost",
-    "-CA",
-    caPath,
-    "-CAkey",
-    caKeyPath,
-    "-addext",
-    "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    "-addext",
-    "basicConstraints=critical,CA:FALSE",
-    "-keyout",
-    keyPath,
-    "-out",
-    certPath,
-  ]);
+  const pki = createTestPki();
+  const serverCertificate = pki.issue("localhost", "127.0.0.1");
+  await Deno.writeTextFile(certPath, serverCertificate.cert);
+  await Deno.writeTextFile(keyPath, serverCertificate.key);
   await Deno.chmod(keyPath, 0o600);
   await Deno.writeTextFile(`${root}/pwfile`, `${password}\n`);
   if (user.uid !== undefined) {
@@ -161,11 +127,12 @@ export async function startPostgres(
     user: "postgres",
     password,
     database,
-    caCertificate: await Deno.readTextFile(caPath),
-    caCertificatePath: caPath,
+    caCertificate: pki.caCertificate,
+    caCertificatePath: pki.caCertificatePath,
     async stop() {
       await stopServer().catch(() => {});
       await Deno.remove(root, { recursive: true });
+      pki.remove();
     },
     async pause() {
       await stopServer();

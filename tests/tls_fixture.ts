@@ -9,8 +9,8 @@ export interface Certificate {
 export interface TestPki {
   readonly caCertificate: string;
   readonly caCertificatePath: string;
-  /** A server certificate for `dnsName`, signed by the CA. */
-  issue(dnsName: string): Certificate;
+  /** A server certificate for `dnsName` (and `ipAddress`, when given), signed by the CA. */
+  issue(dnsName: string, ipAddress?: string): Certificate;
   remove(): void;
 }
 
@@ -29,7 +29,7 @@ export function createTestPki(): TestPki {
   return {
     caCertificate: Deno.readTextFileSync(caPath),
     caCertificatePath: caPath,
-    issue(dnsName) {
+    issue(dnsName, ipAddress) {
       const base = `${dir}/server-${++serial}`;
       openssl([
         "req",
@@ -42,7 +42,7 @@ export function createTestPki(): TestPki {
         "-CAkey",
         caKeyPath,
         "-addext",
-        `subjectAltName=DNS:${dnsName}`,
+        `subjectAltName=DNS:${dnsName}${ipAddress ? `,IP:${ipAddress}` : ""}`,
         "-addext",
         "basicConstraints=critical,CA:FALSE",
         "-addext",
