@@ -3,6 +3,7 @@
 import { App, TerraformStack } from "cdktf";
 import { ConfigError, loadConfig, type StackConfig } from "./modules/config.ts";
 import { configureBackend, createRegionPair, forEachRegion } from "./modules/providers.ts";
+import { createServiceRoles } from "./modules/service_roles.ts";
 import { createKmsKeys } from "./modules/kms.ts";
 import { createNetwork } from "./modules/network.ts";
 import { createSecurityGroups } from "./modules/security_groups.ts";
@@ -36,7 +37,13 @@ export function synthesize(config: StackConfig, outdir: string): string {
 
   configureBackend(stack, config);
   const regions = createRegionPair(stack, config);
-  const keys = createKmsKeys(stack, { regions, accountId: config.accountId, environmentSuffix: suffix });
+  const serviceRoles = createServiceRoles(stack, { regions, environmentSuffix: suffix });
+  const keys = createKmsKeys(stack, {
+    regions,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    autoScalingRoleArn: serviceRoles.autoScalingRoleArn,
+  });
   const network = createNetwork(stack, {
     regions,
     layout: { primary: config.primary, secondary: config.secondary },
@@ -113,6 +120,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
     network,
     securityGroups,
     keys,
+    autoScalingRoleArn: serviceRoles.autoScalingRoleArn,
     loadBalancers,
     compute: config.compute,
     accountId: config.accountId,

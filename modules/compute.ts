@@ -29,6 +29,8 @@ export interface ComputeInputs {
   readonly network: NetworkOutputs;
   readonly securityGroups: SecurityGroupOutputs;
   readonly keys: KmsOutputs;
+  /** Auto Scaling's service-linked role that the key policies allow to use the EBS keys. */
+  readonly autoScalingRoleArn: string;
   /** Target group of each region's load balancer (registered inline by the group). */
   readonly loadBalancers: LoadBalancerOutputs;
   /** Instance type, AMI parameter, app port and the capacity numbers of both regions. */
@@ -214,6 +216,7 @@ export function createCompute(scope: Construct, inputs: ComputeInputs): ComputeO
       minSize,
       desiredCapacity,
       maxSize: compute.maxSize,
+      serviceLinkedRoleArn: inputs.autoScalingRoleArn,
       launchTemplate: { id: template.id, version: Token.asString(template.latestVersion) },
       targetGroupArns: [inputs.loadBalancers[role].targetGroupArn],
       healthCheckType: "ELB",

@@ -11,6 +11,7 @@ import { logicalId, physicalName } from "./naming.ts";
 import type { KmsOutputs } from "./kms.ts";
 import type { AlertingOutputs } from "./alerting.ts";
 import { createLambdaFunction, type HandlerCode, invokeOnEvent } from "./lambda_function.ts";
+import type { AlarmCheck } from "./failover_dns.ts";
 import { HANDLER_ENV, METRICS, parameterName } from "../handlers/lib/contract.ts";
 
 export interface FailoverAutomationInputs {
@@ -40,11 +41,6 @@ export interface FailoverAutomationInputs {
   readonly accountId: string;
   readonly environmentSuffix: string;
   readonly logRetentionDays: number;
-}
-
-export interface AlarmCheck {
-  readonly alarmName: string;
-  readonly alarmRegion: string;
 }
 
 export interface FailoverAutomationOutputs {
@@ -89,7 +85,7 @@ export function createFailoverAutomation(
     okActions: [topicArn],
   });
   const fencedAlarmName = physicalName("alarm", "dr-primary-fenced", suffix, region);
-  new CloudwatchMetricAlarm(scope, id("primary_fenced"), {
+  const fenced = new CloudwatchMetricAlarm(scope, id("primary_fenced"), {
     provider,
     alarmName: fencedAlarmName,
     alarmDescription:
@@ -212,8 +208,8 @@ export function createFailoverAutomation(
 
   return {
     primaryAlarmChecks: [
-      { alarmName: unreachableAlarmName, alarmRegion: region },
-      { alarmName: fencedAlarmName, alarmRegion: region },
+      { key: "primary_unreachable", alarmName: unreachable.alarmName, alarmRegion: region },
+      { key: "primary_fenced", alarmName: fenced.alarmName, alarmRegion: region },
     ],
     unreachableAlarmName,
     fencedAlarmName,

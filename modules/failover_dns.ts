@@ -33,7 +33,11 @@ export interface HostedZoneOutputs {
   readonly appFqdn: string;
 }
 
+/** A CloudWatch alarm the primary record's health depends on. */
 export interface AlarmCheck {
+  /** Stable key for the health check's logical id and Name tag (`primary_unreachable`). */
+  readonly key: string;
+  /** The alarm's name; a reference to the alarm resource, so the check is created after the alarm. */
   readonly alarmName: string;
   readonly alarmRegion: string;
 }
@@ -107,14 +111,14 @@ export function createFailoverDns(scope: Construct, inputs: FailoverDnsInputs): 
   );
 
   const alarmChecks = inputs.primaryAlarmChecks.map((alarm) =>
-    new Route53HealthCheck(scope, logicalId("dns", "primary", `alarm_${terraformKey(alarm.alarmName)}`), {
+    new Route53HealthCheck(scope, logicalId("dns", "primary", `alarm_${alarm.key}`), {
       provider,
       type: "CLOUDWATCH_METRIC",
       cloudwatchAlarmName: alarm.alarmName,
       cloudwatchAlarmRegion: alarm.alarmRegion,
       // A gap in the alarm's data neither starts a failover nor ends one: keep the last decision.
       insufficientDataHealthStatus: "LastKnownStatus",
-      tags: { Name: alarmCheckName(alarm.alarmName, suffix) },
+      tags: { Name: physicalName("generic", `alarm-${alarm.key.replaceAll("_", "-")}`, suffix) },
     })
   );
 
@@ -157,17 +161,4 @@ export function createFailoverDns(scope: Construct, inputs: FailoverDnsInputs): 
     healthChecks: { primary: endpointChecks.primary.id, secondary: endpointChecks.secondary.id },
     primaryCalculatedHealthCheckId: primaryCalculated.id,
   };
-}
-
-/** A Terraform-safe key from an alarm name (letters, digits, underscores). */
-function terraformKey(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
-}
-
-/** `alarm-<alarm name>`, with the environment suffix appended unless the alarm name ends with it. */
-function alarmCheckName(alarmName: string, suffix: string): string {
-  const name = `alarm-${alarmName}`;
-  return name.endsWith(`-${suffix}`)
-    ? physicalName("generic", name, "")
-    : physicalName("generic", name, suffix);
 }

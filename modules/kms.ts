@@ -12,6 +12,8 @@ export interface KmsInputs {
   readonly regions: RegionPair;
   readonly accountId: string;
   readonly environmentSuffix: string;
+  /** Auto Scaling's service-linked role: launches instances whose EBS volumes this key encrypts. */
+  readonly autoScalingRoleArn: string;
   /** Days before a deleted key is gone; 7 keeps `terraform destroy` cheap to undo for a week. */
   readonly deletionWindowDays?: number;
 }
@@ -84,6 +86,27 @@ export function createKmsKeys(scope: Construct, inputs: KmsInputs): KmsOutputs {
         Condition: {
           ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${account}:log-group:*` },
         },
+      },
+      {
+        Sid: "AutoScalingLaunchesEncryptedVolumes",
+        Principal: { AWS: inputs.autoScalingRoleArn },
+        Action: [
+          "kms:Encrypt",
+          "kms:Decrypt",
+          "kms:ReEncryptFrom",
+          "kms:ReEncryptTo",
+          "kms:GenerateDataKey",
+          "kms:GenerateDataKeyWithoutPlaintext",
+          "kms:DescribeKey",
+        ],
+        Resource: "*", // in a key policy "*" is this key
+      },
+      {
+        Sid: "AutoScalingAttachesEncryptedVolumes",
+        Principal: { AWS: inputs.autoScalingRoleArn },
+        Action: "kms:CreateGrant",
+        Resource: "*", // in a key policy "*" is this key
+        Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
       },
       {
         Sid: "AlarmsAndEventsPublishToEncryptedTopics",

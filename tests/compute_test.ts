@@ -226,3 +226,24 @@ Deno.test("createCompute() user data embeds the service, its settings per region
     );
   }
 });
+
+Deno.test("every Auto Scaling group launches through the service-linked role that both EBS keys allow", () => {
+  const { stack } = defaultStack();
+  const role = "${aws_iam_service_linked_role.service_roles_global_autoscaling.arn}";
+  const slr = stack.resource.aws_iam_service_linked_role.service_roles_global_autoscaling;
+  assert.equal(slr.aws_service_name, "autoscaling.amazonaws.com");
+  for (const group of Object.values(resources(stack, "aws_autoscaling_group"))) {
+    assert.equal(group.service_linked_role_arn, role);
+  }
+  for (const key of Object.values(resources(stack, "aws_kms_key"))) {
+    const statements = JSON.parse(key.policy).Statement.filter((statement: Json) =>
+      statement.Principal.AWS === role
+    );
+    const actions = statements.flatMap((statement: Json) => [statement.Action].flat());
+    for (const action of ["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant"]) {
+      assert.ok(actions.includes(action), `${action} for Auto Scaling`);
+    }
+    const grant = statements.find((statement: Json) => [statement.Action].flat().includes("kms:CreateGrant"));
+    assert.equal(grant.Condition.Bool["kms:GrantIsForAWSResource"], true);
+  }
+});

@@ -80,9 +80,13 @@ Deno.test("the primary record's calculated health check includes both standby al
   const { stack } = defaultStack();
   const alarmChecks = Object.values(resources(stack, "aws_route53_health_check"))
     .filter((check) => check.type === "CLOUDWATCH_METRIC");
+  // References (not copies of the names): Terraform creates each check after its alarm.
   assert.deepEqual(
     alarmChecks.map((check) => check.cloudwatch_alarm_name).sort(),
-    ["dr-primary-fenced-us-east-2-dev", "dr-primary-unreachable-us-east-2-dev"],
+    [
+      "${aws_cloudwatch_metric_alarm.failover_secondary_primary_fenced.alarm_name}",
+      "${aws_cloudwatch_metric_alarm.failover_secondary_primary_unreachable.alarm_name}",
+    ],
   );
   assert.ok(alarmChecks.every((check) => check.cloudwatch_alarm_region === "us-east-2"));
 });

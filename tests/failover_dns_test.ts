@@ -121,20 +121,20 @@ Deno.test("createFailoverDns() in the stack: the primary's calculated check need
   assert.equal(calculated.type, "CALCULATED");
   assert.deepEqual(calculated.child_healthchecks, [
     "${aws_route53_health_check.dns_primary_endpoint_check.id}",
-    "${aws_route53_health_check.dns_primary_alarm_dr_primary_unreachable_us_east_2_dev.id}",
-    "${aws_route53_health_check.dns_primary_alarm_dr_primary_fenced_us_east_2_dev.id}",
+    "${aws_route53_health_check.dns_primary_alarm_primary_unreachable.id}",
+    "${aws_route53_health_check.dns_primary_alarm_primary_fenced.id}",
   ]);
   assert.equal(calculated.child_health_threshold, 3);
 });
 
 Deno.test("createFailoverDns() with standby-region alarms: the primary needs the endpoint AND every alarm healthy", () => {
   const alarms = [
-    { alarmName: "primary-unreachable-us-east-2-dev", alarmRegion: "us-east-2" },
-    { alarmName: "primary-fenced", alarmRegion: "us-east-2" },
+    { key: "primary_unreachable", alarmName: "primary-unreachable-us-east-2-dev", alarmRegion: "us-east-2" },
+    { key: "primary_fenced", alarmName: "primary-fenced", alarmRegion: "us-east-2" },
   ];
   const { outputs, json } = dnsStack(alarms);
   const checks = resources(json, "aws_route53_health_check");
-  const unreachable = checks["dns_primary_alarm_primary_unreachable_us_east_2_dev"];
+  const unreachable = checks["dns_primary_alarm_primary_unreachable"];
   const fenced = checks["dns_primary_alarm_primary_fenced"];
   for (const [check, alarm] of [[unreachable, alarms[0]], [fenced, alarms[1]]] as const) {
     assert.equal(check.type, "CLOUDWATCH_METRIC");
@@ -147,7 +147,7 @@ Deno.test("createFailoverDns() with standby-region alarms: the primary needs the
   const calculated = checks["dns_primary_calculated_check"];
   assert.deepEqual(calculated.child_healthchecks, [
     "${aws_route53_health_check.dns_primary_endpoint_check.id}",
-    "${aws_route53_health_check.dns_primary_alarm_primary_unreachable_us_east_2_dev.id}",
+    "${aws_route53_health_check.dns_primary_alarm_primary_unreachable.id}",
     "${aws_route53_health_check.dns_primary_alarm_primary_fenced.id}",
   ]);
   assert.equal(calculated.child_health_threshold, 3);
