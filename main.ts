@@ -2,7 +2,7 @@
 // `deno run main.ts` synthesizes into a temporary folder and moves it into place only on success.
 import { App, TerraformStack } from "cdktf";
 import { ConfigError, loadConfig, type StackConfig } from "./modules/config.ts";
-import { configureBackend, createRegionPair, forEachRegion } from "./modules/providers.ts";
+import { configureBackend, createRegionPair, forEachRegion, requireTerraform } from "./modules/providers.ts";
 import { createServiceRoles } from "./modules/service_roles.ts";
 import { createKmsKeys } from "./modules/kms.ts";
 import { createNetwork } from "./modules/network.ts";
@@ -35,6 +35,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
   const stack = new TerraformStack(app, stackName(config));
   const suffix = config.environmentSuffix;
 
+  requireTerraform(stack);
   configureBackend(stack, config);
   const regions = createRegionPair(stack, config);
   const serviceRoles = createServiceRoles(stack, { regions, environmentSuffix: suffix });

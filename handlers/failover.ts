@@ -768,7 +768,8 @@ export function powertoolsLog(logger: Logger): StepLog {
 /** Every AWS call is bounded; retries are ours (visible in the timeline), not the SDK's. */
 const AWS_CLIENT_OPTIONS = {
   maxAttempts: 1,
-  requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+  // Recent SDKs only warn on requestTimeout unless throwOnRequestTimeout is set.
+  requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
 } as const;
 
 function productionHandler() {

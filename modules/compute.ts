@@ -147,6 +147,18 @@ export function createCompute(scope: Construct, inputs: ComputeInputs): ComputeO
           Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
           Resource: [logGroup.arn, `${logGroup.arn}:*`],
         },
+        {
+          // AmazonSSMManagedInstanceCore allows reading every parameter: only this stack's path stays readable.
+          Sid: "NoOtherParameters",
+          Effect: "Deny",
+          Action: [
+            "ssm:GetParameter",
+            "ssm:GetParameters",
+            "ssm:GetParametersByPath",
+            "ssm:GetParameterHistory",
+          ],
+          NotResource: `arn:aws:ssm:${region}:${account}:parameter${prefix}/*`,
+        },
       ]),
     });
     const sessionManager = new IamRolePolicyAttachment(scope, id("session_manager"), {

@@ -216,7 +216,7 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: constant("300"),
     description: "ASG grace (>= boot time)",
   },
-  { variable: "TLS_MODE", defaultValue: constant("acm"), description: "acm | existing | none" },
+  { variable: "TLS_MODE", defaultValue: constant("acm"), description: "acm, existing or none" },
   { variable: "PRIMARY_CERTIFICATE_ARN", defaultValue: constant(""), description: "with TLS_MODE=existing" },
   {
     variable: "SECONDARY_CERTIFICATE_ARN",
@@ -340,6 +340,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
   const suffix = raw.ENVIRONMENT_SUFFIX;
   const regions = [raw.PRIMARY_REGION, raw.SECONDARY_REGION];
   check("ENVIRONMENT_SUFFIX", SUFFIX.test(suffix), "must be lowercase letters, digits and inner hyphens");
+  check(
+    "ENVIRONMENT_SUFFIX",
+    !suffix.includes("--"),
+    "must not contain two hyphens in a row (RDS identifiers forbid them)",
+  );
   const suffixLimit = maxSuffixLength(regions);
   check(
     "ENVIRONMENT_SUFFIX",

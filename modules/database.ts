@@ -222,33 +222,37 @@ export function createDatabase(scope: Construct, inputs: DatabaseInputs): Databa
     if (zones.length < INSTANCE_COUNT[role]) {
       throw new Error(`the ${role} cluster needs ${INSTANCE_COUNT[role]} availability zones`);
     }
-    const instances = zones.map((zone, index) =>
-      new RdsClusterInstance(scope, id(`instance_${zone}`), {
-        provider,
-        identifier: physicalName("rdsIdentifier", "aurora", suffix, zone),
-        clusterIdentifier: cluster.id,
-        engine: ENGINE,
-        engineVersion: config.engineVersion,
-        instanceClass,
-        availabilityZone: zone,
-        // The first zone's instance is the intended writer; the others are failover targets in order.
-        promotionTier: index,
-        dbSubnetGroupName: subnetGroup.name,
-        publiclyAccessible: false,
-        // Versions move only through the global cluster (config): an automatic minor upgrade would make
-        // the next plan a downgrade of the global cluster.
-        autoMinorVersionUpgrade: false,
-        copyTagsToSnapshot: true,
-        preferredMaintenanceWindow: config.maintenanceWindow,
-        performanceInsightsEnabled: true,
-        performanceInsightsKmsKeyId: keyArn,
-        performanceInsightsRetentionPeriod: performanceInsightsRetentionDays,
-        monitoringInterval: monitoringIntervalSeconds,
-        monitoringRoleArn: monitoringRole.arn,
-        dependsOn: [monitoringPolicy],
-        lifecycle: { ignoreChanges: ["engine_version"] },
-      })
-    );
+    const instances: RdsClusterInstance[] = [];
+    zones.forEach((zone, index) => {
+      instances.push(
+        new RdsClusterInstance(scope, id(`instance_${zone}`), {
+          provider,
+          identifier: physicalName("rdsIdentifier", "aurora", suffix, zone),
+          clusterIdentifier: cluster.id,
+          engine: ENGINE,
+          engineVersion: config.engineVersion,
+          instanceClass,
+          availabilityZone: zone,
+          // The first zone's instance is the intended writer; the others are failover targets in order.
+          promotionTier: index,
+          dbSubnetGroupName: subnetGroup.name,
+          publiclyAccessible: false,
+          // Versions move only through the global cluster (config): an automatic minor upgrade would make
+          // the next plan a downgrade of the global cluster.
+          autoMinorVersionUpgrade: false,
+          copyTagsToSnapshot: true,
+          preferredMaintenanceWindow: config.maintenanceWindow,
+          performanceInsightsEnabled: true,
+          performanceInsightsKmsKeyId: keyArn,
+          performanceInsightsRetentionPeriod: performanceInsightsRetentionDays,
+          monitoringInterval: monitoringIntervalSeconds,
+          monitoringRoleArn: monitoringRole.arn,
+          // The first instance created becomes the writer: the others wait for the one in the first zone.
+          dependsOn: [monitoringPolicy, ...instances.slice(0, 1)],
+          lifecycle: { ignoreChanges: ["engine_version"] },
+        }),
+      );
+    });
 
     return {
       writer: instances[0],

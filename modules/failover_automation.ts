@@ -12,6 +12,7 @@ import type { KmsOutputs } from "./kms.ts";
 import type { AlertingOutputs } from "./alerting.ts";
 import { createLambdaFunction, type HandlerCode, invokeOnEvent } from "./lambda_function.ts";
 import type { AlarmCheck } from "./failover_dns.ts";
+import { KMS_USE_ACTIONS } from "./policy.ts";
 import { HANDLER_ENV, METRICS, parameterName } from "../handlers/lib/contract.ts";
 
 export interface FailoverAutomationInputs {
@@ -98,8 +99,8 @@ export function createFailoverAutomation(
     evaluationPeriods: 1,
     comparisonOperator: "GreaterThanOrEqualToThreshold",
     threshold: 1,
-    // The fence needs positive evidence; a silent checker already trips the unreachable alarm.
-    treatMissingData: "notBreaching",
+    // A missed minute keeps the fence as it was: opening it on a gap could swing DNS back to a demoted primary.
+    treatMissingData: "ignore",
     alarmActions: [topicArn],
     okActions: [topicArn],
   });
@@ -168,6 +169,12 @@ export function createFailoverAutomation(
         Sid: "Lock",
         Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
         Resource: lockTable.arn,
+      },
+      {
+        Sid: "LockTableKey",
+        Action: [...KMS_USE_ACTIONS],
+        Resource: inputs.keys.secondary.keyArn,
+        Condition: { StringEquals: { "kms:ViaService": `dynamodb.${region}.amazonaws.com` } },
       },
     ],
     environment: {

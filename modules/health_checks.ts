@@ -113,7 +113,8 @@ export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs):
       name: "app-health",
       code: inputs.code.appHealth,
       timeoutSeconds: checkerLambdaTimeoutSeconds("app_health", inputs.checkTimeoutMs),
-      statements: [readParameters(["activeRegion"])],
+      // Only the standby reads the active region (to republish the fence); the primary reads nothing.
+      statements: role === "secondary" ? [readParameters(["activeRegion"])] : [],
       environment: {
         ...sharedEnvironment,
         [HANDLER_ENV.localHealthUrl]: inputs.healthUrls[role],

@@ -129,13 +129,28 @@ export function createLambdaFunction(scope: Construct, inputs: LambdaFunctionInp
         Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
         Resource: "*", // X-Ray supports no resource-level permissions
       },
-      { Sid: "DecryptOwnEnvironment", Action: ["kms:Decrypt"], Resource: inputs.keyArn },
+      {
+        Sid: "DecryptOwnEnvironment",
+        Action: ["kms:Decrypt"],
+        Resource: inputs.keyArn,
+        Condition: {
+          StringEquals: {
+            "kms:EncryptionContext:aws:lambda:FunctionArn":
+              `arn:aws:lambda:${region}:${inputs.accountId}:function:${functionName}`,
+          },
+        },
+      },
       {
         Sid: "FailureDestination",
         Action: ["sns:Publish"],
         Resource: inputs.failureTopicArn,
       },
-      { Sid: "FailureDestinationKey", Action: [...KMS_USE_ACTIONS], Resource: inputs.keyArn },
+      {
+        Sid: "FailureDestinationKey",
+        Action: [...KMS_USE_ACTIONS],
+        Resource: inputs.keyArn,
+        Condition: { StringEquals: { "kms:ViaService": `sns.${region}.amazonaws.com` } },
+      },
       ...vpcStatements,
       ...inputs.statements,
     ]),

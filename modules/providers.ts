@@ -59,6 +59,12 @@ export function createRegionPair(stack: TerraformStack, config: StackConfig): Re
   };
 }
 
+/** Ephemeral variables and write-only arguments (the master password) need Terraform 1.11.1 or later. */
+export function requireTerraform(stack: TerraformStack): void {
+  // cdktf 0.21 has no typed property for required_version.
+  stack.addOverride("terraform.required_version", ">= 1.11.1");
+}
+
 /** Local state next to the stack (relative path: no machine path in the JSON), or S3 when STATE_BUCKET is set. */
 export function configureBackend(stack: TerraformStack, config: StackConfig): void {
   if (config.stateBucket === "") {

@@ -158,6 +158,7 @@ Deno.test("createCompute() gives the instance role its own parameters, key throu
     assert.deepEqual(Object.keys(bySid).sort(), [
       "DecryptArtifactThroughS3",
       "DecryptParametersThroughSsm",
+      "NoOtherParameters",
       "ReadOwnParameters",
       "ReadReleaseArtifact",
       "SeeWhetherReleaseIsPublished",
@@ -167,6 +168,8 @@ Deno.test("createCompute() gives the instance role its own parameters, key throu
       bySid.ReadOwnParameters.Resource,
       `arn:aws:ssm:${region}:${config.accountId}:parameter${prefix}/*`,
     );
+    assert.equal(bySid.NoOtherParameters.Effect, "Deny");
+    assert.equal(bySid.NoOtherParameters.NotResource, bySid.ReadOwnParameters.Resource);
     assert.deepEqual(bySid.DecryptParametersThroughSsm.Condition, {
       StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` },
     });
@@ -215,7 +218,11 @@ Deno.test("createCompute() user data embeds the service, its settings per region
     assert.equal(values.APP_PORT, String(config.compute.appPort));
     assert.equal(values.UPSTREAM_PORT, String(upstreamPort(config.compute.appPort)));
     assert.equal(values.ARTIFACT_KEY, ARTIFACT_KEY);
-    assert.equal(values.DB_SSLMODE, "verify-full");
+    assert.equal(
+      values.DB_SSLMODE,
+      "verify-ca",
+      "chain verified; the global endpoint name may not be on the certificate",
+    );
     assert.equal(
       values.LOG_GROUP,
       resource(stack, "aws_cloudwatch_log_group", `compute_${role}_logs`).name,

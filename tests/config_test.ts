@@ -40,6 +40,7 @@ Deno.test("loadConfig() derives dependent defaults from the values given", () =>
 const INVALID: ReadonlyArray<[string, Record<string, string>, string]> = [
   ["uppercase suffix", { ENVIRONMENT_SUFFIX: "Prod" }, 'ENVIRONMENT_SUFFIX="Prod": must be lowercase'],
   ["suffix with trailing hyphen", { ENVIRONMENT_SUFFIX: "dev-" }, "ENVIRONMENT_SUFFIX"],
+  ["suffix with a double hyphen", { ENVIRONMENT_SUFFIX: "a--b" }, "must not contain two hyphens in a row"],
   [
     "suffix too long for an ALB name",
     { ENVIRONMENT_SUFFIX: "a".repeat(19) },

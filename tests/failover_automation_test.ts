@@ -14,7 +14,7 @@ Deno.test("createFailoverAutomation() alarms on the standby's view of the primar
   assert.deepEqual(alarm.ok_actions, ["${aws_sns_topic.alerting_secondary.arn}"]);
   const fenced = resource(stack, "aws_cloudwatch_metric_alarm", "failover_secondary_primary_fenced");
   assert.equal(fenced.metric_name, "PrimaryFenced");
-  assert.equal(fenced.treat_missing_data, "notBreaching");
+  assert.equal(fenced.treat_missing_data, "ignore", "a gap must not open the fence");
 });
 
 Deno.test("createFailoverAutomation() starts the orchestrator when the alarm enters ALARM", () => {

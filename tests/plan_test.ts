@@ -522,9 +522,11 @@ planTest(
       const policies = attached("aws_iam_role_policy");
       assert.equal(policies.length, 1, roleAddress);
       const document = JSON.parse(expressions.get(policies[0].address)?.policy.constant_value);
-      const actions = document.Statement.flatMap((statement: { Action: string | string[] }) =>
-        [statement.Action].flat()
-      ).sort();
+      const allows = document.Statement.filter((statement: { Effect: string }) =>
+        statement.Effect === "Allow"
+      );
+      const actions = allows.flatMap((statement: { Action: string | string[] }) => [statement.Action].flat())
+        .sort();
       assert.deepEqual([...new Set(actions)], [
         "kms:Decrypt",
         "logs:CreateLogStream",
@@ -535,8 +537,14 @@ planTest(
         "ssm:GetParameter",
         "ssm:GetParameters",
       ]);
-      for (const statement of document.Statement) {
-        assert.equal(statement.Effect, "Allow");
+      // The managed Session Manager policy reads every parameter: a Deny keeps only the stack's own path.
+      const deny = document.Statement.find((statement: { Effect: string }) => statement.Effect === "Deny");
+      assert.ok(
+        deny?.Action.includes("ssm:GetParameter") && deny.Action.includes("ssm:GetParameters"),
+        roleAddress,
+      );
+      assert.match(deny.NotResource, /^arn:aws:ssm:[a-z0-9-]+:\d{12}:parameter\/txn\/dev\/\*$/);
+      for (const statement of allows) {
         for (const resource of [statement.Resource].flat()) {
           assert.notEqual(resource, "*", `${roleAddress}: ${statement.Sid}`);
           assert.match(resource, /^(arn:aws:(ssm|s3|logs|kms):|\$\{aws_(kms_key|cloudwatch_log_group)\.)/);

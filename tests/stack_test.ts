@@ -15,6 +15,7 @@ Deno.test("synthesize() emits two aliased providers accepting hashicorp/aws 5.10
     "secondary",
   ]);
   assert.equal(stack.terraform.required_providers.aws.version, "5.100.0");
+  assert.equal(stack.terraform.required_version, ">= 1.11.1", "ephemeral variables and *_wo arguments");
   assert.equal(stack.data, undefined, "data sources would call AWS at plan time");
   for (const { type, name, body } of allResources(stack)) {
     assert.match(

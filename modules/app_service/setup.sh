@@ -1,6 +1,6 @@
 #!/bin/bash
 # Once per instance (re-run at every boot until it completes, e.g. when a warm-pool stop interrupted it):
-# the PostgreSQL client, the RDS CA bundle for verify-full TLS, and log shipping to the instance log group.
+# the PostgreSQL client, the RDS CA bundle for verified TLS, and log shipping to the instance log group.
 # Settings (LOG_GROUP, DB_SSLROOTCERT, ...) come from /etc/dr-app/settings.env through the systemd unit.
 set -euo pipefail
 

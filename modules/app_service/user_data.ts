@@ -50,7 +50,9 @@ export function appServiceFiles(settings: AppUserDataSettings): EmbeddedFile[] {
     RELEASE_DIR: "/opt/dr-app/release",
     APP_ENV_FILE: "/etc/dr-app/app.env",
     LOG_GROUP: settings.logGroupName,
-    DB_SSLMODE: "verify-full",
+    // Chain verified against the RDS CA bundle, host name not: whether RDS certificates name the global
+    // writer endpoint is undocumented, and a mismatch would fail the primary's deep check, i.e. start a failover.
+    DB_SSLMODE: "verify-ca",
     DB_SSLROOTCERT: "/etc/dr-app/rds-ca.pem",
     DEEP_CHECK_TIMEOUT_SECONDS: "2",
     // Route 53 probes from many locations several times a second: one database round trip serves them all.
