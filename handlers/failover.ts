@@ -202,7 +202,13 @@ export function loadFailoverConfig(env: Env): FailoverConfig {
 // events
 
 export type FailoverRequest =
-  | { readonly kind: "alarm"; readonly alarmName: string; readonly stateChangedAt: string }
+  | {
+    readonly kind: "alarm";
+    readonly alarmName: string;
+    readonly stateChangedAt: string;
+    /** Start of the earliest failed period the alarm evaluated (`reasonData`), when it says. */
+    readonly failingSince?: string;
+  }
   | { readonly kind: "manual"; readonly reason: string; readonly force: boolean; readonly requestId?: string }
   | { readonly kind: "drill" };
 
@@ -224,6 +230,23 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function parseAlarmTimestamp(value: string): number {
   const normalized = value.replace(/([+-]\d{2})(\d{2})$/, "$1:$2");
   return /^\d{4}-\d{2}-\d{2}T/.test(normalized) ? Date.parse(normalized) : NaN;
+}
+
+/**
+ * The earliest evaluated datapoint in an alarm's `reasonData` (a JSON string CloudWatch adds to the event):
+ * the first failed minute, so the measured recovery includes detection. Optional: undefined when absent.
+ */
+export function earliestDatapoint(reasonData: unknown): string | undefined {
+  if (typeof reasonData !== "string") return undefined;
+  try {
+    const datapoints = (JSON.parse(reasonData) as { evaluatedDatapoints?: Array<{ timestamp?: unknown }> })
+      .evaluatedDatapoints ?? [];
+    const times = datapoints.map((point) => point.timestamp)
+      .filter((time): time is string => typeof time === "string" && !Number.isNaN(parseAlarmTimestamp(time)));
+    return times.sort((a, b) => parseAlarmTimestamp(a) - parseAlarmTimestamp(b))[0];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Validates the event; throws EventValidationError naming each bad field and its rule. */
@@ -257,7 +280,13 @@ export function parseFailoverEvent(event: unknown): FailoverRequest {
       problems.push("detail.state.timestamp must be an ISO-8601 time");
     }
     if (problems.length > 0) throw new EventValidationError(problems);
-    return { kind: "alarm", alarmName: alarmName as string, stateChangedAt: timestamp as string };
+    const failingSince = earliestDatapoint(state?.reasonData);
+    return {
+      kind: "alarm",
+      alarmName: alarmName as string,
+      stateChangedAt: timestamp as string,
+      ...(failingSince ? { failingSince } : {}),
+    };
   }
 
   if ("drill" in event) {
@@ -346,7 +375,12 @@ export type FailoverOutcome =
   | "drill";
 
 export type FailoverTrigger =
-  | { readonly kind: "alarm"; readonly alarmName: string; readonly stateChangedAt: string }
+  | {
+    readonly kind: "alarm";
+    readonly alarmName: string;
+    readonly stateChangedAt: string;
+    readonly failingSince?: string;
+  }
   | { readonly kind: "manual"; readonly reason: string; readonly force: boolean }
   | { readonly kind: "drill" };
 
@@ -548,7 +582,9 @@ export function createFailoverHandler(deps: FailoverDeps) {
       const promote = run.steps.find((s) => s.step === "aurora-promote");
       const changed = run.steps.some((s) => s.status === "done" && s.step !== FENCE_STEP);
       const finishedAt = now();
-      const origin = request.kind === "alarm" ? parseAlarmTimestamp(request.stateChangedAt) : startedAt;
+      const origin = request.kind === "alarm"
+        ? parseAlarmTimestamp(request.failingSince ?? request.stateChangedAt)
+        : startedAt;
       return {
         ...base,
         outcome: changed ? "failed-over" : "already-failed-over",
@@ -674,6 +710,11 @@ const SUBJECTS: Record<FailoverOutcome, string> = {
 };
 
 /** The SNS message: a subject (<= 100 characters) and a plain-text timeline. */
+function recoveryOrigin(trigger: FailoverTrigger): string {
+  if (trigger.kind !== "alarm") return "the invocation";
+  return trigger.failingSince ? "the first failed minute" : "the alarm's state change";
+}
+
 export function formatNotification(report: FailoverReport): { subject: string; message: string } {
   const head = report.ok ? SUBJECTS[report.outcome] : `FAILOVER FAILED at step ${report.failedStep} in`;
   const subject = `[DR] ${head} ${report.region}`.slice(0, 100);
@@ -693,9 +734,7 @@ export function formatNotification(report: FailoverReport): { subject: string; m
   ];
   if (report.recoverySeconds !== undefined) {
     lines.push(
-      `Recovery time: ${report.recoverySeconds} s (from ${
-        report.trigger.kind === "alarm" ? "the alarm's state change" : "the invocation"
-      })`,
+      `Recovery time: ${report.recoverySeconds} s (from ${recoveryOrigin(report.trigger)})`,
     );
   }
   if (report.outcome === "notified-automation-disabled") {

@@ -9,6 +9,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import {
   ConfigError,
   createFailoverHandler,
+  earliestDatapoint,
   emfMetricSink,
   EventValidationError,
   type FailoverReport,
@@ -396,6 +397,25 @@ Deno.test("loadFailoverConfig() reports every invalid variable at once, with its
 
 // ---------------------------------------------------------------------------------------------------------
 // failover
+
+Deno.test("failover handler: recovery is measured from the first failed minute the alarm evaluated", async () => {
+  await using primary = startPrimary(503);
+  const w = world(primary.url);
+  const event = alarmEvent();
+  (event.detail as { state: Record<string, unknown> }).state.reasonData = JSON.stringify({
+    version: "1.0",
+    queryDate: "2025-01-01T00:02:00.000+0000",
+    evaluatedDatapoints: [
+      { timestamp: "2025-01-01T00:01:00.000+0000", sampleCount: 1, value: 0 },
+      { timestamp: "2025-01-01T00:00:00.000+0000", sampleCount: 1, value: 0 },
+    ],
+  });
+  const report = await w.handler(event, lambdaContext());
+  // 00:00:00 (first failed minute) to 00:05:20: detection counts, unlike from the state change (200 s).
+  assert.equal(report.recoverySeconds, 320);
+  assert.match(w.aws.sns.published.at(-1)!.Message!, /Recovery time: 320 s \(from the first failed minute\)/);
+  assert.equal(earliestDatapoint("not json"), undefined);
+});
 
 Deno.test("failover handler: happy path acts in order and reports the timeline and recovery time", async () => {
   await using primary = startPrimary(503);
