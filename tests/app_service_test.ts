@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { decodeUserData, type EmbeddedFile } from "../modules/app_service/user_data.ts";
 import { DEEP_HEALTH_PATH, SHALLOW_HEALTH_PATH } from "../handlers/lib/contract.ts";
-import { defaultStack, resource } from "./helpers.ts";
+import { available, defaultStack, resource } from "./helpers.ts";
 import { postgresAvailable, type PostgresServer, startPostgres } from "./postgres_fixture.ts";
 
 function commandWorks(command: string, args: string[]): boolean {
@@ -15,13 +15,13 @@ function commandWorks(command: string, args: string[]): boolean {
   }
 }
 
-const hasPython = commandWorks("python3", ["--version"]);
-const hasPostgres = hasPython && commandWorks("psql", ["--version"]) && postgresAvailable();
-if (!hasPostgres) {
-  console.warn(
-    "\n!!!!! SKIP: app_service_test.ts: python3, psql or the PostgreSQL server is missing !!!!!\n",
+const hasPython = available("python3", commandWorks("python3", ["--version"]), "the instance service tests");
+const hasPostgres = hasPython &&
+  available(
+    "psql and the PostgreSQL server",
+    commandWorks("psql", ["--version"]) && postgresAvailable(),
+    "deep health against a real database",
   );
-}
 
 /** The files the user data writes, parsed back out of the synthesized launch template. */
 function filesFromUserData(role: "primary" | "secondary" = "primary"): EmbeddedFile[] {

@@ -1,6 +1,7 @@
 // @ts-types="@types/pg"
 import pg from "pg";
 import assert from "node:assert/strict";
+import { available } from "./helpers.ts";
 import {
   CHECK_NAME,
   checkDatabase,
@@ -89,7 +90,11 @@ async function installFakeGlobalDbStatus(server: PostgresServer): Promise<pg.Cli
 
 Deno.test({
   name: "checkDatabase() against a real PostgreSQL over TLS on loopback",
-  ignore: !postgresAvailable(),
+  ignore: !available(
+    "the PostgreSQL server",
+    postgresAvailable(),
+    "the database checker against a real PostgreSQL",
+  ),
   async fn(t) {
     const server = await startPostgres();
     const admin = await installFakeGlobalDbStatus(server);

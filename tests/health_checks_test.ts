@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { defaultStack, resource, resources, resourcesIn } from "./helpers.ts";
+import { defaultStack, type Json, resource, resources, resourcesIn } from "./helpers.ts";
+import { readAppCheckerEnvironment, readCheckerEnvironment } from "../handlers/lib/input.ts";
+import { loadFailoverConfig } from "../handlers/failover.ts";
 
 const CHECKERS = ["db_health", "app_health"] as const;
 
@@ -94,4 +96,37 @@ Deno.test("Lambda roles: no wildcard action; '*' resources only for X-Ray and EC
       }
     }
   }
+});
+
+Deno.test("every synthesized function's environment passes its handler's own validation", () => {
+  const { stack, config } = defaultStack();
+  const functions = resources(stack, "aws_lambda_function");
+  const regionOf = (body: { provider: string }) =>
+    config[body.provider === "aws.primary" ? "primary" : "secondary"].region;
+  // References resolve at apply: to the referenced resource's literal attribute, or to the ARN AWS will assign.
+  const arnOf: Record<string, (body: Json) => string> = {
+    aws_rds_cluster: (body) =>
+      `arn:aws:rds:${regionOf(body)}:${config.accountId}:cluster:${body.cluster_identifier}`,
+    aws_sns_topic: (body) => `arn:aws:sns:${regionOf(body)}:${config.accountId}:${body.name}`,
+  };
+  const resolve = (value: string) =>
+    value.replace(/\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}/g, (_, type, name, attribute) => {
+      const body = resource(stack, type, name);
+      return attribute === "arn" ? arnOf[type](body) : body[attribute] ?? `${name}.${attribute}.example.com`;
+    });
+  const envOf = (id: string) => ({
+    ...Object.fromEntries(
+      Object.entries(functions[id].environment.variables as Record<string, string>).map((
+        [key, value],
+      ) => [key, resolve(value)]),
+    ),
+    AWS_REGION: regionOf(functions[id]),
+  });
+  for (const role of ["primary", "secondary"] as const) {
+    readCheckerEnvironment(envOf(`health_checks_${role}_db_health`));
+    readAppCheckerEnvironment(envOf(`health_checks_${role}_app_health`));
+  }
+  const orchestrator = loadFailoverConfig(envOf("failover_secondary_failover"));
+  assert.equal(orchestrator.appHostname, "app.dr.example.com");
+  assert.equal(orchestrator.failoverCapacity, config.compute.primaryDesiredCapacity);
 });

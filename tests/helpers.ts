@@ -79,10 +79,17 @@ export function terraformAvailable(): boolean {
   }
 }
 
-export function warnSkip(what: string): void {
-  console.warn(
-    `\n!!!!! SKIP: ${what}: terraform is not on PATH; the real-provider checks did NOT run !!!!!\n`,
-  );
+/**
+ * Whether a tool the real checks need is here. Missing: a loud SKIP line, or, with REQUIRE_ALL_TESTS=1 (CI),
+ * a failure: CI must never pass because a real check quietly did not run.
+ */
+export function available(tool: string, present: boolean, what: string): boolean {
+  if (present) return true;
+  if (Deno.env.get("REQUIRE_ALL_TESTS") === "1") {
+    throw new Error(`REQUIRE_ALL_TESTS=1 but ${tool} is missing: ${what} cannot run`);
+  }
+  console.warn(`\n!!!!! SKIP: ${what}: ${tool} is missing; these real checks did NOT run !!!!!\n`);
+  return false;
 }
 
 const TERRAFORM_ENV = { CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: "/dev/null" };

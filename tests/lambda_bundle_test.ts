@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { bundleHandler, crc32, deterministicZip, type HandlerBundle } from "../modules/lambda_bundle.ts";
-import { PROJECT_ROOT } from "./helpers.ts";
+import { available, PROJECT_ROOT } from "./helpers.ts";
 import { fakeSsmEndpoint } from "./handler_fakes.ts";
 import { postgresAvailable, startPostgres } from "./postgres_fixture.ts";
 import { closedPort, createTestPki, startHttpsServer } from "./tls_fixture.ts";
@@ -39,7 +39,7 @@ function unpackInProject(bundle: HandlerBundle): string {
 
 Deno.mkdirSync(`${PROJECT_ROOT}/.build`, { recursive: true });
 
-for (const name of ["db_health", "app_health"]) {
+for (const name of ["db_health", "app_health", "failover"]) {
   Deno.test(`bundleHandler("${name}") makes a byte-identical, valid zip twice (AWS SDK external)`, () => {
     const first = bundleHandler(name, Deno.makeTempDirSync({ prefix: "dr-bundle-a-" }), { cache: false });
     const second = bundleHandler(name, Deno.makeTempDirSync({ prefix: "dr-bundle-b-" }), { cache: false });
@@ -115,7 +115,7 @@ function jsonLines(stdout: string): Array<Record<string, unknown>> {
 
 Deno.test({
   name: "the app_health bundle runs under Node: real probes, Powertools JSON logs and EMF on stdout",
-  ignore: !hasCommand("node"),
+  ignore: !available("node", hasCommand("node"), "the bundles run under Node"),
   async fn() {
     const pki = createTestPki();
     const local = startHttpsServer(pki.issue("app.dr.example.com"), () => new Response("ok"));
@@ -177,7 +177,11 @@ Deno.test({
 
 Deno.test({
   name: "the db_health bundle runs under Node: SSM config, verified TLS to PostgreSQL, lag query, EMF",
-  ignore: !hasCommand("node") || !postgresAvailable(),
+  ignore: !available(
+    "node and the PostgreSQL server",
+    hasCommand("node") && postgresAvailable(),
+    "the db_health bundle under Node",
+  ),
   async fn() {
     const server = await startPostgres();
     const prefix = "/txn/test";

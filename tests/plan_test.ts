@@ -2,6 +2,7 @@
 // policy invariants read from the plan JSON.
 import assert from "node:assert/strict";
 import {
+  available,
   defaultOfflinePlan,
   defaultStack,
   type Json,
@@ -9,13 +10,11 @@ import {
   terraform,
   terraformAvailable,
   TEST_VARIABLES,
-  warnSkip,
 } from "./helpers.ts";
 import { SESSION_MANAGER_POLICY_ARN } from "../modules/compute.ts";
 import { NAME_ATTRIBUTES, SCOPED_NAME_TYPES } from "../tools/lib/compliance.ts";
 
-const hasTerraform = terraformAvailable();
-if (!hasTerraform) warnSkip("plan_test.ts");
+const hasTerraform = available("terraform", terraformAvailable(), "terraform validate and the offline plan");
 
 function planTest(name: string, body: () => void | Promise<void>) {
   Deno.test({ name, ignore: !hasTerraform, fn: body });

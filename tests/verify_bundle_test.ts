@@ -8,11 +8,10 @@ import {
   withSums,
 } from "../tools/lib/bundle.ts";
 import { gzip, writeTar } from "../tools/lib/tar.ts";
-import { defaultStack, terraformAvailable, warnSkip } from "./helpers.ts";
+import { available, defaultStack, terraformAvailable } from "./helpers.ts";
 import { runTool, TOOL_PERMISSIONS } from "./handoff_fixture.ts";
 
-const hasTerraform = terraformAvailable();
-if (!hasTerraform) warnSkip("verify_bundle_test.ts (good bundle)");
+const hasTerraform = available("terraform", terraformAvailable(), "verify-bundle's terraform validate");
 
 const encoder = new TextEncoder();
 
