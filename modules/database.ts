@@ -3,7 +3,7 @@
 // region's key, exporting PostgreSQL logs to an encrypted log group and monitored (Performance Insights,
 // enhanced monitoring). The master password is an ephemeral variable feeding write-only arguments only.
 import { Construct } from "constructs";
-import { TerraformVariable } from "cdktf";
+import { TerraformOutput, TerraformVariable } from "cdktf";
 import { RdsGlobalCluster } from "@cdktf/provider-aws/lib/rds-global-cluster/index.js";
 import { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster/index.js";
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance/index.js";
@@ -269,6 +269,19 @@ export function createDatabase(scope: Construct, inputs: DatabaseInputs): Databa
   // The same function for both members (not forEachRegion): the secondary depends on the primary's writer.
   const primary = member(inputs.regions.primary);
   const secondary = member(inputs.regions.secondary, primary.writer);
+
+  // What operators and applications need after apply (`terraform output`).
+  new TerraformOutput(scope, "database_global_writer_endpoint", {
+    value: global.endpoint,
+    description: "Aurora global writer endpoint: follows the writer across regions (applications write here)",
+  });
+  for (const [role, outputs] of [["primary", primary.outputs], ["secondary", secondary.outputs]] as const) {
+    new TerraformOutput(scope, `database_${role}_reader_endpoint`, {
+      value: outputs.readerEndpoint,
+      description: `Reader endpoint of the ${role} region's cluster`,
+    });
+    new TerraformOutput(scope, `database_${role}_cluster_arn`, { value: outputs.clusterArn });
+  }
 
   return {
     globalClusterIdentifier: global.globalClusterIdentifier,

@@ -155,6 +155,10 @@ export function createFailoverDns(scope: Construct, inputs: FailoverDnsInputs): 
       }),
   );
 
+  new TerraformOutput(scope, "app_url", {
+    value: `${inputs.tlsMode === "none" ? "http" : "https"}://${inputs.zone.appFqdn}`,
+    description: "The application: weighted 100 (primary) / 0 (standby), fails over on health",
+  });
   return {
     zoneId: inputs.zone.zoneId,
     appFqdn: inputs.zone.appFqdn,

@@ -53,6 +53,7 @@ export function createParameters(scope: Construct, inputs: ParametersInputs): Pa
       regionRole: role,
       peerRegion,
       artifactBucket: inputs.storage[role].bucketName,
+      peerArtifactBucket: inputs.storage[role === "primary" ? "secondary" : "primary"].bucketName,
     };
     const parameter = (key: ParameterKey) => ({
       provider,

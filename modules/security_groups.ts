@@ -35,7 +35,8 @@ export function createSecurityGroups(scope: Construct, inputs: SecurityGroupInpu
       const groupName = physicalName("securityGroup", `${key}-sg`, inputs.environmentSuffix, region);
       return new SecurityGroup(scope, logicalId("firewall", role, key), {
         provider,
-        name: groupName,
+        // A prefix, not a fixed name: create_before_destroy must be able to create the replacement first.
+        namePrefix: `${groupName}-`,
         description,
         vpcId,
         tags: { Name: groupName },

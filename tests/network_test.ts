@@ -105,3 +105,13 @@ Deno.test("createSecurityGroups() opens the world only to the ALB on 80/443", ()
     }
   }
 });
+
+Deno.test("createSecurityGroups() names groups by prefix so a replacement can be created before the old one goes", () => {
+  const { stack } = defaultStack();
+  for (const group of Object.values(resources(stack, "aws_security_group"))) {
+    assert.equal(group.name, undefined);
+    assert.match(group.name_prefix, /^[a-z-]+-sg-us-east-[12]-dev-$/);
+    assert.equal(group.tags.Name, group.name_prefix.slice(0, -1));
+    assert.equal(group.lifecycle.create_before_destroy, true);
+  }
+});

@@ -53,6 +53,7 @@ Deno.test("createParameters() stores each region's own values", () => {
     assert.equal(value("regionRole"), role);
     assert.equal(value("peerRegion"), config[peer[role]].region);
     assert.equal(value("artifactBucket"), `\${aws_s3_bucket.storage_${role}_bucket.bucket}`);
+    assert.equal(value("peerArtifactBucket"), `\${aws_s3_bucket.storage_${peer[role]}_bucket.bucket}`);
     for (const body of Object.values(byName)) {
       if (body.type === "String") assert.equal(body.value_wo, undefined);
     }

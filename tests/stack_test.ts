@@ -80,3 +80,21 @@ Deno.test("make synth on defaults replaces the output and prints the path and re
   assert.deepEqual([...Deno.readDirSync(cwd)].map((entry) => entry.name), ["cdktf.out"]);
   assert.equal(Deno.readTextFileSync(`${cwd}/cdktf.out/stacks/dr-dev/cdk.tf.json`), defaultStack().jsonText);
 });
+
+Deno.test("synthesize() publishes what operators need after apply as Terraform outputs", () => {
+  const { stack } = defaultStack();
+  assert.deepEqual(Object.keys(stack.output).sort(), [
+    "app_url",
+    "database_global_writer_endpoint",
+    "database_primary_cluster_arn",
+    "database_primary_reader_endpoint",
+    "database_secondary_cluster_arn",
+    "database_secondary_reader_endpoint",
+    "dns_name_servers",
+  ]);
+  assert.equal(stack.output.app_url.value, "https://app.dr.example.com");
+  assert.equal(
+    stack.output.database_global_writer_endpoint.value,
+    "${aws_rds_global_cluster.database_global.endpoint}",
+  );
+});

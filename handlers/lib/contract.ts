@@ -23,6 +23,8 @@ export const PARAMETER_KEYS = {
   regionRole: "region/role",
   peerRegion: "region/peer-region",
   artifactBucket: "storage/artifact-bucket",
+  /** The peer region's artifact bucket (the two replicate into each other). */
+  peerArtifactBucket: "storage/peer-artifact-bucket",
   /** Region currently serving writes; updated by the failover orchestrator and by failback, not by Terraform. */
   activeRegion: "failover/active-region",
 } as const;

@@ -185,9 +185,9 @@ const NAME_KEYS = [
   "alarm_name",
   "dashboard_name",
   "table_name",
-  "name_prefix",
-  "bucket_prefix",
 ];
+/** Consulted after the Name tag: a prefix is only the start of the name AWS will give. */
+const NAME_PREFIX_KEYS = ["name_prefix", "bucket_prefix"];
 
 /** The physical name of a resource when it is a literal, else its logical id. */
 export function displayName(resource: StackResource): string {
@@ -195,7 +195,13 @@ export function displayName(resource: StackResource): string {
     const value = literal(resource.body?.[key]);
     if (value) return value;
   }
-  return literal(resource.body?.tags?.Name) ?? resource.logicalId;
+  const tagged = literal(resource.body?.tags?.Name);
+  if (tagged) return tagged;
+  for (const key of NAME_PREFIX_KEYS) {
+    const value = literal(resource.body?.[key]);
+    if (value) return `${value}*`;
+  }
+  return resource.logicalId;
 }
 
 /** A short readable form of an expression: `${aws_kms_key.kms_primary.arn}` -> `aws_kms_key.kms_primary.arn`. */
