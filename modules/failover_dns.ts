@@ -67,6 +67,8 @@ export interface FailoverDnsOutputs {
   readonly healthChecks: PerRegion<string>;
   /** The check the primary record carries: endpoint AND every alarm check. */
   readonly primaryCalculatedHealthCheckId: string;
+  /** CLOUDWATCH_METRIC checks, one per alarm in `primaryAlarmChecks`. */
+  readonly alarmHealthCheckIds: readonly string[];
 }
 
 export const RECORD_WEIGHTS: PerRegion<number> = { primary: 100, secondary: 0 };
@@ -164,5 +166,6 @@ export function createFailoverDns(scope: Construct, inputs: FailoverDnsInputs): 
     appFqdn: inputs.zone.appFqdn,
     healthChecks: { primary: endpointChecks.primary.id, secondary: endpointChecks.secondary.id },
     primaryCalculatedHealthCheckId: primaryCalculated.id,
+    alarmHealthCheckIds: alarmChecks.map((check) => check.id),
   };
 }

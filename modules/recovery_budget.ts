@@ -303,6 +303,13 @@ export function formatBudget(budget: RecoveryBudget): string {
   for (const path of budget.parallel) {
     lines.push(`- ${path.path}: done at t+${path.doneAtSeconds} s (${path.source})`);
   }
+  for (const path of budget.parallel) {
+    if (path.path.startsWith("capacity") && path.doneAtSeconds > budget.targetSeconds) {
+      lines.push(
+        `- note: full capacity arrives after the ${budget.targetSeconds} s target; until then the standby serves with what is running`,
+      );
+    }
+  }
   for (const blocker of budget.blockers) lines.push(`- BLOCKER: ${blocker}`);
   const verdict = budget.withinTarget ? "within" : "EXCEEDS";
   lines.push("", `Total: ${budget.totalSeconds} s ${verdict} the ${budget.targetSeconds} s RTO target`, "");

@@ -98,3 +98,25 @@ Deno.test("synthesize() publishes what operators need after apply as Terraform o
     "${aws_rds_global_cluster.database_global.endpoint}",
   );
 });
+
+for (
+  const [label, env, expected] of [
+    ["an invalid suffix", { ENVIRONMENT_SUFFIX: "Prod" }, 'ENVIRONMENT_SUFFIX="Prod"'],
+    ["overlapping VPCs", { SECONDARY_VPC_CIDR: "10.10.0.0/16" }, 'SECONDARY_VPC_CIDR="10.10.0.0/16"'],
+    [
+      "a burstable database class",
+      { DB_INSTANCE_CLASS: "db.t4g.medium" },
+      'DB_INSTANCE_CLASS="db.t4g.medium"',
+    ],
+    ["a standby as large as the primary", { STANDBY_DESIRED_CAPACITY: "2" }, 'STANDBY_DESIRED_CAPACITY="2"'],
+  ] as const
+) {
+  Deno.test(`make synth with ${label} exits 2 naming it, and writes nothing`, () => {
+    const cwd = Deno.makeTempDirSync({ prefix: "dr-cli-" });
+    const result = runSynthCli(cwd, env);
+    assert.equal(result.code, 2, result.stderr);
+    assert.ok(result.stderr.includes(expected), result.stderr);
+    assert.equal(result.stdout, "");
+    assert.deepEqual([...Deno.readDirSync(cwd)], []);
+  });
+}
