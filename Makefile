@@ -15,8 +15,12 @@ TF_PLUGIN_DIR ?= $(shell tools/find_provider_mirror.sh)
 TF_INIT_FLAGS := -input=false $(if $(TF_PLUGIN_DIR),-plugin-dir=$(TF_PLUGIN_DIR))
 PLACEHOLDER_ACCOUNT_ID := 123456789012
 
-# Deno trusts the machine's certificate store (corporate TLS proxies); no update checks, no telemetry.
+# Deno and npm trust the machine's certificate store (corporate TLS proxies); no update checks, no telemetry.
 export DENO_TLS_CA_STORE ?= system
+SYSTEM_CA_BUNDLE := $(wildcard /etc/ssl/certs/ca-certificates.crt)
+ifneq ($(SYSTEM_CA_BUNDLE),)
+export NODE_EXTRA_CA_CERTS ?= $(SYSTEM_CA_BUNDLE)
+endif
 export DENO_NO_UPDATE_CHECK := 1
 export CHECKPOINT_DISABLE := 1
 export TF_IN_AUTOMATION := 1
