@@ -22,10 +22,17 @@ export interface PostgresServer {
 
 const decoder = new TextDecoder();
 
+/** runuser lives in sbin, which a non-login PATH may lack. */
+const RUNUSER = ["/usr/sbin/runuser", "/sbin/runuser"].find((path) => {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}) ?? "runuser";
+
 async function run(command: string, args: string[], asUser?: string): Promise<string> {
-  const [program, programArgs] = asUser
-    ? ["runuser", ["-u", asUser, "--", command, ...args]]
-    : [command, args];
+  const [program, programArgs] = asUser ? [RUNUSER, ["-u", asUser, "--", command, ...args]] : [command, args];
   const result = await new Deno.Command(program, { args: programArgs, stdout: "piped", stderr: "piped" })
     .output();
   if (!result.success) {
