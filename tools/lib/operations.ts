@@ -223,7 +223,7 @@ export function renderOperations(stack: Json, info: OperationsInfo): string {
     "terraform init -input=false -plugin-dir=/path/to/mirror",
     "```",
     "",
-    `The mirror layout is \`<root>/registry.terraform.io/${providerSource}/${providerVersion}/<os>_<arch>/\`.`,
+    `The mirror layout is \`<root>/<registry host>/${providerSource}/${providerVersion}/<os>_<arch>/\`.`,
     "",
     `## ${hasPassword ? 6 : 5}. Validate without credentials`,
     "",
