@@ -216,8 +216,6 @@ export function synthesize(config: StackConfig, outdir: string): string {
     metricNamespace: namespace,
     environmentSuffix: suffix,
     orchestratorFunctionName: failover.orchestratorFunctionName,
-    unreachableAlarmName: failover.unreachableAlarmName,
-    fencedAlarmName: failover.fencedAlarmName,
     route53HealthCheckIds: [
       dns.healthChecks.primary,
       dns.healthChecks.secondary,

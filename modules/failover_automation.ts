@@ -47,11 +47,7 @@ export interface FailoverAutomationInputs {
 export interface FailoverAutomationOutputs {
   /** Alarms Route 53 reads for the primary record (unhealthy while in ALARM). */
   readonly primaryAlarmChecks: readonly AlarmCheck[];
-  readonly unreachableAlarmName: string;
-  readonly fencedAlarmName: string;
   readonly orchestratorFunctionName: string;
-  readonly orchestratorFunctionArn: string;
-  readonly lockTableName: string;
 }
 
 export function createFailoverAutomation(
@@ -218,10 +214,6 @@ export function createFailoverAutomation(
       { key: "primary_unreachable", alarmName: unreachable.alarmName, alarmRegion: region },
       { key: "primary_fenced", alarmName: fenced.alarmName, alarmRegion: region },
     ],
-    unreachableAlarmName,
-    fencedAlarmName,
     orchestratorFunctionName: orchestrator.functionName,
-    orchestratorFunctionArn: orchestrator.functionArn,
-    lockTableName,
   };
 }

@@ -45,13 +45,12 @@ export interface HealthCheckInputs {
 export interface RegionHealthChecks {
   readonly databaseChecker: LambdaFunctionOutputs;
   readonly appChecker: LambdaFunctionOutputs;
-  readonly scheduleExpression: string;
 }
 
 export type HealthCheckOutputs = PerRegion<RegionHealthChecks>;
 
 /** How often the checkers run; the recovery-time budget reads it from the synthesized rule. */
-export const CHECK_SCHEDULE = "rate(1 minute)";
+const CHECK_SCHEDULE = "rate(1 minute)";
 
 export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs): HealthCheckOutputs {
   return forEachRegion(inputs.regions, (region) => {
@@ -137,6 +136,6 @@ export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs):
         functionArn: checker.functionArn,
       });
     }
-    return { databaseChecker, appChecker, scheduleExpression: CHECK_SCHEDULE };
+    return { databaseChecker, appChecker };
   });
 }

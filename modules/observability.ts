@@ -3,7 +3,7 @@
 import { Construct } from "constructs";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard/index.js";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js";
-import { forEachRegion, type PerRegion, type RegionContext, type RegionPair } from "./providers.ts";
+import { forEachRegion, type PerRegion, type RegionContext, type RegionPair, ROLES } from "./providers.ts";
 import { logicalId, physicalName } from "./naming.ts";
 import type { AlertingOutputs } from "./alerting.ts";
 import { METRICS } from "../handlers/lib/contract.ts";
@@ -28,8 +28,6 @@ export interface ObservabilityInputs {
   readonly metricNamespace: string;
   readonly environmentSuffix: string;
   readonly orchestratorFunctionName: string;
-  readonly unreachableAlarmName: string;
-  readonly fencedAlarmName: string;
   /** Route 53 health checks (their metrics exist only in us-east-1). */
   readonly route53HealthCheckIds: readonly string[];
   readonly rtoTargetSeconds: number;
@@ -41,11 +39,6 @@ export interface ObservabilityInputs {
   readonly checkerAlarmMinutes: number;
   /** S3 replication latency alarm threshold (the RTC SLA is 900 s). */
   readonly replicationLatencyAlarmSeconds: number;
-}
-
-export interface ObservabilityOutputs {
-  readonly dashboardNames: PerRegion<string>;
-  readonly alarmNames: PerRegion<readonly string[]>;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -156,24 +149,24 @@ interface AlarmSpec {
   readonly treatMissingData: "breaching" | "notBreaching" | "missing";
 }
 
-export function createObservability(scope: Construct, inputs: ObservabilityInputs): ObservabilityOutputs {
-  const built = forEachRegion(inputs.regions, (region) => {
-    const alarms = regionAlarms(region, inputs).map((spec) => createAlarm(scope, region, inputs, spec));
-    const dashboardName = physicalName("dashboard", "dr-recovery", inputs.environmentSuffix, region.region);
+/** The last concern of the stack: nothing is built on it, so it returns nothing. */
+export function createObservability(scope: Construct, inputs: ObservabilityInputs): void {
+  forEachRegion(inputs.regions, (region) => {
+    const alarmArns = regionAlarms(region, inputs).map((spec) => createAlarm(scope, region, inputs, spec));
     new CloudwatchDashboard(scope, logicalId("observability", region.role, "dashboard"), {
       provider: region.provider,
-      dashboardName,
-      dashboardBody: dashboardBody(regionDashboard(region, inputs, alarms.map((alarm) => alarm.arn))),
+      dashboardName: physicalName("dashboard", "dr-recovery", inputs.environmentSuffix, region.region),
+      dashboardBody: dashboardBody(regionDashboard(region, inputs, alarmArns)),
     });
-    return { dashboardName, alarmNames: alarms.map((alarm) => alarm.name) };
   });
-  return {
-    dashboardNames: { primary: built.primary.dashboardName, secondary: built.secondary.dashboardName },
-    alarmNames: { primary: built.primary.alarmNames, secondary: built.secondary.alarmNames },
-  };
 }
 
-function createAlarm(scope: Construct, region: RegionContext, inputs: ObservabilityInputs, spec: AlarmSpec) {
+function createAlarm(
+  scope: Construct,
+  region: RegionContext,
+  inputs: ObservabilityInputs,
+  spec: AlarmSpec,
+): string {
   const topicArn = inputs.alerting[region.role].topicArn;
   const name = physicalName(
     "alarm",
@@ -198,7 +191,7 @@ function createAlarm(scope: Construct, region: RegionContext, inputs: Observabil
     alarmActions: [topicArn],
     okActions: [topicArn],
   });
-  return { name, arn: alarm.arn };
+  return alarm.arn;
 }
 
 function regionAlarms(region: RegionContext, inputs: ObservabilityInputs): AlarmSpec[] {
@@ -367,7 +360,7 @@ function regionDashboard(
   const signals = inputs.signals;
   const standbyCluster = signals.secondary.clusterIdentifier;
   const lambdaLines = (metric: string): MetricLine[] =>
-    (["primary", "secondary"] as const).flatMap((role) =>
+    ROLES.flatMap((role) =>
       signals[role].functions.map(({ functionName }) => ({
         namespace: "AWS/Lambda",
         metric,
@@ -447,7 +440,7 @@ function regionDashboard(
       })),
     }),
     text("## Database"),
-    ...(["primary", "secondary"] as const).map((role) =>
+    ...ROLES.map((role) =>
       graph(inputs.regions[role].region, {
         title: `Aurora ${inputs.regions[role].region}: connections, CPU, commit latency`,
         lines: [
@@ -471,7 +464,7 @@ function regionDashboard(
       })
     ),
     text("## Application"),
-    ...(["primary", "secondary"] as const).map((role) => {
+    ...ROLES.map((role) => {
       const lb = { LoadBalancer: signals[role].albArnSuffix };
       const tg = {
         TargetGroup: signals[role].targetGroupArnSuffix,
@@ -504,7 +497,7 @@ function regionDashboard(
       });
     }),
     text("## Object replication (S3 Replication Time Control)"),
-    ...(["primary", "secondary"] as const).map((role) => {
+    ...ROLES.map((role) => {
       const rule = {
         SourceBucket: signals[role].bucketName,
         DestinationBucket: signals[role].peerBucketName,

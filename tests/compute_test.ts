@@ -3,9 +3,7 @@ import { GROUP_METRICS, SESSION_MANAGER_POLICY_ARN } from "../modules/compute.ts
 import { ARTIFACT_KEY, decodeUserData, upstreamPort } from "../modules/app_service/user_data.ts";
 import { artifactBucketName } from "../modules/naming.ts";
 import { parameterPrefix } from "../handlers/lib/contract.ts";
-import { defaultStack, type Json, resource, resources, synthWith } from "./helpers.ts";
-
-const ROLES = ["primary", "secondary"] as const;
+import { defaultStack, type Json, resource, resources, ROLES, synthWith } from "./helpers.ts";
 
 Deno.test("createCompute() resolves the AMI through SSM, requires IMDSv2 and turns on detailed monitoring", () => {
   const { stack, config } = defaultStack();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { App, TerraformOutput, TerraformStack } from "cdktf";
+import { App, TerraformStack } from "cdktf";
 import { loadConfig } from "../modules/config.ts";
 import { createRegionPair } from "../modules/providers.ts";
 import {
@@ -12,19 +12,13 @@ import {
   defaultStack,
   type Json,
   PROJECT_ROOT,
+  resolve,
   resource,
   resources,
   resourcesIn,
+  ROLES,
   synthWith,
 } from "./helpers.ts";
-
-/** Outputs as Terraform would see them: tokens become `${...}` references. */
-function resolve(stack: TerraformStack, value: unknown): Json {
-  new TerraformOutput(stack, "resolved", { value });
-  return JSON.parse(JSON.stringify(stack.toTerraform())).output.resolved.value;
-}
-
-const ROLES = ["primary", "secondary"] as const;
 
 function parameterValues(group: Json): Record<string, string> {
   return Object.fromEntries(

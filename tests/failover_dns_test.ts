@@ -5,9 +5,7 @@ import { createRegionPair } from "../modules/providers.ts";
 import { type AlarmCheck, createFailoverDns, RECORD_WEIGHTS } from "../modules/failover_dns.ts";
 import type { RegionLoadBalancer } from "../modules/load_balancer.ts";
 import { DEEP_HEALTH_PATH } from "../handlers/lib/contract.ts";
-import { defaultStack, type Json, resource, resources, synthWith } from "./helpers.ts";
-
-const ROLES = ["primary", "secondary"] as const;
+import { defaultStack, type Json, resource, resources, ROLES, synthWith } from "./helpers.ts";
 
 /** createFailoverDns() alone in a small stack, with given alarm checks (what the health-check concern passes). */
 function dnsStack(primaryAlarmChecks: readonly AlarmCheck[]) {

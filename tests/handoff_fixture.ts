@@ -1,11 +1,10 @@
-// A synthetic cdk.tf.json in the shape cdktf emits (max-1 blocks as objects, lists as arrays, references as
-// `${type.id.attr}`) with the resource types the hand-off tools must read but main does not make yet:
-// Aurora global database, S3 with two-way replication, SSM, DynamoDB, ALB/ASG, Route 53, Lambda, IAM,
-// alarms, EventBridge, dashboards. Each call returns a fresh object: tests change it to build bad cases.
-import type { Json } from "./helpers.ts";
+// A small synthetic cdk.tf.json in the shape cdktf emits (max-1 blocks as objects, lists as arrays, references
+// as `${type.id.attr}`) covering every type the hand-off tools read: Aurora global database, S3 with two-way
+// replication, SSM, DynamoDB, ALB/ASG, Route 53, Lambda, IAM, alarms, EventBridge, dashboards. Tests change
+// it to build cases the real stack must never have. Each call returns a fresh object.
+import { type Json, ROLES } from "./helpers.ts";
 
 const ACCOUNT = "123456789012";
-const ROLES = ["primary", "secondary"] as const;
 const REGION = { primary: "us-east-1", secondary: "us-east-2" } as const;
 const PEER = { primary: "secondary", secondary: "primary" } as const;
 

@@ -2,6 +2,8 @@
 // offline terraform run (init, validate, plan, show -json) whose plan the policy tests read.
 import { loadConfig, type StackConfig } from "../modules/config.ts";
 import { synthesize } from "../main.ts";
+import { TerraformOutput, type TerraformStack } from "cdktf";
+export { ROLES } from "../modules/providers.ts";
 
 export const PROJECT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -13,6 +15,12 @@ export interface SynthResult {
   readonly stackDir: string;
   readonly jsonText: string;
   readonly stack: Json;
+}
+
+/** A module's output as Terraform would see it: tokens become `${...}` references. */
+export function resolve(stack: TerraformStack, value: unknown): Json {
+  new TerraformOutput(stack, "resolved", { value });
+  return JSON.parse(JSON.stringify(stack.toTerraform())).output.resolved.value;
 }
 
 /** Synthesizes the configuration given by `env` (defaults for the rest) into a fresh temporary folder. */

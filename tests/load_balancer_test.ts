@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { TARGET_HEALTH_CHECK, TLS_POLICY } from "../modules/load_balancer.ts";
 import { SHALLOW_HEALTH_PATH } from "../handlers/lib/contract.ts";
-import { defaultStack, type Json, resource, resources, resourcesIn, synthWith } from "./helpers.ts";
+import { defaultStack, type Json, resource, resources, resourcesIn, ROLES, synthWith } from "./helpers.ts";
 
-const ROLES = ["primary", "secondary"] as const;
 const CERTIFICATES = {
   PRIMARY_CERTIFICATE_ARN:
     "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { App, TerraformOutput, TerraformStack } from "cdktf";
+import { App, TerraformStack } from "cdktf";
 import { loadConfig } from "../modules/config.ts";
 import { createRegionPair } from "../modules/providers.ts";
 import { createParameters } from "../modules/parameters.ts";
@@ -9,15 +9,7 @@ import {
   parameterName,
   parameterPrefix,
 } from "../handlers/lib/contract.ts";
-import { defaultStack, type Json, resources, resourcesIn } from "./helpers.ts";
-
-/** Outputs as Terraform would see them: tokens become `${...}` references. */
-function resolve(stack: TerraformStack, value: unknown): Json {
-  new TerraformOutput(stack, "resolved", { value });
-  return JSON.parse(JSON.stringify(stack.toTerraform())).output.resolved.value;
-}
-
-const ROLES = ["primary", "secondary"] as const;
+import { defaultStack, type Json, resolve, resources, resourcesIn, ROLES } from "./helpers.ts";
 
 /** The parameters of one region by name. */
 function parametersByName(stack: Json, role: "primary" | "secondary"): Record<string, Json> {

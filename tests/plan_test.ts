@@ -2,6 +2,7 @@
 // policy invariants read from the plan JSON.
 import assert from "node:assert/strict";
 import {
+  allResources,
   available,
   defaultOfflinePlan,
   defaultStack,
@@ -70,8 +71,11 @@ planTest("everything is destroyable: no deletion protection, no prevent_destroy"
     assert.notEqual(planned.after.deletion_protection, true, planned.address);
     assert.notEqual(planned.after.enable_deletion_protection, true, planned.address);
   }
-  for (const config of plan.configuration.root_module.resources) {
-    assert.notEqual(config.prevent_destroy, true, config.address);
+  // The plan's configuration JSON omits lifecycle blocks: read them from the synthesized resources.
+  const lifecycles = allResources(defaultStack().stack).filter(({ body }) => body.lifecycle !== undefined);
+  assert.ok(lifecycles.length > 0, "the stack has lifecycle blocks to check");
+  for (const { type, name, body } of lifecycles) {
+    assert.notEqual(body.lifecycle.prevent_destroy, true, `${type}.${name}`);
   }
   assert.ok(!JSON.stringify(defaultStack().stack).includes("prevent_destroy"));
 });
@@ -434,10 +438,30 @@ planTest(
         },
       );
     }
-    for (
-      const volume of plannedResources(defaultOfflinePlan().plan).filter((r) => r.type === "aws_ebs_volume")
-    ) {
-      assert.equal(volume.after.encrypted, true, volume.address);
+  },
+);
+
+planTest(
+  "every encryption flag anywhere in the plan is on (volumes, Aurora, and whatever is added later)",
+  () => {
+    const flags: Array<[string, unknown]> = [];
+    const visit = (address: string, value: unknown): void => {
+      if (Array.isArray(value)) value.forEach((item) => visit(address, item));
+      else if (value !== null && typeof value === "object") {
+        for (const [key, child] of Object.entries(value)) {
+          if (key === "encrypted" || key === "storage_encrypted") flags.push([address, child]);
+          else visit(address, child);
+        }
+      }
+    };
+    for (const planned of plannedResources(defaultOfflinePlan().plan)) visit(planned.address, planned.after);
+    // 2 launch-template root volumes, the global cluster and 2 member clusters at least
+    assert.ok(flags.length >= 5, `${flags.length} encryption flags found`);
+    for (const [address, flag] of flags) {
+      assert.ok(
+        flag === true || flag === "true",
+        `${address}: encrypted = ${flag}`,
+      );
     }
   },
 );

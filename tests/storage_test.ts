@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
-import { App, TerraformOutput, TerraformStack } from "cdktf";
+import { App, TerraformStack } from "cdktf";
 import { loadConfig } from "../modules/config.ts";
 import { createRegionPair } from "../modules/providers.ts";
 import { artifactBucketName } from "../modules/naming.ts";
 import { createStorage, REPLICATION_TIME_MINUTES, replicationRuleId } from "../modules/storage.ts";
-import { defaultStack, type Json, resource, resources, synthWith } from "./helpers.ts";
+import { defaultStack, type Json, resolve, resource, resources, ROLES, synthWith } from "./helpers.ts";
 
-/** Outputs as Terraform would see them: tokens become `${...}` references. */
-function resolve(stack: TerraformStack, value: unknown): Json {
-  new TerraformOutput(stack, "resolved", { value });
-  return JSON.parse(JSON.stringify(stack.toTerraform())).output.resolved.value;
-}
-
-const ROLES = ["primary", "secondary"] as const;
 const PEER = { primary: "secondary", secondary: "primary" } as const;
 
 Deno.test("createStorage() makes one force-destroyable bucket per region, named by artifactBucketName()", () => {

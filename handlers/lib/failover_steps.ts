@@ -88,34 +88,38 @@ export type ClusterRole =
   }
   | { readonly kind: "missing"; readonly detail: string };
 
-async function describeGlobalCluster(
-  rds: RdsApi,
-  io: StepIo,
-  globalClusterId: string,
-): Promise<GlobalCluster | undefined> {
+/** The result of a read, or undefined when AWS answers with the "not found" fault of that read. */
+async function unlessNotFound<T>(notFoundFault: string, read: () => Promise<T>): Promise<T | undefined> {
   try {
-    const out = await io.call(
-      "rds:DescribeGlobalClusters",
-      () => rds.describeGlobalClusters({ GlobalClusterIdentifier: globalClusterId }),
-    );
-    return out.GlobalClusters?.[0];
+    return await read();
   } catch (error) {
-    if (errorName(error) === "GlobalClusterNotFoundFault") return undefined;
+    if (errorName(error) === notFoundFault) return undefined;
     throw error;
   }
 }
 
-async function describeCluster(rds: RdsApi, io: StepIo, clusterId: string): Promise<DBCluster | undefined> {
-  try {
-    const out = await io.call(
-      "rds:DescribeDBClusters",
-      () => rds.describeDBClusters({ DBClusterIdentifier: clusterId }),
-    );
-    return out.DBClusters?.[0];
-  } catch (error) {
-    if (errorName(error) === "DBClusterNotFoundFault") return undefined;
-    throw error;
-  }
+function describeGlobalCluster(
+  rds: RdsApi,
+  io: StepIo,
+  globalClusterId: string,
+): Promise<GlobalCluster | undefined> {
+  return unlessNotFound("GlobalClusterNotFoundFault", async () =>
+    (await io.call(
+      "rds:DescribeGlobalClusters",
+      () => rds.describeGlobalClusters({ GlobalClusterIdentifier: globalClusterId }),
+    )).GlobalClusters?.[0]);
+}
+
+function describeCluster(rds: RdsApi, io: StepIo, clusterId: string): Promise<DBCluster | undefined> {
+  return unlessNotFound(
+    "DBClusterNotFoundFault",
+    async () =>
+      (await io.call(
+        "rds:DescribeDBClusters",
+        () => rds.describeDBClusters({ DBClusterIdentifier: clusterId }),
+      ))
+        .DBClusters?.[0],
+  );
 }
 
 const TRANSITION_STATUSES = new Set(["failing-over", "switching-over", "modifying", "upgrading"]);
@@ -602,14 +606,11 @@ async function describeGroup(api: AutoScalingApi, io: StepIo, name: string): Pro
   return group;
 }
 
-async function readParameter(ssm: SsmApi, io: StepIo, name: string): Promise<string | undefined> {
-  try {
-    const out = await io.call("ssm:GetParameter", () => ssm.getParameter({ Name: name }));
-    return out.Parameter?.Value;
-  } catch (error) {
-    if (errorName(error) === "ParameterNotFound") return undefined;
-    throw error;
-  }
+function readParameter(ssm: SsmApi, io: StepIo, name: string): Promise<string | undefined> {
+  return unlessNotFound(
+    "ParameterNotFound",
+    async () => (await io.call("ssm:GetParameter", () => ssm.getParameter({ Name: name }))).Parameter?.Value,
+  );
 }
 
 async function putParameter(ssm: SsmApi, io: StepIo, name: string, value: string): Promise<void> {
