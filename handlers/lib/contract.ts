@@ -3,6 +3,8 @@
 // that both the CDKTF program and the Lambda bundles import it.
 
 export type RegionRole = "primary" | "secondary";
+/** Where a prober of the primary runs: the standby region, or the witness region outside the pair. */
+export type VantageRole = "secondary" | "witness";
 
 /** Parameter Store layout: `/<app>/<suffix>/<key>`, one copy per region in that region's SSM. */
 export function parameterPrefix(appName: string, environmentSuffix: string): string {
@@ -55,6 +57,21 @@ export const METRICS = {
   /** 1 while writes are fenced away from the primary (active region = secondary); republished every minute. */
   primaryFenced: "PrimaryFenced",
   recoverySeconds: "RecoverySeconds",
+  /**
+   * 1/0 per probe of the primary's deep health (high resolution, every PROBE_INTERVAL_SECONDS), from each
+   * vantage point, always published into the standby region's CloudWatch. Dimensions: the prober's own
+   * Region and Role (`secondary` or `witness`).
+   */
+  primaryProbeHealthy: "PrimaryProbeHealthy",
+  primaryProbeLatencyMs: "PrimaryProbeLatencyMs",
+  /** 1 while the standby's database checker sees replication from the primary stalled (high resolution). */
+  replicationStalled: "ReplicationStalled",
+  /** Measured phases of a failover: first failed probe -> decision (quorum alarm). */
+  failoverDecisionSeconds: "FailoverDecisionSeconds",
+  /** Decision -> the standby cluster is the writer. */
+  failoverWritableSeconds: "FailoverWritableSeconds",
+  /** Writable -> the standby Auto Scaling group has failover capacity in service. */
+  failoverFullCapacitySeconds: "FailoverFullCapacitySeconds",
   failoverStepSeconds: "FailoverStepSeconds",
   failoverInvoked: "FailoverInvoked",
 } as const;
@@ -85,6 +102,21 @@ export const HANDLER_ENV = {
   autoFailover: "AUTO_FAILOVER",
   /** Recovery-time objective (s): bounds how long the orchestrator waits for Aurora to promote the secondary. */
   rtoTargetSeconds: "RTO_TARGET_SECONDS",
+  /** Region whose CloudWatch receives a prober's metrics (the standby region, also for the witness). */
+  metricRegion: "METRIC_REGION",
+  /** Seconds between two probes of one prober invocation (high-resolution metrics). */
+  probeIntervalSeconds: "PROBE_INTERVAL_SECONDS",
+  /** Probes per prober invocation (one scheduled invocation a minute). */
+  probesPerInvocation: "PROBES_PER_INVOCATION",
+  primaryRegion: "PRIMARY_REGION",
+  primaryClusterArn: "PRIMARY_CLUSTER_ARN",
+  primaryClusterId: "PRIMARY_CLUSTER_ID",
+  /** Assumed Aurora promotion time (s): the budget's figure, and how long the orchestrator expects to wait. */
+  auroraPromotionSeconds: "AURORA_PROMOTION_SECONDS",
+  /** Seconds between two reads of the global cluster while the orchestrator waits. */
+  pollIntervalSeconds: "POLL_INTERVAL_SECONDS",
+  /** Names of the alarms that vote in the failover decision (comma-separated, standby region). */
+  decisionAlarmNames: "DECISION_ALARM_NAMES",
 } as const;
 
 /** Deep-health path served by the instances (checks the database writer through the global endpoint). */
@@ -103,4 +135,41 @@ export function checkerLambdaTimeoutSeconds(
 ): number {
   const sequentialCalls = check === "db_health" ? 4 : 2;
   return Math.ceil((sequentialCalls * (checkTimeoutMs + 1000)) / 1000) + 2;
+}
+
+/** Seconds between two probes of the primary: the period of every alarm that feeds the failover decision. */
+export const PROBE_INTERVAL_SECONDS = 10;
+/** One scheduled invocation a minute runs this many probes, PROBE_INTERVAL_SECONDS apart. */
+export const PROBES_PER_INVOCATION = 6;
+
+/**
+ * Numeric limits enforced both at synth (modules/config.ts) and at a handler's cold start: defined once so
+ * that a value synth accepts is never rejected by the running code (or the other way round).
+ */
+export const LIMITS = {
+  /** RTO_TARGET_SECONDS: the orchestrator bounds its waits by it (a Lambda runs at most 900 s). */
+  rtoTargetSeconds: { min: 60, max: 3600 },
+  /** CHECK_TIMEOUT_MS: a probe must end before the next one starts (PROBE_INTERVAL_SECONDS). */
+  checkTimeoutMs: { min: 500, max: 8000 },
+  /** Standby capacity after failover. */
+  failoverCapacity: { min: 1, max: 1000 },
+  /** DECISION_PERIODS: consecutive failed 10 s periods before a vantage point votes "down". */
+  decisionPeriods: { min: 2, max: 5 },
+  /** AURORA_PROMOTION_SECONDS: assumed promotion time of the standby cluster. */
+  auroraPromotionSeconds: { min: 30, max: 900 },
+  /** POLL_INTERVAL_SECONDS: between two reads of the global cluster. */
+  pollIntervalSeconds: { min: 1, max: 60 },
+} as const;
+
+export type LimitName = keyof typeof LIMITS;
+
+/** True when `value` is an integer inside the named limit. */
+export function withinLimit(name: LimitName, value: number): boolean {
+  const { min, max } = LIMITS[name];
+  return Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** "an integer between MIN and MAX": the rule text both sides print. */
+export function limitRule(name: LimitName): string {
+  return `must be an integer between ${LIMITS[name].min} and ${LIMITS[name].max}`;
 }
