@@ -1,308 +1,47 @@
-// The failover orchestrator against an in-memory AWS (RDS global cluster, Auto Scaling, SSM, SNS, a DynamoDB
-// table that evaluates condition expressions) and a real HTTP "primary" on loopback. Time is a fake clock
-// advanced by the injected sleep, so backoff and Aurora polling cost nothing.
+// The failover orchestrator's behaviour against the in-memory AWS of fake_aws.ts and a real HTTP "primary" on
+// loopback (tests/failover_world.ts): events and configuration, the happy paths, retries, the lock, drills.
+// The defects of issue "Failover you can trust" have their own scenarios in failover_scenarios_test.ts.
 
 import assert from "node:assert/strict";
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import {
-  ConfigError,
-  createFailoverHandler,
-  earliestDatapoint,
   emfMetricSink,
-  EventValidationError,
   type FailoverReport,
   loadFailoverConfig,
-  type MetricSink,
   parseFailoverEvent,
 } from "../handlers/failover.ts";
-import { type FailbackContext, failbackSteps } from "../handlers/lib/failover_steps.ts";
-import { DynamoDbLockStore, type DynamoDbSender } from "../handlers/lib/failover_lock.ts";
+import { ConfigError } from "../handlers/lib/failover_config.ts";
+import { earliestDatapoint, EventValidationError } from "../handlers/lib/failover_event.ts";
 import { probeHealth } from "../handlers/lib/failover_probe.ts";
 import { tlsProbe } from "../handlers/lib/https_probe.ts";
+import { backoffDelayMs, StepFailedError, withRetry } from "../handlers/lib/steps.ts";
 import { createTestPki, startHttpsServer } from "./tls_fixture.ts";
-import { backoffDelayMs, runSteps, StepFailedError, type StepLog, withRetry } from "../handlers/lib/steps.ts";
 import {
   ACTIVE_PARAM,
   ALARM_AT,
-  ASG,
   awsError,
-  CallLog,
-  CLOCK_START,
-  FakeAutoScaling,
-  FakeRds,
-  FakeSns,
-  FakeSsm,
-  GLOBAL_ENDPOINT,
   GLOBAL_ID,
-  MUTATING,
-  POLL_MS,
   PRIMARY_ARN,
-  PRIMARY_ID,
   PRIMARY_REGION,
   REGION,
   SECONDARY_ARN,
-  SECONDARY_ENDPOINT,
   SECONDARY_ID,
   throttling,
-  WRITER_PARAM,
 } from "./fake_aws.ts";
+import {
+  alarmEvent,
+  lambdaContext,
+  POLL_SECONDS,
+  QUORUM_ALARM,
+  refusedUrl,
+  startPrimary,
+  stepStatuses,
+  testEnv,
+  world,
+} from "./failover_world.ts";
 
-// ---------------------------------------------------------------------------------------------------------
-// in-memory DynamoDB: PutItem/GetItem/UpdateItem/DeleteItem with condition expressions evaluated
-
-type Item = Record<string, AttributeValue>;
-
-function evaluateCondition(
-  expression: string,
-  item: Item | undefined,
-  names: Record<string, string>,
-  values: Record<string, AttributeValue>,
-): boolean {
-  const tokens = expression.match(/\(|\)|[a-z_]+\(|#[A-Za-z_]+|:[A-Za-z_]+|=|<|>|AND|OR/g) ?? [];
-  let i = 0;
-  const scalar = (v: AttributeValue | undefined) => v?.N !== undefined ? Number(v.N) : v?.S;
-  const operand = (token: string) =>
-    token.startsWith("#") ? scalar(item?.[names[token]]) : scalar(values[token]);
-  const factor = (): boolean => {
-    const token = tokens[i++];
-    if (token === "(") {
-      const value = or();
-      assert.equal(tokens[i++], ")");
-      return value;
-    }
-    if (token === "attribute_exists(" || token === "attribute_not_exists(") {
-      const name = names[tokens[i++]];
-      const exists = item?.[name] !== undefined;
-      assert.equal(tokens[i++], ")");
-      return token === "attribute_exists(" ? exists : !exists;
-    }
-    const left = operand(token);
-    const op = tokens[i++];
-    const right = operand(tokens[i++]);
-    if (left === undefined || right === undefined) return false;
-    return op === "=" ? left === right : op === "<" ? left < right : left > right;
-  };
-  const and = (): boolean => {
-    let value = factor();
-    while (tokens[i] === "AND") {
-      i++;
-      value = factor() && value;
-    }
-    return value;
-  };
-  const or = (): boolean => {
-    let value = and();
-    while (tokens[i] === "OR") {
-      i++;
-      value = and() || value;
-    }
-    return value;
-  };
-  const result = or();
-  assert.equal(i, tokens.length, `unparsed condition: ${expression}`);
-  return result;
-}
-
-class FakeDynamoDb implements DynamoDbSender {
-  readonly items = new Map<string, Item>();
-  constructor(private readonly log: CallLog) {}
-
-  async send(command: { input: unknown; constructor: { name: string } }): Promise<unknown> {
-    const kind = command.constructor.name.replace(/Command$/, "");
-    const input = command.input as {
-      Key?: Item;
-      Item?: Item;
-      ConditionExpression?: string;
-      UpdateExpression?: string;
-      ExpressionAttributeNames?: Record<string, string>;
-      ExpressionAttributeValues?: Record<string, AttributeValue>;
-    };
-    await this.log.record("dynamodb", kind, input);
-    const key = (input.Key ?? input.Item)!.id.S!;
-    const existing = this.items.get(key);
-    switch (kind) {
-      case "PutItem": {
-        const ok = !input.ConditionExpression ||
-          evaluateCondition(
-            input.ConditionExpression,
-            existing,
-            input.ExpressionAttributeNames ?? {},
-            input.ExpressionAttributeValues ?? {},
-          );
-        if (!ok) {
-          throw new ConditionalCheckFailedException({
-            message: "The conditional request failed",
-            $metadata: {},
-            Item: existing,
-          });
-        }
-        this.items.set(key, { ...input.Item! });
-        return {};
-      }
-      case "GetItem":
-        return existing ? { Item: existing } : {};
-      case "UpdateItem": {
-        const updated: Item = { ...(existing ?? input.Key!) };
-        for (const assignment of input.UpdateExpression!.replace(/^SET /, "").split(",")) {
-          const [name, value] = assignment.split("=").map((s) => s.trim());
-          updated[input.ExpressionAttributeNames![name]] = input.ExpressionAttributeValues![value];
-        }
-        this.items.set(key, updated);
-        return {};
-      }
-      case "DeleteItem":
-        this.items.delete(key);
-        return {};
-    }
-    throw new Error(`unexpected DynamoDB command ${kind}`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// the primary on loopback
-
-interface Primary extends AsyncDisposable {
-  readonly url: string;
-  status: number;
-  requests: number;
-}
-
-function startPrimary(status: number): Primary {
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
-    primary.requests++;
-    return new Response(primary.status === 200 ? "ok" : "unhealthy", { status: primary.status });
-  });
-  const primary: Primary = {
-    url: `http://127.0.0.1:${server.addr.port}/health/deep`,
-    status,
-    requests: 0,
-    [Symbol.asyncDispose]: () => server.shutdown(),
-  };
-  return primary;
-}
-
-/** A loopback URL nobody listens on: connection refused. */
-function refusedUrl(): string {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return `http://127.0.0.1:${port}/health/deep`;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// the world a test runs in
-
-function testEnv(peerHealthUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    AWS_REGION: REGION,
-    REGION_ROLE: "secondary",
-    PARAMETER_PREFIX: "/txn/dev",
-    METRIC_NAMESPACE: "TransactionDR/dev",
-    CHECK_TIMEOUT_MS: "500",
-    PEER_HEALTH_URL: peerHealthUrl,
-    GLOBAL_CLUSTER_ID: GLOBAL_ID,
-    SECONDARY_CLUSTER_ARN: SECONDARY_ARN,
-    SECONDARY_CLUSTER_ID: SECONDARY_ID,
-    SECONDARY_ASG_NAME: ASG,
-    FAILOVER_CAPACITY: "4",
-    TOPIC_ARN: `arn:aws:sns:${REGION}:123456789012:alerts-us-east-2-dev`,
-    IDEMPOTENCY_TABLE: "failover-lock-dev",
-    AUTO_FAILOVER: "true",
-    RTO_TARGET_SECONDS: "300",
-    ...overrides,
-  };
-}
-
-interface LogEntry {
-  readonly level: string;
-  readonly message: string;
-  readonly attributes?: Record<string, unknown>;
-}
-
-interface Emitted {
-  readonly name: string;
-  readonly unit: string;
-  readonly value: number;
-  readonly step?: string;
-}
-
-function world(peerHealthUrl: string, envOverrides: Record<string, string> = {}) {
-  const log = new CallLog();
-  const clock = { now: CLOCK_START };
-  const sleeps: number[] = [];
-  const logs: LogEntry[] = [];
-  const emitted: Emitted[] = [];
-  const aws = {
-    rds: new FakeRds(log),
-    autoScaling: new FakeAutoScaling(log),
-    ssm: new FakeSsm(log, "ssm", { [ACTIVE_PARAM]: PRIMARY_REGION, [WRITER_PARAM]: GLOBAL_ENDPOINT }),
-    sns: new FakeSns(log),
-    dynamodb: new FakeDynamoDb(log),
-  };
-  const stepLog: StepLog = {
-    info: (message, attributes) => logs.push({ level: "info", message, attributes }),
-    warn: (message, attributes) => logs.push({ level: "warn", message, attributes }),
-    error: (message, attributes) => logs.push({ level: "error", message, attributes }),
-  };
-  const metrics: MetricSink = {
-    emit(name, unit, value, step) {
-      emitted.push({ name, unit, value, ...(step === undefined ? {} : { step }) });
-      log.calls.push({ service: "metrics", method: name, input: value, mutating: MUTATING.has(name) });
-    },
-  };
-  const config = loadFailoverConfig(testEnv(peerHealthUrl, envOverrides));
-  /** A fresh container: its own lock-store instance over the shared table. */
-  const newHandler = () =>
-    createFailoverHandler({
-      config,
-      rds: aws.rds,
-      autoScaling: aws.autoScaling,
-      ssm: aws.ssm,
-      sns: aws.sns,
-      lockStore: new DynamoDbLockStore(aws.dynamodb, config.idempotencyTable),
-      metrics,
-      log: stepLog,
-      now: () => clock.now,
-      sleep: (ms) => {
-        sleeps.push(ms);
-        clock.now += ms;
-        return Promise.resolve();
-      },
-      random: () => 0.5,
-      pollIntervalMs: POLL_MS,
-    });
-  return { log, clock, sleeps, logs, emitted, aws, config, newHandler, handler: newHandler() };
-}
-
-let requestCounter = 0;
-const lambdaContext = (remainingMs = 900_000) => ({
-  awsRequestId: `req-${++requestCounter}`,
-  getRemainingTimeInMillis: () => remainingMs,
-});
-
-function alarmEvent(timestamp = ALARM_AT): Record<string, unknown> {
-  return {
-    version: "0",
-    id: "7bf73129-1428-4cd3-a780-95db273d1602",
-    "detail-type": "CloudWatch Alarm State Change",
-    source: "aws.cloudwatch",
-    account: "123456789012",
-    time: "2025-01-01T00:02:00Z",
-    region: REGION,
-    resources: [`arn:aws:cloudwatch:${REGION}:123456789012:alarm:primary-unreachable-dev`],
-    detail: {
-      alarmName: "primary-unreachable-dev",
-      state: { value: "ALARM", reason: "Threshold Crossed", timestamp },
-      previousState: { value: "OK", reason: "Threshold Crossed", timestamp: "2025-01-01T00:00:00.000+0000" },
-      configuration: { metrics: [] },
-    },
-  };
-}
-
-const stepStatuses = (report: FailoverReport) =>
-  Object.fromEntries(report.steps.map((s) => [s.step, s.status]));
+const POLL_MS = POLL_SECONDS * 1000;
+const regionDown = () => awsError("TimeoutError", "connect ETIMEDOUT rds.us-east-1.amazonaws.com");
 
 // ---------------------------------------------------------------------------------------------------------
 // events and configuration
@@ -310,7 +49,7 @@ const stepStatuses = (report: FailoverReport) =>
 Deno.test("parseFailoverEvent() accepts an alarm event, a drill and a manual request", () => {
   assert.deepEqual(parseFailoverEvent(alarmEvent()), {
     kind: "alarm",
-    alarmName: "primary-unreachable-dev",
+    alarmName: QUORUM_ALARM,
     stateChangedAt: ALARM_AT,
   });
   assert.deepEqual(parseFailoverEvent({ drill: true }), { kind: "drill" });
@@ -374,6 +113,8 @@ Deno.test("loadFailoverConfig() reports every invalid variable at once, with its
     AUTO_FAILOVER: "yes",
     SECONDARY_CLUSTER_ARN: `arn:aws:rds:${PRIMARY_REGION}:123456789012:cluster:${SECONDARY_ID}`,
     PEER_HEALTH_URL: "primary.example.com",
+    PRIMARY_REGION: REGION,
+    POLL_INTERVAL_SECONDS: "0",
   });
   delete env.TOPIC_ARN;
   assert.throws(() => loadFailoverConfig(env), (error: unknown) => {
@@ -381,11 +122,14 @@ Deno.test("loadFailoverConfig() reports every invalid variable at once, with its
     assert.deepEqual(error.problems, [
       'REGION_ROLE="primary": must be "secondary": the orchestrator runs in the standby region',
       `PEER_HEALTH_URL="primary.example.com": must be an http(s) URL of the primary's deep-health path`,
+      `PRIMARY_REGION="${REGION}": must be a region other than this function's (AWS_REGION)`,
+      `PRIMARY_CLUSTER_ARN="${PRIMARY_ARN}": must be an RDS cluster ARN in PRIMARY_REGION`,
       `SECONDARY_CLUSTER_ARN="arn:aws:rds:${PRIMARY_REGION}:123456789012:cluster:${SECONDARY_ID}": ` +
       "must be an RDS cluster ARN in this function's region (AWS_REGION)",
       'FAILOVER_CAPACITY="0": must be an integer between 1 and 1000',
       "TOPIC_ARN is not set: must be an SNS topic ARN",
       'AUTO_FAILOVER="yes": must be "true" or "false"',
+      'POLL_INTERVAL_SECONDS="0": must be an integer between 1 and 60',
     ]);
     return true;
   });
@@ -393,93 +137,82 @@ Deno.test("loadFailoverConfig() reports every invalid variable at once, with its
   assert.equal(config.autoFailover, true);
   assert.equal(config.failoverCapacity, 4);
   assert.equal(config.region, REGION);
+  assert.equal(config.decisionAlarmNames.length, 3);
 });
 
 // ---------------------------------------------------------------------------------------------------------
 // failover
 
-Deno.test("failover handler: recovery is measured from the first failed minute the alarm evaluated", async () => {
-  await using primary = startPrimary(503);
-  const w = world(primary.url);
-  const event = alarmEvent();
-  (event.detail as { state: Record<string, unknown> }).state.reasonData = JSON.stringify({
-    version: "1.0",
-    queryDate: "2025-01-01T00:02:00.000+0000",
-    evaluatedDatapoints: [
-      { timestamp: "2025-01-01T00:01:00.000+0000", sampleCount: 1, value: 0 },
-      { timestamp: "2025-01-01T00:00:00.000+0000", sampleCount: 1, value: 0 },
-    ],
-  });
-  const report = await w.handler(event, lambdaContext());
-  // 00:00:00 (first failed minute) to 00:05:20: detection counts, unlike from the state change (200 s).
-  assert.equal(report.recoverySeconds, 320);
-  assert.match(w.aws.sns.published.at(-1)!.Message!, /Recovery time: 320 s \(from the first failed minute\)/);
-  assert.equal(earliestDatapoint("not json"), undefined);
-});
+/** The primary region is gone: its RDS API times out and its Parameter Store cannot be written. */
+function regionLost(w: ReturnType<typeof world>): void {
+  w.aws.rds.primaryUnreachable = regionDown();
+  w.log.failNext("ssm-primary.putParameter", regionDown());
+}
 
-Deno.test("failover handler: happy path acts in order and reports the timeline and recovery time", async () => {
+Deno.test("failover handler: region lost → capacity first, failover with data loss, fence, timeline, phases", async () => {
   await using primary = startPrimary(503);
   const w = world(primary.url);
+  regionLost(w);
   const report = await w.handler(alarmEvent(), lambdaContext());
 
-  assert.equal(primary.requests, 1, "a fresh probe of the primary");
+  assert.equal(primary.requests, 1, "nothing had started: one fresh probe of the primary");
   assert.equal(report.outcome, "failed-over");
   assert.equal(report.ok, true);
+  assert.equal(report.promotion, "failover");
+  assert.equal(report.dataLossPossible, true);
   assert.deepEqual(stepStatuses(report), {
     "verify-primary-down": "done",
+    "standby-capacity": "done",
     "aurora-promote": "done",
-    "writer-endpoint": "already-done",
-    "asg-capacity": "done",
     "active-region": "done",
     "primary-fenced": "done",
+    "full-capacity": "already-done",
   });
   assert.deepEqual(w.log.mutations(), [
     "dynamodb.PutItem", // the lock
-    "rds.failoverGlobalCluster",
     "autoscaling.updateAutoScalingGroup",
+    "rds.failoverGlobalCluster",
     "ssm.putParameter",
+    "ssm-primary.putParameter", // tried; the region is gone
     "metrics.PrimaryFenced",
     "sns.publish",
     "dynamodb.UpdateItem", // the lock record completed with the report
   ]);
-  const failover = w.log.calls.find((c) => c.method === "failoverGlobalCluster")!;
-  assert.deepEqual(failover.input, {
+  assert.deepEqual(w.log.calls.find((c) => c.method === "failoverGlobalCluster")!.input, {
     GlobalClusterIdentifier: GLOBAL_ID,
     TargetDbClusterIdentifier: SECONDARY_ARN,
     AllowDataLoss: true,
   });
+  assert.equal(w.log.count("switchoverGlobalCluster"), 0);
   assert.deepEqual(w.aws.autoScaling.group, { min: 4, desired: 4, max: 6 }, "max kept");
   assert.equal(w.aws.ssm.params.get(ACTIVE_PARAM), REGION);
-  assert.equal(w.aws.ssm.params.get(WRITER_PARAM), GLOBAL_ENDPOINT, "managed failover: endpoint untouched");
-  assert.ok(w.aws.rds.members.find((m) => m.arn === SECONDARY_ARN)!.writer);
-  assert.deepEqual(w.sleeps, [POLL_MS, POLL_MS], "polled Aurora until the secondary was the writer");
+  assert.ok(w.aws.rds.member(SECONDARY_ARN).writer);
+  assert.deepEqual(w.sleeps, [POLL_MS, POLL_MS], "polled Aurora until the standby was the writer");
 
-  // Recovery time from the alarm's state change (00:02:00) to the end (00:05:00 + 20 s of polling).
-  assert.equal(report.recoverySeconds, 200);
-  const byName = (name: string) => w.emitted.filter((m) => m.name === name);
-  assert.deepEqual(byName("RecoverySeconds"), [{ name: "RecoverySeconds", unit: "Seconds", value: 200 }]);
-  assert.deepEqual(byName("FailoverInvoked"), [{ name: "FailoverInvoked", unit: "Count", value: 1 }]);
-  assert.deepEqual(byName("PrimaryFenced"), [{ name: "PrimaryFenced", unit: "Count", value: 1 }]);
-  assert.deepEqual(byName("FailoverStepSeconds").map((m) => [m.step, m.value]), [
-    ["verify-primary-down", 0],
-    ["aurora-promote", 20],
-    ["writer-endpoint", 0],
-    ["asg-capacity", 0],
-    ["active-region", 0],
-    ["primary-fenced", 0],
-  ]);
+  // First failed probe 00:01:30 (the alarms' datapoints), decision 00:02:00, writable 00:05:20.
+  assert.deepEqual(report.phases, { decisionSeconds: 30, writableSeconds: 200, fullCapacitySeconds: 0 });
+  assert.equal(report.recoverySeconds, 230);
+  const byName = (name: string) => w.emitted.filter((m) => m.name === name).map((m) => m.value);
+  assert.deepEqual(byName("FailoverDecisionSeconds"), [30]);
+  assert.deepEqual(byName("FailoverWritableSeconds"), [200]);
+  assert.deepEqual(byName("FailoverFullCapacitySeconds"), [0]);
+  assert.deepEqual(byName("RecoverySeconds"), [230]);
+  assert.deepEqual(byName("FailoverInvoked"), [1]);
+  assert.deepEqual(byName("PrimaryFenced"), [1]);
 
   assert.equal(w.aws.sns.published.length, 1);
   const { Subject, Message, TopicArn } = w.aws.sns.published[0];
   assert.equal(TopicArn, w.config.topicArn);
   assert.equal(Subject, "[DR] Failover completed: writes now served by us-east-2");
-  assert.ok(Subject!.length <= 100);
-  assert.match(Message!, /Trigger: alarm "primary-unreachable-dev" entered ALARM/);
-  assert.match(Message!, /Recovery time: 200 s/);
+  assert.match(Message!, new RegExp(`Trigger: alarm "${QUORUM_ALARM}" entered ALARM`));
+  assert.match(Message!, /dr-primary-down-witness-us-east-2-dev: ALARM/);
+  assert.match(Message!, /Promotion: failover \(AllowDataLoss\)/);
+  assert.match(Message!, /Recovery time \(first failed probe -> writable\): 230 s/);
+  assert.match(Message!, /first failed probe -> decision: 30 s/);
   assert.match(Message!, /\+0\.0s {2}aurora-promote\s+done\s+20\.0s/);
-  assert.match(Message!, /WARNING: Aurora failover with AllowDataLoss/);
-  assert.doesNotMatch(Message!, /FALLBACK/);
-  assert.ok(w.logs.some((l) => l.message === "step finished" && l.attributes?.step === "asg-capacity"));
+  assert.match(Message!, /the primary cluster did not answer \(TimeoutError/);
+  assert.match(Message!, /snapshot named rds:unplanned-global-failover-txn-primary-dev-<time>/);
+  assert.match(Message!, /the us-east-1 copy was not written/);
 });
 
 Deno.test("failover handler: already failed over → no AWS change, reported as such", async () => {
@@ -487,13 +220,23 @@ Deno.test("failover handler: already failed over → no AWS change, reported as 
   const w = world(primary.url);
   w.aws.rds.secondaryIsWriter();
   w.aws.autoScaling.group = { min: 4, desired: 5, max: 6 };
+  w.aws.autoScaling.inService = 5;
   w.aws.ssm.params.set(ACTIVE_PARAM, REGION);
 
   const report = await w.handler(alarmEvent(), lambdaContext());
   assert.equal(report.outcome, "already-failed-over");
+  assert.equal(primary.requests, 0, "observed state says done: no re-probe");
   assert.equal(report.recoverySeconds, undefined);
   assert.equal(report.dataLossPossible, false);
-  for (const step of ["aurora-promote", "writer-endpoint", "asg-capacity", "active-region"]) {
+  for (
+    const step of [
+      "verify-primary-down",
+      "standby-capacity",
+      "aurora-promote",
+      "active-region",
+      "full-capacity",
+    ]
+  ) {
     assert.equal(stepStatuses(report)[step], "already-done", step);
   }
   assert.deepEqual(
@@ -505,57 +248,10 @@ Deno.test("failover handler: already failed over → no AWS change, reported as 
   assert.match(w.aws.sns.published[0].Subject!, /already failed over/);
 });
 
-Deno.test("failover handler: managed failover refused → detach-and-promote fallback, said so", async () => {
-  await using primary = startPrimary(503);
-  const w = world(primary.url);
-  w.aws.rds.refuseFailover = true;
-
-  const report = await w.handler(alarmEvent(), lambdaContext());
-  assert.equal(report.outcome, "failed-over");
-  assert.equal(report.fallbackUsed, true);
-  assert.deepEqual(w.log.mutations().filter((m) => m.startsWith("rds.") || m.startsWith("ssm.")), [
-    "rds.failoverGlobalCluster",
-    "rds.removeFromGlobalCluster",
-    "ssm.putParameter", // writer-endpoint → the promoted cluster
-    "ssm.putParameter", // activeRegion
-  ]);
-  assert.deepEqual(w.log.calls.find((c) => c.method === "removeFromGlobalCluster")!.input, {
-    GlobalClusterIdentifier: GLOBAL_ID,
-    DbClusterIdentifier: SECONDARY_ARN,
-  });
-  assert.equal(w.aws.ssm.params.get(WRITER_PARAM), SECONDARY_ENDPOINT);
-  assert.equal(w.aws.ssm.params.get(ACTIVE_PARAM), REGION);
-  const promote = report.steps.find((s) => s.step === "aurora-promote")!;
-  assert.match(promote.notes[0], /^FALLBACK: managed failover refused \(InvalidGlobalClusterStateFault/);
-  assert.ok(w.logs.some((l) => l.level === "warn" && l.message.startsWith("FALLBACK")), "logged");
-  assert.match(w.aws.sns.published[0].Message!, /FALLBACK USED/);
-});
-
-Deno.test("failover handler: a refusal caused by a failover already under way waits instead of detaching", async () => {
-  await using primary = startPrimary(503);
-  const w = world(primary.url);
-  w.aws.rds.pollsToComplete = 3;
-  // Another request (e.g. an operator's, under another lock key) starts the failover between our read and call.
-  const original = w.aws.rds.failoverGlobalCluster.bind(w.aws.rds);
-  let raced = false;
-  w.aws.rds.failoverGlobalCluster = async (input) => {
-    if (!raced) {
-      raced = true;
-      await original(input);
-    }
-    return await original(input);
-  };
-
-  const report = await w.handler({ manual: true, reason: "operator" }, lambdaContext());
-  assert.equal(report.outcome, "failed-over");
-  assert.equal(report.fallbackUsed, false);
-  assert.equal(w.log.count("removeFromGlobalCluster"), 0, "never detach while a failover runs");
-  assert.ok(w.aws.rds.members.find((m) => m.arn === SECONDARY_ARN)!.writer);
-});
-
 Deno.test("failover handler: throttling is retried with exponential backoff and jitter", async () => {
   await using primary = startPrimary(503);
   const w = world(primary.url);
+  regionLost(w);
   w.log.failNext("rds.describeGlobalClusters", throttling(), throttling());
   w.log.failNext("rds.failoverGlobalCluster", throttling());
   w.log.failNext(
@@ -565,13 +261,12 @@ Deno.test("failover handler: throttling is retried with exponential backoff and 
 
   const report = await w.handler(alarmEvent(), lambdaContext());
   assert.equal(report.outcome, "failed-over");
-  const promote = report.steps.find((s) => s.step === "aurora-promote")!;
-  assert.equal(promote.retries, 3);
+  assert.equal(report.steps.find((s) => s.step === "aurora-promote")!.retries, 1);
   assert.equal(report.steps.find((s) => s.step === "active-region")!.retries, 1);
   assert.equal(w.log.count("failoverGlobalCluster"), 2, "the throttled request, then the accepted one");
   // random() = 0.5: half of 200 ms, 400 ms for the first two retries of a call; then Aurora polling.
   assert.deepEqual(w.sleeps, [100, 200, 100, POLL_MS, POLL_MS, 100]);
-  assert.equal(w.logs.filter((l) => l.message === "transient AWS error, retrying").length, 4);
+  assert.equal(w.logs.filter((l) => l.message === "transient AWS error, retrying").length, 2, "in steps");
 });
 
 Deno.test("failover handler: persistent throttling is bounded and fails the invocation", async () => {
@@ -581,30 +276,27 @@ Deno.test("failover handler: persistent throttling is bounded and fails the invo
 
   await assert.rejects(w.handler(alarmEvent(), lambdaContext()), (error: unknown) => {
     assert.ok(error instanceof StepFailedError);
-    assert.equal(error.step, "asg-capacity");
+    assert.equal(error.step, "standby-capacity");
     return true;
   });
   assert.equal(w.log.count("describeAutoScalingGroups"), 5, "maxAttempts = 5");
   assert.deepEqual(w.sleeps.slice(-4), [100, 200, 400, 800]);
 });
 
-Deno.test("failover handler: a step failing midway fails the invocation; the re-invocation completes the rest", async () => {
+Deno.test("failover handler: a step failing midway fails the invocation; the retry continues from observed state", async () => {
   await using primary = startPrimary(503);
   const w = world(primary.url);
-  w.log.failNext(
-    "autoscaling.updateAutoScalingGroup",
-    awsError("AccessDenied", "not authorized to perform autoscaling:UpdateAutoScalingGroup"),
-  );
+  regionLost(w);
+  w.log.failNext("ssm.putParameter", awsError("AccessDenied", "not authorized to perform ssm:PutParameter"));
 
   await assert.rejects(
     w.handler(alarmEvent(), lambdaContext()),
-    /step "asg-capacity" failed: not authorized/,
+    /step "active-region" failed: not authorized/,
   );
   assert.equal(w.log.count("failoverGlobalCluster"), 1);
-  assert.equal(w.aws.ssm.params.get(ACTIVE_PARAM), PRIMARY_REGION, "later steps did not run");
-  assert.equal(w.emitted.filter((m) => m.name === "PrimaryFenced").length, 0);
+  assert.equal(w.emitted.filter((m) => m.name === "PrimaryFenced").length, 0, "later steps did not run");
   assert.equal(w.aws.sns.published.length, 1, "the failure was notified");
-  assert.match(w.aws.sns.published[0].Subject!, /FAILOVER FAILED at step asg-capacity/);
+  assert.match(w.aws.sns.published[0].Subject!, /FAILOVER FAILED at step active-region/);
   assert.match(w.aws.sns.published[0].Message!, /error: AccessDenied/);
   assert.equal(w.aws.dynamodb.items.size, 0, "the lock was released so the retry can act");
 
@@ -612,70 +304,63 @@ Deno.test("failover handler: a step failing midway fails the invocation; the re-
   const retry = await w.newHandler()(alarmEvent(), lambdaContext());
   assert.equal(retry.outcome, "failed-over");
   assert.deepEqual(stepStatuses(retry), {
-    "verify-primary-down": "done",
+    "verify-primary-down": "already-done",
+    "standby-capacity": "already-done",
     "aurora-promote": "already-done",
-    "writer-endpoint": "already-done",
-    "asg-capacity": "done",
     "active-region": "done",
     "primary-fenced": "done",
+    "full-capacity": "already-done",
   });
+  assert.equal(primary.requests, 1, "the retry did not re-probe: the promotion had started");
   assert.equal(w.log.count("failoverGlobalCluster"), 1, "Aurora not asked twice");
-  assert.equal(w.log.count("updateAutoScalingGroup"), 2);
-  assert.equal(w.log.count("putParameter"), 1);
   assert.equal(w.aws.ssm.params.get(ACTIVE_PARAM), REGION);
 });
 
-Deno.test("failover handler: Aurora slower than the deadline → fails; the retry waits without asking again", async () => {
+Deno.test("failover handler: Aurora slower than the Lambda's time → fails; the retry waits without asking again", async () => {
   await using primary = startPrimary(503);
   const w = world(primary.url);
+  regionLost(w);
   w.aws.rds.pollsToComplete = Infinity;
 
   // 60 s of Lambda time left - 30 s margin: the wait is bounded at 30 s.
-  await assert.rejects(
-    w.handler(alarmEvent(), lambdaContext(60_000)),
-    /PromotionTimeoutError|not the writer by the deadline/,
-  );
+  await assert.rejects(w.handler(alarmEvent(), lambdaContext(60_000)), /is not the writer by/);
   assert.equal(w.log.count("failoverGlobalCluster"), 1);
   assert.ok(w.sleeps.reduce((a, b) => a + b, 0) <= 30_000);
 
-  w.aws.rds.pollsToComplete = 1;
   w.aws.rds.transition!.remainingPolls = 1;
   const retry = await w.newHandler()(alarmEvent(), lambdaContext());
   assert.equal(retry.outcome, "failed-over");
   assert.equal(w.log.count("failoverGlobalCluster"), 1, "the running failover was awaited, not re-requested");
-  assert.equal(w.log.count("removeFromGlobalCluster"), 0);
+  assert.equal(primary.requests, 1);
 });
 
 Deno.test("failover handler: two concurrent invocations of one event → exactly one acts", async () => {
   await using primary = startPrimary(503);
   const w = world(primary.url);
+  regionLost(w);
   const [a, b] = await Promise.all([
     w.newHandler()(alarmEvent(), lambdaContext()),
     w.newHandler()(alarmEvent(), lambdaContext()),
   ]);
-  const outcomes = [a.outcome, b.outcome].sort();
-  assert.deepEqual(outcomes, ["failed-over", "in-progress-elsewhere"]);
+  assert.deepEqual([a.outcome, b.outcome].sort(), ["failed-over", "in-progress-elsewhere"]);
   assert.equal(w.log.count("failoverGlobalCluster"), 1);
   assert.equal(w.log.count("updateAutoScalingGroup"), 1);
-  assert.equal(w.log.count("putParameter"), 1);
   assert.equal(w.aws.sns.published.length, 1);
   assert.equal(primary.requests, 1, "the loser backed off before probing");
-  assert.ok(w.logs.some((l) => l.message === "another invocation holds the failover lock: backing off"));
 });
 
 Deno.test("failover handler: a repeated event after completion returns the stored report, touching nothing", async () => {
   await using primary = startPrimary(503);
   const w = world(primary.url);
+  regionLost(w);
   const first = await w.handler(alarmEvent(), lambdaContext());
   const callsAfterFirst = w.log.calls.length;
 
   const again = await w.newHandler()(alarmEvent(), lambdaContext());
-  assert.equal(again.outcome, "failed-over");
   assert.equal(again.replayed, true);
   assert.deepEqual({ ...again, replayed: undefined }, { ...first, replayed: undefined });
   const extra = w.log.calls.slice(callsAfterFirst).map((c) => `${c.service}.${c.method}`);
   assert.deepEqual(extra, ["dynamodb.PutItem"], "only the refused lock write");
-  assert.equal(primary.requests, 1);
 
   // A new state change of the alarm is a new key: it acts (here: finds everything done).
   const later = await w.newHandler()(alarmEvent("2025-01-01T01:00:00.000+0000"), lambdaContext());
@@ -685,6 +370,7 @@ Deno.test("failover handler: a repeated event after completion returns the store
 Deno.test("failover handler: drill reports what it would do and makes no mutating call at all", async () => {
   await using primary = startPrimary(503);
   const w = world(primary.url);
+  regionLost(w);
   const report = await w.handler({ drill: true }, lambdaContext());
 
   assert.equal(report.outcome, "drill");
@@ -694,32 +380,40 @@ Deno.test("failover handler: drill reports what it would do and makes no mutatin
   assert.deepEqual(w.emitted, []);
   assert.deepEqual(stepStatuses(report), {
     "verify-primary-down": "done",
+    "standby-capacity": "would-run",
     "aurora-promote": "would-run",
-    "writer-endpoint": "already-done",
-    "asg-capacity": "would-run",
     "active-region": "would-run",
     "primary-fenced": "would-run",
+    "full-capacity": "would-run",
   });
   const detail = (step: string) => report.steps.find((s) => s.step === step)!.detail;
   assert.match(
     detail("aurora-promote"),
     /would call FailoverGlobalCluster\(txn-global-dev -> .*, AllowDataLoss\)/,
   );
-  assert.match(detail("asg-capacity"), /min 1, desired 1, max 6; would set min = desired = 4/);
+  assert.match(
+    detail("standby-capacity"),
+    /min 1, desired 1, max 6; would raise min and desired to at least 4/,
+  );
   assert.match(detail("active-region"), /= us-east-1; would set us-east-2/);
-  assert.ok(w.logs.some((l) => l.message === "drill report (nothing was changed)"));
   assert.deepEqual(w.aws.autoScaling.group, { min: 1, desired: 1, max: 6 });
 
-  // With a healthy primary the drill says a real run would stop at the probe.
+  // With a healthy primary (region back) the drill says a real run would stop at the probe, or switch over.
   primary.status = 200;
+  w.aws.rds.primaryUnreachable = undefined;
   const healthy = await w.handler({ drill: true }, lambdaContext());
   assert.equal(healthy.wouldAbort, true);
+  assert.match(
+    healthy.steps.find((s) => s.step === "aurora-promote")!.detail,
+    /would call SwitchoverGlobalCluster/,
+  );
   assert.deepEqual(w.log.mutations(), []);
 });
 
 Deno.test("failover handler: AUTO_FAILOVER=false → an alarm only notifies; a manual request still acts", async () => {
   await using primary = startPrimary(503);
   const w = world(primary.url, { AUTO_FAILOVER: "false" });
+  regionLost(w);
   const report = await w.handler(alarmEvent(), lambdaContext());
 
   assert.equal(report.outcome, "notified-automation-disabled");
@@ -735,7 +429,7 @@ Deno.test("failover handler: AUTO_FAILOVER=false → an alarm only notifies; a m
   assert.match(w.aws.sns.published[1].Message!, /manual request: "on-call decided, INC-7"/);
 });
 
-Deno.test("failover handler: primary answers healthy → false alarm, abort and notify; force overrides", async () => {
+Deno.test("failover handler: primary answers healthy before anything started → false alarm; force overrides", async () => {
   await using primary = startPrimary(200);
   const w = world(primary.url);
   const report = await w.handler(alarmEvent(), lambdaContext());
@@ -754,7 +448,35 @@ Deno.test("failover handler: primary answers healthy → false alarm, abort and 
 
   const forced = await w.handler({ manual: true, reason: "data corruption", force: true }, lambdaContext());
   assert.equal(forced.outcome, "failed-over");
+  assert.equal(forced.promotion, "switchover", "the primary cluster is available: no data loss");
   assert.match(w.aws.sns.published.at(-1)!.Message!, /force: primary probe ignored/);
+});
+
+Deno.test("failover handler: an unexpected error is rethrown after a failure notification", async () => {
+  await using primary = startPrimary(503);
+  const w = world(primary.url);
+  w.log.failNext(
+    "autoscaling.describeAutoScalingGroups",
+    awsError("AccessDeniedException", "not authorized"),
+  );
+  await assert.rejects(
+    w.handler(alarmEvent(), lambdaContext()),
+    /step "standby-capacity" failed: not authorized/,
+  );
+  assert.match(w.aws.sns.published[0].Subject!, /FAILOVER FAILED at step standby-capacity/);
+  assert.ok(w.logs.some((l) => l.level === "error" && l.attributes?.errorClass === "AccessDeniedException"));
+});
+
+Deno.test("failover handler: without readable decision alarms the recovery counts from the decision", async () => {
+  await using primary = startPrimary(503);
+  const w = world(primary.url);
+  regionLost(w);
+  w.log.failNext("cloudwatch.describeAlarms", awsError("AccessDeniedException", "no"));
+  const report = await w.handler(alarmEvent(), lambdaContext());
+  assert.equal(report.phases?.decisionSeconds, 0);
+  assert.equal(report.recoverySeconds, 200);
+  assert.match(report.evidence![0], /decision alarms not readable \(AccessDeniedException/);
+  assert.equal(earliestDatapoint("not json"), undefined);
 });
 
 Deno.test("failover handler: the primary probe treats 503, refused and timeout as down", async () => {
@@ -783,6 +505,7 @@ Deno.test("failover handler: the primary probe treats 503, refused and timeout a
 
   // The handler acts on a refused primary too.
   const w = world(refusedUrl());
+  w.aws.rds.primaryUnreachable = new Error("gone");
   const report = await w.handler(alarmEvent(), lambdaContext());
   assert.equal(report.outcome, "failed-over");
   assert.equal(report.probe?.errorClass, "refused");
@@ -811,18 +534,6 @@ Deno.test("the primary probe of an https ALB URL uses the app host name for SNI 
     await primaryAlb.close();
     pki.remove();
   }
-});
-
-Deno.test("failover handler: an unexpected error is rethrown after a failure notification", async () => {
-  await using primary = startPrimary(503);
-  const w = world(primary.url);
-  w.log.failNext("rds.describeGlobalClusters", awsError("AccessDeniedException", "not authorized"));
-  await assert.rejects(
-    w.handler(alarmEvent(), lambdaContext()),
-    /step "aurora-promote" failed: not authorized/,
-  );
-  assert.match(w.aws.sns.published[0].Subject!, /FAILOVER FAILED at step aurora-promote/);
-  assert.ok(w.logs.some((l) => l.level === "error" && l.attributes?.errorClass === "AccessDeniedException"));
 });
 
 Deno.test("emfMetricSink() writes EMF with exactly Region and Role, plus Step on step durations", () => {
@@ -855,7 +566,7 @@ Deno.test("emfMetricSink() writes EMF with exactly Region and Role, plus Step on
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// the runner and the failback steps
+// the runner
 
 Deno.test("backoffDelayMs() doubles per attempt up to the cap, with full jitter", async () => {
   const policy = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 1_000 };
@@ -877,159 +588,4 @@ Deno.test("backoffDelayMs() doubles per attempt up to the cap, with full jitter"
     /bad input/,
   );
   assert.equal(attempts, 1, "client errors are not retried");
-});
-
-function failbackWorld() {
-  const log = new CallLog();
-  const rds = new FakeRds(log);
-  rds.secondaryIsWriter(); // after a managed failover the old primary rejoined as a reader
-  const autoScaling = new FakeAutoScaling(log);
-  autoScaling.group = { min: 4, desired: 4, max: 6 };
-  const fenced: number[] = [];
-  const clock = { now: CLOCK_START };
-  const ctx: FailbackContext = {
-    targets: {
-      globalClusterId: GLOBAL_ID,
-      primaryClusterArn: PRIMARY_ARN,
-      primaryClusterId: PRIMARY_ID,
-      primaryRegion: PRIMARY_REGION,
-      secondaryRegion: REGION,
-      secondaryAsgName: ASG,
-      standbyMinSize: 1,
-      standbyDesiredCapacity: 1,
-      activeRegionParameter: ACTIVE_PARAM,
-      switchoverDeadlineAt: CLOCK_START + 600_000,
-      pollIntervalMs: POLL_MS,
-    },
-    rds,
-    autoScaling,
-    ssm: {
-      primary: new FakeSsm(log, "ssm-primary", { [ACTIVE_PARAM]: PRIMARY_REGION }),
-      secondary: new FakeSsm(log, "ssm-secondary", { [ACTIVE_PARAM]: REGION }),
-    },
-    fence: {
-      emit: (value) => {
-        fenced.push(value);
-        log.calls.push({ service: "metrics", method: "PrimaryFenced", input: value, mutating: true });
-      },
-    },
-  };
-  const logs: string[] = [];
-  const options = (dryRun = false) => ({
-    dryRun,
-    now: () => clock.now,
-    sleep: (ms: number) => {
-      clock.now += ms;
-      return Promise.resolve();
-    },
-    random: () => 0.5,
-    log: {
-      info: (m: string) => logs.push(m),
-      warn: (m: string) => logs.push(m),
-      error: (m: string) => logs.push(m),
-    },
-  });
-  return { log, rds, autoScaling, ctx, fenced, options };
-}
-
-Deno.test("failbackSteps(): switchover back, activeRegion in both regions, unfence, standby capacity", async () => {
-  const w = failbackWorld();
-  const report = await runSteps(failbackSteps(), w.ctx, w.options());
-  assert.equal(report.ok, true);
-  assert.deepEqual(report.steps.map((s) => [s.step, s.status]), [
-    ["aurora-switchover", "done"],
-    ["active-region", "done"],
-    ["primary-unfenced", "done"],
-    ["standby-capacity", "done"],
-  ]);
-  assert.deepEqual(w.log.mutations(), [
-    "rds.switchoverGlobalCluster",
-    "ssm-secondary.putParameter", // the primary's copy already said us-east-1
-    "metrics.PrimaryFenced",
-    "autoscaling.updateAutoScalingGroup",
-  ]);
-  assert.deepEqual(w.log.calls.find((c) => c.method === "switchoverGlobalCluster")!.input, {
-    GlobalClusterIdentifier: GLOBAL_ID,
-    TargetDbClusterIdentifier: PRIMARY_ARN,
-  });
-  assert.ok(w.rds.members.find((m) => m.arn === PRIMARY_ARN)!.writer);
-  for (const ssm of [w.ctx.ssm.primary, w.ctx.ssm.secondary]) {
-    assert.equal((ssm as FakeSsm).params.get(ACTIVE_PARAM), PRIMARY_REGION);
-  }
-  assert.deepEqual(w.fenced, [0]);
-  assert.deepEqual(w.autoScaling.group, { min: 1, desired: 1, max: 6 });
-
-  // Running it again changes nothing.
-  const again = await runSteps(failbackSteps(), w.ctx, w.options());
-  assert.deepEqual(again.steps.map((s) => s.status), [
-    "already-done",
-    "already-done",
-    "done",
-    "already-done",
-  ]);
-  assert.equal(w.log.count("switchoverGlobalCluster"), 1);
-});
-
-Deno.test("failbackSteps(): switchover refused midway → stops there, no data-loss fallback; the re-run completes", async () => {
-  const w = failbackWorld();
-  w.log.failNext(
-    "rds.switchoverGlobalCluster",
-    awsError("InvalidGlobalClusterStateFault", "The secondary cluster is not in sync (pending-resync)"),
-  );
-  await assert.rejects(runSteps(failbackSteps(), w.ctx, w.options()), (error: unknown) => {
-    assert.ok(error instanceof StepFailedError);
-    assert.equal(error.step, "aurora-switchover");
-    assert.match(error.message, /switchover refused \(InvalidGlobalClusterStateFault/);
-    assert.deepEqual(error.report.steps.map((s) => s.status), ["failed"]);
-    return true;
-  });
-  assert.deepEqual(
-    w.log.mutations(),
-    ["rds.switchoverGlobalCluster"],
-    "only the refused request: nothing after it",
-  );
-  assert.equal(w.log.count("removeFromGlobalCluster") + w.log.count("failoverGlobalCluster"), 0);
-  assert.deepEqual(w.autoScaling.group, { min: 4, desired: 4, max: 6 });
-
-  // A switchover that Aurora starts and then cancels also stops the run.
-  const cancelled = failbackWorld();
-  cancelled.rds.pollsToComplete = Infinity;
-  const describe = cancelled.rds.describeGlobalClusters.bind(cancelled.rds);
-  cancelled.rds.describeGlobalClusters = async (input) => {
-    const out = await describe(input);
-    const global = out.GlobalClusters[0];
-    if (global.FailoverState) global.FailoverState = { ...global.FailoverState, Status: "cancelling" };
-    return out;
-  };
-  await assert.rejects(
-    runSteps(failbackSteps(), cancelled.ctx, cancelled.options()),
-    /cancelling the switchover/,
-  );
-  assert.deepEqual(cancelled.fenced, []);
-
-  // Replication caught up: the same steps, re-run, complete.
-  const report = await runSteps(failbackSteps(), w.ctx, w.options());
-  assert.equal(report.ok, true);
-  assert.equal(w.log.count("switchoverGlobalCluster"), 2);
-  assert.deepEqual(w.autoScaling.group, { min: 1, desired: 1, max: 6 });
-});
-
-Deno.test("failbackSteps(): dry run reports the plan, and a detached primary blocks the switchover", async () => {
-  const w = failbackWorld();
-  const plan = await runSteps(failbackSteps(), w.ctx, w.options(true));
-  assert.deepEqual(plan.steps.map((s) => s.status), ["would-run", "would-run", "would-run", "would-run"]);
-  assert.match(plan.steps[0].detail, /would call SwitchoverGlobalCluster/);
-  assert.deepEqual(w.log.mutations(), []);
-
-  const detached = failbackWorld();
-  detached.rds.members = detached.rds.members.filter((m) => m.arn !== PRIMARY_ARN);
-  detached.rds.describeDBClusters = () =>
-    Promise.resolve({
-      DBClusters: [{ DBClusterIdentifier: PRIMARY_ID, Status: "available" }],
-    });
-  await assert.rejects(
-    runSteps(failbackSteps(), detached.ctx, detached.options()),
-    /primary cluster is detached/,
-  );
-  assert.deepEqual(detached.log.mutations(), []);
 });

@@ -2,14 +2,18 @@
 // call log (mutating calls marked), injectable failures, and an Aurora that completes a failover or
 // switchover after a few polls.
 import assert from "node:assert/strict";
-import type { DBCluster, FailoverState, GlobalCluster } from "@aws-sdk/client-rds";
+import type {
+  DBCluster,
+  FailoverState,
+  GlobalCluster,
+  GlobalClusterMemberSynchronizationStatus,
+} from "@aws-sdk/client-rds";
+import type { AutoScalingGroup } from "@aws-sdk/client-auto-scaling";
 import type { PublishCommandInput } from "@aws-sdk/client-sns";
-import {
-  type AutoScalingApi,
-  MUTATING_METHODS,
-  type RdsApi,
-  type SsmApi,
-} from "../handlers/lib/failover_steps.ts";
+import type { MetricAlarm } from "@aws-sdk/client-cloudwatch";
+import type { DBClusterSnapshot } from "@aws-sdk/client-rds";
+import type { RdsApi } from "../handlers/lib/aurora_global.ts";
+import { type AutoScalingApi, MUTATING_METHODS, type SsmApi } from "../handlers/lib/aws_ports.ts";
 
 export const REGION = "us-east-2";
 export const PRIMARY_REGION = "us-east-1";
@@ -20,9 +24,7 @@ export const PRIMARY_ARN = `arn:aws:rds:${PRIMARY_REGION}:123456789012:cluster:$
 export const SECONDARY_ARN = `arn:aws:rds:${REGION}:123456789012:cluster:${SECONDARY_ID}`;
 export const ASG = "asg-us-east-2-dev";
 export const ACTIVE_PARAM = "/txn/dev/failover/active-region";
-export const WRITER_PARAM = "/txn/dev/database/writer-endpoint";
 export const GLOBAL_ENDPOINT = "txn-global-dev.global-abc.global.rds.amazonaws.com";
-export const SECONDARY_ENDPOINT = "txn-secondary-dev.cluster-xyz.us-east-2.rds.amazonaws.com";
 export const ALARM_AT = "2025-01-01T00:02:00.000+0000";
 export const CLOCK_START = Date.parse("2025-01-01T00:05:00Z");
 export const POLL_MS = 10_000;
@@ -80,27 +82,40 @@ export const throttling = () =>
 
 export interface Transition {
   readonly kind: "failover" | "switchover";
+  readonly from: string;
   readonly target: string;
   remainingPolls: number;
 }
 
+/**
+ * An Aurora global database as DescribeGlobalClusters shows it: a writer member, readers with their
+ * synchronization status, and a failover or switchover that completes after `pollsToComplete` reads. The
+ * primary-region view (describeDBClusters of the primary cluster) answers with `primaryStatus`, or throws
+ * `primaryUnreachable` (the region is gone).
+ */
 export class FakeRds implements RdsApi {
   status = "available";
-  members = [{ arn: PRIMARY_ARN, writer: true }, { arn: SECONDARY_ARN, writer: false }];
+  members = [
+    { arn: PRIMARY_ARN, writer: true, sync: "connected" as GlobalClusterMemberSynchronizationStatus },
+    { arn: SECONDARY_ARN, writer: false, sync: "connected" as GlobalClusterMemberSynchronizationStatus },
+  ];
   transition?: Transition;
   /** DescribeGlobalClusters reads before a started failover/switchover completes (Infinity: never). */
   pollsToComplete = 2;
-  refuseFailover = false;
-  detached?: { status: string; pollsToAvailable: number };
+  /** Refuse these requests with InvalidGlobalClusterStateFault (as Aurora does in some states). */
+  refuse = new Set<"failover" | "switchover">();
+  primaryStatus = "available";
+  primaryUnreachable?: Error;
 
-  constructor(private readonly log: CallLog) {}
+  constructor(private readonly log: CallLog, private readonly service = "rds") {}
 
   async describeGlobalClusters(input: { GlobalClusterIdentifier?: string }) {
-    await this.log.record("rds", "describeGlobalClusters", input);
+    await this.log.record(this.service, "describeGlobalClusters", input);
     this.#advance();
     const failoverState: FailoverState | undefined = this.transition
       ? {
         Status: "failing-over",
+        FromDbClusterArn: this.transition.from,
         ToDbClusterArn: this.transition.target,
         IsDataLossAllowed: this.transition.kind === "failover",
       }
@@ -113,58 +128,54 @@ export class FakeRds implements RdsApi {
       GlobalClusterMembers: this.members.map((m) => ({
         DBClusterArn: m.arn,
         IsWriter: m.writer,
-        SynchronizationStatus: "connected",
+        ...(m.writer ? {} : { SynchronizationStatus: m.sync }),
       })),
     };
     return { GlobalClusters: [cluster] };
   }
 
   async describeDBClusters(input: { DBClusterIdentifier?: string }) {
-    await this.log.record("rds", "describeDBClusters", input);
-    if (this.detached && this.detached.pollsToAvailable-- <= 0) this.detached.status = "available";
-    const member = this.members.some((m) => m.arn === SECONDARY_ARN);
+    await this.log.record(this.service, "describeDBClusters", input);
+    if (this.primaryUnreachable) throw this.primaryUnreachable;
     const cluster: DBCluster = {
-      DBClusterIdentifier: SECONDARY_ID,
-      Status: this.detached?.status ?? "available",
-      Endpoint: SECONDARY_ENDPOINT,
-      ...(member ? { GlobalClusterIdentifier: GLOBAL_ID } : {}),
+      DBClusterIdentifier: input.DBClusterIdentifier,
+      Status: input.DBClusterIdentifier === PRIMARY_ID ? this.primaryStatus : "available",
+      GlobalClusterIdentifier: GLOBAL_ID,
     };
     return { DBClusters: [cluster] };
   }
 
   async failoverGlobalCluster(input: { TargetDbClusterIdentifier?: string; AllowDataLoss?: boolean }) {
-    await this.log.record("rds", "failoverGlobalCluster", input);
+    await this.log.record(this.service, "failoverGlobalCluster", input);
     assert.equal(input.AllowDataLoss, true);
     this.#start("failover", input.TargetDbClusterIdentifier!);
     return {};
   }
 
   async switchoverGlobalCluster(input: { TargetDbClusterIdentifier?: string }) {
-    await this.log.record("rds", "switchoverGlobalCluster", input);
+    await this.log.record(this.service, "switchoverGlobalCluster", input);
     this.#start("switchover", input.TargetDbClusterIdentifier!);
     return {};
   }
 
-  async removeFromGlobalCluster(input: { DbClusterIdentifier?: string }) {
-    await this.log.record("rds", "removeFromGlobalCluster", input);
-    this.members = this.members.filter((m) => m.arn !== input.DbClusterIdentifier);
-    this.detached = { status: "promoting", pollsToAvailable: 1 };
-    return {};
-  }
-
-  /** The state after a completed failover to the secondary. */
+  /** The state after a completed failover to the secondary (the old primary rejoined as a reader). */
   secondaryIsWriter(): void {
     this.members = this.members.map((m) => ({ ...m, writer: m.arn === SECONDARY_ARN }));
   }
 
+  member(arn: string) {
+    return this.members.find((m) => m.arn === arn)!;
+  }
+
   #start(kind: Transition["kind"], target: string): void {
-    if (this.transition || (kind === "failover" && this.refuseFailover)) {
+    if (this.transition || this.refuse.has(kind)) {
       throw awsError(
         "InvalidGlobalClusterStateFault",
-        `Global cluster ${GLOBAL_ID} is in the state ${this.transition ? this.status : "available"}`,
+        `Global cluster ${GLOBAL_ID} is in the state ${this.status}`,
       );
     }
-    this.transition = { kind, target, remainingPolls: this.pollsToComplete };
+    const from = this.members.find((m) => m.writer)!.arn;
+    this.transition = { kind, from, target, remainingPolls: this.pollsToComplete };
     this.status = kind === "failover" ? "failing-over" : "switching-over";
   }
 
@@ -177,25 +188,36 @@ export class FakeRds implements RdsApi {
   }
 }
 
+/** An Auto Scaling group whose instances come into service `pollsToInService` reads after a raise. */
 export class FakeAutoScaling implements AutoScalingApi {
   group = { min: 1, desired: 1, max: 6 };
+  inService = 1;
+  pollsToInService = 1;
+  #pending = 0;
   constructor(private readonly log: CallLog) {}
 
   async describeAutoScalingGroups(input: { AutoScalingGroupNames?: string[] }) {
     await this.log.record("autoscaling", "describeAutoScalingGroups", input);
+    if (this.inService < this.group.desired && this.#pending-- <= 0) this.inService = this.group.desired;
     const { min, desired, max } = this.group;
-    return {
-      AutoScalingGroups: [{
-        AutoScalingGroupName: ASG,
-        MinSize: min,
-        DesiredCapacity: desired,
-        MaxSize: max,
-        DefaultCooldown: 300,
-        AvailabilityZones: [],
-        HealthCheckType: "ELB",
-        CreatedTime: new Date(0),
-      }],
+    const group: AutoScalingGroup = {
+      AutoScalingGroupName: ASG,
+      MinSize: min,
+      DesiredCapacity: desired,
+      MaxSize: max,
+      DefaultCooldown: 300,
+      AvailabilityZones: [],
+      HealthCheckType: "ELB",
+      CreatedTime: new Date(0),
+      Instances: Array.from({ length: this.inService }, (_, i) => ({
+        InstanceId: `i-${i}`,
+        AvailabilityZone: "us-east-2a",
+        LifecycleState: "InService" as const,
+        HealthStatus: "Healthy",
+        ProtectedFromScaleIn: false,
+      })),
     };
+    return { AutoScalingGroups: [group] };
   }
 
   async updateAutoScalingGroup(input: { MinSize?: number; DesiredCapacity?: number; MaxSize?: number }) {
@@ -205,6 +227,8 @@ export class FakeAutoScaling implements AutoScalingApi {
       desired: input.DesiredCapacity ?? this.group.desired,
       max: input.MaxSize ?? this.group.max,
     };
+    this.#pending = this.pollsToInService;
+    if (this.inService > this.group.desired) this.inService = this.group.desired;
     return {};
   }
 }
@@ -241,5 +265,68 @@ export class FakeSns {
     await this.log.record("sns", "publish", input);
     this.published.push(input);
     return { MessageId: String(this.published.length) };
+  }
+}
+
+/** The standby region's CloudWatch alarms, as DescribeAlarms returns them. */
+export class FakeAlarms {
+  readonly alarms = new Map<string, MetricAlarm>();
+  constructor(private readonly log: CallLog) {}
+
+  set(
+    name: string,
+    metricName: string,
+    state: "OK" | "ALARM" | "INSUFFICIENT_DATA",
+    firstFailure?: string,
+  ): void {
+    const reasonData = firstFailure
+      ? JSON.stringify({ version: "1.0", evaluatedDatapoints: [{ timestamp: firstFailure, value: 0 }] })
+      : undefined;
+    this.alarms.set(name, {
+      AlarmName: name,
+      MetricName: metricName,
+      StateValue: state,
+      StateReason: state === "ALARM" ? "Threshold Crossed" : "no breach",
+      ...(reasonData ? { StateReasonData: reasonData } : {}),
+    });
+  }
+
+  async describeAlarms(input: { AlarmNames?: string[] }) {
+    await this.log.record("cloudwatch", "describeAlarms", input);
+    return { MetricAlarms: (input.AlarmNames ?? []).flatMap((name) => this.alarms.get(name) ?? []) };
+  }
+}
+
+/** Cluster snapshots of the primary region (Aurora's unplanned-failover snapshot among them). */
+export class FakeSnapshots {
+  readonly snapshots: DBClusterSnapshot[] = [];
+  constructor(private readonly log: CallLog) {}
+
+  async describeDBClusterSnapshots(input: { DBClusterIdentifier?: string }) {
+    await this.log.record("rds-primary", "describeDBClusterSnapshots", input);
+    return {
+      DBClusterSnapshots: this.snapshots.filter((s) => s.DBClusterIdentifier === input.DBClusterIdentifier),
+    };
+  }
+
+  async copyDBClusterSnapshot(
+    input: { SourceDBClusterSnapshotIdentifier?: string; TargetDBClusterSnapshotIdentifier?: string },
+  ) {
+    await this.log.record("rds-primary", "copyDBClusterSnapshot", input);
+    const source = this.snapshots.find((s) =>
+      s.DBClusterSnapshotIdentifier === input.SourceDBClusterSnapshotIdentifier
+    );
+    if (!source) {
+      throw awsError(
+        "DBClusterSnapshotNotFoundFault",
+        `${input.SourceDBClusterSnapshotIdentifier} not found`,
+      );
+    }
+    this.snapshots.push({
+      ...source,
+      DBClusterSnapshotIdentifier: input.TargetDBClusterSnapshotIdentifier,
+      SnapshotType: "manual",
+    });
+    return {};
   }
 }

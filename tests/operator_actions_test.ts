@@ -16,8 +16,10 @@ import {
   awsError,
   CallLog,
   CLOCK_START,
+  FakeAlarms,
   FakeAutoScaling,
   FakeRds,
+  FakeSnapshots,
   FakeSns,
   FakeSsm,
   GLOBAL_ID,
@@ -44,6 +46,8 @@ Deno.test("stackTargets() reads every failover and failback target from the synt
     orchestratorFunctionName: "dr-failover-us-east-2-dev",
     secondaryTopicArn: "arn:aws:sns:us-east-2:123456789012:dr-alerts-us-east-2-dev",
     metricNamespace: "TransactionDR/dev",
+    fenceAlarmName: "dr-primary-fenced-us-east-2-dev",
+    dnsSettleSeconds: 90,
   });
 });
 
@@ -124,6 +128,8 @@ const FAKE_TARGETS: StackTargets = {
   orchestratorFunctionName: "dr-failover-us-east-2-dev",
   secondaryTopicArn: `arn:aws:sns:${REGION}:111122223333:dr-alerts-${REGION}-dev`,
   metricNamespace: "TransactionDR/dev",
+  fenceAlarmName: "dr-primary-fenced-us-east-2-dev",
+  dnsSettleSeconds: 90,
 };
 
 /** The world after an automatic failover: the standby writes, runs at full capacity, fenced. */
@@ -141,8 +147,12 @@ function afterFailover(answers: boolean[] = []) {
   const fenced: number[] = [];
   const questions: string[] = [];
   const clock = { now: CLOCK_START };
+  const alarms = new FakeAlarms(log);
+  alarms.set(FAKE_TARGETS.fenceAlarmName, "PrimaryFenced", "OK");
   const deps: FailbackDeps = {
     rds,
+    snapshots: new FakeSnapshots(log),
+    alarms,
     autoScaling,
     ssm,
     sns,
@@ -166,9 +176,11 @@ Deno.test("runFailback() switches over, restores the active region, clears the f
   const report = await runFailback(world.deps, FAKE_TARGETS, { yes: false, pollIntervalMs: 1_000 });
   assert.equal(report.ok, true, formatRunReport(report));
   assert.deepEqual(report.steps.map((step) => step.step), [
+    "keep-unplanned-snapshot",
     "aurora-switchover",
     "active-region",
     "primary-unfenced",
+    "traffic-drained",
     "standby-capacity",
   ]);
   assert.equal(world.log.count("switchoverGlobalCluster"), 1);
@@ -176,7 +188,7 @@ Deno.test("runFailback() switches over, restores the active region, clears the f
   assert.equal(world.ssm.secondary.params.get(ACTIVE_PARAM), PRIMARY_REGION);
   assert.deepEqual(world.fenced, [0]);
   assert.deepEqual(world.autoScaling.group, { min: 1, desired: 1, max: 6 });
-  assert.equal(world.questions.length, 4, "every mutating step was confirmed");
+  assert.equal(world.questions.length, 5, "every step that changes or waits was confirmed");
   assert.match(world.sns.published[0].Subject!, /failback to us-east-1 completed/);
 });
 
@@ -186,12 +198,16 @@ Deno.test("runFailback() --yes asks nothing; a second run changes nothing", asyn
   assert.deepEqual(world.questions, []);
   const mutationsAfterFirst = world.log.mutations().length;
   const again = await runFailback(world.deps, FAKE_TARGETS, { yes: true, pollIntervalMs: 1_000 });
-  assert.ok(again.steps.every((step) => step.status === "already-done" || step.step === "primary-unfenced"));
+  assert.ok(
+    again.steps.every((step) =>
+      step.status === "already-done" || ["primary-unfenced", "traffic-drained"].includes(step.step)
+    ),
+  );
   assert.equal(world.log.mutations().length - mutationsAfterFirst, 1, "only the notification");
 });
 
 Deno.test("runFailback() stops where the operator declines, changing nothing after it", async () => {
-  const world = afterFailover([true, false]);
+  const world = afterFailover([true, false]); // the switchover, then no to the active region
   const report = await runFailback(world.deps, FAKE_TARGETS, { yes: false, pollIntervalMs: 1_000 });
   assert.equal(report.ok, false);
   assert.equal(report.failedStep, "active-region");
@@ -209,7 +225,7 @@ Deno.test("runFailback() with the switchover refused midway: stops, keeps the st
   const report = await runFailback(world.deps, FAKE_TARGETS, { yes: true, pollIntervalMs: 1_000 });
   assert.equal(report.ok, false);
   assert.equal(report.failedStep, "aurora-switchover");
-  assert.equal(world.log.count("removeFromGlobalCluster"), 0, "no data-loss fallback on failback");
+  assert.equal(world.log.count("failoverGlobalCluster"), 0, "no data-loss fallback on failback");
   assert.equal(world.ssm.secondary.params.get(ACTIVE_PARAM), REGION);
   assert.deepEqual(world.fenced, []);
   assert.deepEqual(world.autoScaling.group, { min: 2, desired: 2, max: 6 });

@@ -1,6 +1,7 @@
-// `make failback [ARGS=--yes|--dry-run]`: the planned return to the primary region after a failover:
-// Aurora switchover (no data loss), active region back, fence cleared, standby capacity back, SNS notified.
-// Each step checks state first (idempotent) and asks before it changes anything unless --yes.
+// `make failback [ARGS=--yes|--dry-run]`: the planned return to the primary region after a failover: keep the
+// unplanned-failover snapshot, Aurora switchover (no data loss), active region back, fence cleared, wait until
+// DNS has left the standby, standby capacity back, SNS notified. Each step checks state first (idempotent) and
+// asks before it changes anything unless --yes.
 import { RDS } from "@aws-sdk/client-rds";
 import { AutoScaling } from "@aws-sdk/client-auto-scaling";
 import { SSM } from "@aws-sdk/client-ssm";
@@ -40,6 +41,8 @@ const log = {
 const report = await runFailback(
   {
     rds: new RDS({ region: targets.primaryRegion }),
+    snapshots: new RDS({ region: targets.primaryRegion }),
+    alarms: new CloudWatch({ region: targets.secondaryRegion }),
     autoScaling: new AutoScaling({ region: targets.secondaryRegion }),
     ssm: {
       primary: new SSM({ region: targets.primaryRegion }),

@@ -1,356 +1,81 @@
-// Failover (secondary takes over) and failback (planned return) as lists of idempotent steps over small
-// AWS ports. The ports are the few SDK v3 methods used, so the aggregated clients (`new RDS()`, ...)
-// satisfy them and tests pass fakes.
+// Failover (the standby region takes over) as a list of idempotent steps over observed state. Each step reads
+// first and is skipped when its effect is there, so a retried invocation continues whatever an earlier one
+// started: capacity first (never lowered), then the promotion (graceful switchover when the primary cluster
+// is available and in sync, else an ungraceful failover with data loss allowed; never a detach), then the
+// active region, the fence, and the wait for full capacity.
 
-import type {
-  DBCluster,
-  DescribeDBClustersCommandInput,
-  DescribeGlobalClustersCommandInput,
-  FailoverGlobalClusterCommandInput,
-  GlobalCluster,
-  RemoveFromGlobalClusterCommandInput,
-  SwitchoverGlobalClusterCommandInput,
-} from "@aws-sdk/client-rds";
-import type {
-  AutoScalingGroup,
-  DescribeAutoScalingGroupsCommandInput,
-  UpdateAutoScalingGroupCommandInput,
-} from "@aws-sdk/client-auto-scaling";
-import type { GetParameterCommandInput, PutParameterCommandInput } from "@aws-sdk/client-ssm";
+import { isRefusal, observeMember, type RdsApi, type ReplicaState, waitForWriter } from "./aurora_global.ts";
+import {
+  type AutoScalingApi,
+  describeGroup,
+  type FenceMetric,
+  inServiceCount,
+  putParameter,
+  readParameter,
+  type SsmApi,
+} from "./aws_ports.ts";
 import { errorMessage, errorName, type Step, type StepCheck, type StepIo } from "./steps.ts";
-
-export interface RdsApi {
-  describeGlobalClusters(
-    input: DescribeGlobalClustersCommandInput,
-  ): Promise<{ GlobalClusters?: GlobalCluster[] }>;
-  describeDBClusters(input: DescribeDBClustersCommandInput): Promise<{ DBClusters?: DBCluster[] }>;
-  failoverGlobalCluster(input: FailoverGlobalClusterCommandInput): Promise<unknown>;
-  switchoverGlobalCluster(input: SwitchoverGlobalClusterCommandInput): Promise<unknown>;
-  removeFromGlobalCluster(input: RemoveFromGlobalClusterCommandInput): Promise<unknown>;
-}
-
-export interface AutoScalingApi {
-  describeAutoScalingGroups(
-    input: DescribeAutoScalingGroupsCommandInput,
-  ): Promise<{ AutoScalingGroups?: AutoScalingGroup[] }>;
-  updateAutoScalingGroup(input: UpdateAutoScalingGroupCommandInput): Promise<unknown>;
-}
-
-export interface SsmApi {
-  getParameter(input: GetParameterCommandInput): Promise<{ Parameter?: { Value?: string } }>;
-  putParameter(input: PutParameterCommandInput): Promise<unknown>;
-}
-
-/** The `PrimaryFenced` metric: 1 keeps DNS on the secondary until a person fails back. */
-export interface FenceMetric {
-  emit(value: 0 | 1): void | Promise<void>;
-}
-
-/** Method names that change something; a drill must call none of them. */
-export const MUTATING_METHODS = [
-  "failoverGlobalCluster",
-  "switchoverGlobalCluster",
-  "removeFromGlobalCluster",
-  "updateAutoScalingGroup",
-  "putParameter",
-  "publish",
-] as const;
-
-/** Managed failover/switchover refused because of the cluster's state: the only trigger for the fallback. */
-const REFUSAL_FAULTS = new Set(["InvalidGlobalClusterStateFault", "InvalidDBClusterStateFault"]);
-
-export function isRefusal(error: unknown): boolean {
-  return REFUSAL_FAULTS.has(errorName(error));
-}
-
-export class PromotionTimeoutError extends Error {
-  override readonly name = "PromotionTimeoutError";
-}
-
-export class SwitchoverRefusedError extends Error {
-  override readonly name = "SwitchoverRefusedError";
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Aurora global-cluster state
-
-/** Where a member cluster stands with respect to the global cluster. */
-export type ClusterRole =
-  | { readonly kind: "writer" }
-  | { readonly kind: "transition"; readonly detail: string }
-  | { readonly kind: "cancelled"; readonly detail: string }
-  | { readonly kind: "replica"; readonly detail: string }
-  | {
-    readonly kind: "detached";
-    readonly available: boolean;
-    readonly endpoint?: string;
-    readonly status: string;
-  }
-  | { readonly kind: "missing"; readonly detail: string };
-
-/** The result of a read, or undefined when AWS answers with the "not found" fault of that read. */
-async function unlessNotFound<T>(notFoundFault: string, read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (errorName(error) === notFoundFault) return undefined;
-    throw error;
-  }
-}
-
-function describeGlobalCluster(
-  rds: RdsApi,
-  io: StepIo,
-  globalClusterId: string,
-): Promise<GlobalCluster | undefined> {
-  return unlessNotFound("GlobalClusterNotFoundFault", async () =>
-    (await io.call(
-      "rds:DescribeGlobalClusters",
-      () => rds.describeGlobalClusters({ GlobalClusterIdentifier: globalClusterId }),
-    )).GlobalClusters?.[0]);
-}
-
-function describeCluster(rds: RdsApi, io: StepIo, clusterId: string): Promise<DBCluster | undefined> {
-  return unlessNotFound(
-    "DBClusterNotFoundFault",
-    async () =>
-      (await io.call(
-        "rds:DescribeDBClusters",
-        () => rds.describeDBClusters({ DBClusterIdentifier: clusterId }),
-      ))
-        .DBClusters?.[0],
-  );
-}
-
-const TRANSITION_STATUSES = new Set(["failing-over", "switching-over", "modifying", "upgrading"]);
-
-/** Reads the global cluster (and, when the cluster is no longer a member, the cluster itself). */
-export async function clusterRole(
-  rds: RdsApi,
-  io: StepIo,
-  globalClusterId: string,
-  clusterArn: string,
-  clusterId: string,
-): Promise<ClusterRole> {
-  const global = await describeGlobalCluster(rds, io, globalClusterId);
-  const member = global?.GlobalClusterMembers?.find((m) => m.DBClusterArn === clusterArn);
-  if (member?.IsWriter) return { kind: "writer" };
-  if (global && member) {
-    const failover = global.FailoverState;
-    const targetsUs = failover?.ToDbClusterArn === undefined || failover.ToDbClusterArn === clusterArn;
-    if (failover?.Status === "cancelling") {
-      return { kind: "cancelled", detail: `Aurora is cancelling the ${describeTransition(global)}` };
-    }
-    if (targetsUs && (failover?.Status === "pending" || failover?.Status === "failing-over")) {
-      return { kind: "transition", detail: `${describeTransition(global)} in progress (${failover.Status})` };
-    }
-    if (TRANSITION_STATUSES.has(global.Status ?? "")) {
-      return { kind: "transition", detail: `global cluster is ${global.Status}` };
-    }
-    return {
-      kind: "replica",
-      detail: `member of ${globalClusterId} as a reader (global cluster ${global.Status ?? "unknown"}, ` +
-        `sync ${member.SynchronizationStatus ?? "unknown"})`,
-    };
-  }
-  const cluster = await describeCluster(rds, io, clusterId);
-  if (!cluster) {
-    return { kind: "missing", detail: `cluster ${clusterId} not found` };
-  }
-  if (cluster.GlobalClusterIdentifier && cluster.GlobalClusterIdentifier !== globalClusterId) {
-    return { kind: "missing", detail: `cluster ${clusterId} belongs to ${cluster.GlobalClusterIdentifier}` };
-  }
-  const status = cluster.Status ?? "unknown";
-  return { kind: "detached", available: status === "available", endpoint: cluster.Endpoint, status };
-}
-
-function describeTransition(global: GlobalCluster): string {
-  return global.FailoverState?.IsDataLossAllowed === false ? "switchover" : "failover";
-}
-
-function roleDetail(role: ClusterRole, who: string): string {
-  switch (role.kind) {
-    case "writer":
-      return `${who} is the global cluster's writer`;
-    case "detached":
-      return `${who} is detached from the global cluster (standalone, ${role.status})`;
-    default:
-      return `${who}: ${role.detail}`;
-  }
-}
-
-interface WaitForWriter {
-  readonly rds: RdsApi;
-  readonly globalClusterId: string;
-  readonly clusterArn: string;
-  readonly clusterId: string;
-  /** Epoch ms after which waiting fails the step (a re-invocation resumes the wait). */
-  readonly deadlineAt: number;
-  readonly pollIntervalMs: number;
-  /** Accept a detached, available cluster as the writer (the failover fallback path). */
-  readonly acceptDetached: boolean;
-  readonly who: string;
-}
-
-async function waitForWriter(io: StepIo, w: WaitForWriter): Promise<ClusterRole> {
-  for (;;) {
-    const role = await clusterRole(w.rds, io, w.globalClusterId, w.clusterArn, w.clusterId);
-    if (role.kind === "writer") return role;
-    if (role.kind === "detached" && role.available && w.acceptDetached) return role;
-    if (role.kind === "cancelled") throw new Error(roleDetail(role, w.who));
-    if (role.kind === "missing") throw new Error(roleDetail(role, w.who));
-    if (io.now() + w.pollIntervalMs > w.deadlineAt) {
-      throw new PromotionTimeoutError(
-        `${w.who} is not the writer by the deadline (${new Date(w.deadlineAt).toISOString()}); last state: ` +
-          `${roleDetail(role, w.who)}. A re-invocation resumes waiting without repeating the request.`,
-      );
-    }
-    await io.sleep(w.pollIntervalMs);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Failover: the secondary region takes over
 
 export interface FailoverTargets {
   readonly globalClusterId: string;
+  readonly primaryClusterArn: string;
+  readonly primaryClusterId: string;
   readonly secondaryClusterArn: string;
-  readonly secondaryClusterId: string;
+  readonly primaryRegion: string;
   /** The region the orchestrator runs in and fails over to. */
   readonly secondaryRegion: string;
   readonly secondaryAsgName: string;
-  /** min = desired = this on the secondary ASG. */
+  /** The standby group is raised to at least this (min and desired); never lowered. */
   readonly failoverCapacity: number;
   /** Full name of the `activeRegion` parameter (contract.ts parameterName). */
   readonly activeRegionParameter: string;
-  /** Full name of the `writerEndpoint` parameter; repointed only after a detach-and-promote. */
-  readonly writerEndpointParameter: string;
-  /** Epoch ms: the bound for waiting on Aurora (derived from the RTO and the Lambda's remaining time). */
+  /** Epoch ms: the bound for waiting on Aurora (the Lambda's remaining time less a margin). */
   readonly promotionDeadlineAt: number;
+  /** Epoch ms: the bound for waiting on full capacity (never fails the run). */
+  readonly capacityDeadlineAt: number;
   readonly pollIntervalMs: number;
+}
+
+/** When things happened in this invocation (epoch ms), for the measured phases. */
+export interface FailoverMarks {
+  writableAt?: number;
+  fullCapacityAt?: number;
+  mode?: PromotionMode;
 }
 
 export interface FailoverContext {
   readonly targets: FailoverTargets;
+  /** RDS in the standby region (global-cluster reads and the promotion). */
   readonly rds: RdsApi;
+  /** RDS in the primary region, consulted once, briefly: is the primary cluster available for a switchover? */
+  readonly primaryRds?: Pick<RdsApi, "describeDBClusters">;
   readonly autoScaling: AutoScalingApi;
-  /** Parameter Store of the secondary region (the primary's may be unreachable). */
+  /** Parameter Store of the standby region (always reachable from here). */
   readonly ssm: SsmApi;
+  /** Parameter Store of the primary region, written where reachable (the primary's instances read it). */
+  readonly primarySsm?: SsmApi;
   readonly fence: FenceMetric;
+  /** The decision alarms say the standby saw replication stalled (undefined: not known). */
+  readonly replicationStalled?: boolean;
+  readonly marks: FailoverMarks;
 }
+
+export type PromotionMode =
+  | { readonly kind: "switchover"; readonly reason: string }
+  | { readonly kind: "failover"; readonly reason: string };
 
 export const FAILOVER_STEP_NAMES = [
+  "standby-capacity",
   "aurora-promote",
-  "writer-endpoint",
-  "asg-capacity",
   "active-region",
   "primary-fenced",
+  "full-capacity",
 ] as const;
 
-async function secondaryRole(ctx: FailoverContext, io: StepIo): Promise<ClusterRole> {
-  const t = ctx.targets;
-  return await clusterRole(ctx.rds, io, t.globalClusterId, t.secondaryClusterArn, t.secondaryClusterId);
-}
-
-const auroraPromote: Step<FailoverContext> = {
-  name: "aurora-promote",
+const raiseCapacity: Step<FailoverContext> = {
+  name: "standby-capacity",
   action:
-    "Aurora FailoverGlobalCluster (AllowDataLoss) to the secondary cluster, wait until it is the writer",
-  async isDone(ctx, io): Promise<StepCheck> {
-    const role = await secondaryRole(ctx, io);
-    const done = role.kind === "writer" || (role.kind === "detached" && role.available);
-    return {
-      done,
-      detail: done
-        ? roleDetail(role, "secondary")
-        : role.kind === "replica"
-        ? `would call FailoverGlobalCluster(${ctx.targets.globalClusterId} -> ${ctx.targets.secondaryClusterArn}, ` +
-          `AllowDataLoss) — ${roleDetail(role, "secondary")}`
-        : `would wait — ${roleDetail(role, "secondary")}`,
-    };
-  },
-  async run(ctx, io) {
-    const t = ctx.targets;
-    const wait = (acceptDetached: boolean) =>
-      waitForWriter(io, {
-        rds: ctx.rds,
-        globalClusterId: t.globalClusterId,
-        clusterArn: t.secondaryClusterArn,
-        clusterId: t.secondaryClusterId,
-        deadlineAt: t.promotionDeadlineAt,
-        pollIntervalMs: t.pollIntervalMs,
-        acceptDetached,
-        who: "secondary",
-      });
-    const role = await secondaryRole(ctx, io);
-    if (role.kind === "writer") return roleDetail(role, "secondary");
-    if (role.kind === "detached") {
-      await wait(true);
-      return "secondary was already detached; waited for it to be available";
-    }
-    if (role.kind !== "replica") {
-      // An earlier (or concurrent) request is in flight: wait for it instead of asking again.
-      await wait(false);
-      return `waited for the ${role.kind === "transition" ? role.detail : "failover"}`;
-    }
-    try {
-      await io.call("rds:FailoverGlobalCluster", () =>
-        ctx.rds.failoverGlobalCluster({
-          GlobalClusterIdentifier: t.globalClusterId,
-          TargetDbClusterIdentifier: t.secondaryClusterArn,
-          AllowDataLoss: true,
-        }));
-    } catch (error) {
-      if (!isRefusal(error)) throw error;
-      // A refusal can also mean our own earlier request (its response lost) is now running: re-read.
-      const now = await secondaryRole(ctx, io);
-      if (now.kind !== "replica") {
-        await wait(false);
-        return "managed failover already under way; waited for it";
-      }
-      io.note(
-        `FALLBACK: managed failover refused (${errorName(error)}: ${errorMessage(error)}); ` +
-          `detaching the secondary from ${t.globalClusterId} and promoting it (RemoveFromGlobalCluster). ` +
-          `The global writer endpoint no longer follows it; the old primary must be rebuilt before failback.`,
-      );
-      await io.call("rds:RemoveFromGlobalCluster", () =>
-        ctx.rds.removeFromGlobalCluster({
-          GlobalClusterIdentifier: t.globalClusterId,
-          DbClusterIdentifier: t.secondaryClusterArn,
-        }));
-      await wait(true);
-      return "secondary detached and promoted to a standalone writer (fallback)";
-    }
-    await wait(false);
-    return "managed failover completed: secondary is the global writer";
-  },
-};
-
-const writerEndpoint: Step<FailoverContext> = {
-  name: "writer-endpoint",
-  action: "after a detach-and-promote only: point the writer-endpoint parameter at the promoted cluster",
-  async isDone(ctx, io) {
-    const role = await secondaryRole(ctx, io);
-    if (role.kind !== "detached") {
-      return { done: true, detail: "not needed: the global writer endpoint follows the managed failover" };
-    }
-    const current = await readParameter(ctx.ssm, io, ctx.targets.writerEndpointParameter);
-    if (!role.endpoint) return { done: false, detail: "promoted cluster has no endpoint yet" };
-    return current === role.endpoint
-      ? { done: true, detail: `${ctx.targets.writerEndpointParameter} = ${role.endpoint}` }
-      : { done: false, detail: `would set ${ctx.targets.writerEndpointParameter} to ${role.endpoint}` };
-  },
-  async run(ctx, io) {
-    const role = await secondaryRole(ctx, io);
-    if (role.kind !== "detached" || !role.endpoint) return "not needed";
-    await putParameter(ctx.ssm, io, ctx.targets.writerEndpointParameter, role.endpoint);
-    return `${ctx.targets.writerEndpointParameter} = ${role.endpoint}`;
-  },
-};
-
-const asgCapacity: Step<FailoverContext> = {
-  name: "asg-capacity",
-  action: "raise the secondary ASG to full capacity (min = desired = FAILOVER_CAPACITY)",
+    "raise the standby Auto Scaling group to at least FAILOVER_CAPACITY (min and desired; never lowered)",
   async isDone(ctx, io) {
     const t = ctx.targets;
     const group = await describeGroup(ctx.autoScaling, io, t.secondaryAsgName);
@@ -360,32 +85,135 @@ const asgCapacity: Step<FailoverContext> = {
       done,
       detail:
         `${t.secondaryAsgName}: min ${group.MinSize}, desired ${group.DesiredCapacity}, max ${group.MaxSize}` +
-        (done ? "" : `; would set min = desired = ${t.failoverCapacity}`),
+        (done ? "" : `; would raise min and desired to at least ${t.failoverCapacity}`),
     };
   },
   async run(ctx, io) {
     const t = ctx.targets;
     const group = await describeGroup(ctx.autoScaling, io, t.secondaryAsgName);
-    const maxSize = group.MaxSize ?? 0;
-    if (maxSize < t.failoverCapacity) {
-      io.note(
-        `${t.secondaryAsgName} max ${maxSize} < FAILOVER_CAPACITY ${t.failoverCapacity}: raising max too`,
-      );
+    const raised = {
+      MinSize: Math.max(group.MinSize ?? 0, t.failoverCapacity),
+      DesiredCapacity: Math.max(group.DesiredCapacity ?? 0, t.failoverCapacity),
+      MaxSize: Math.max(group.MaxSize ?? 0, t.failoverCapacity),
+    };
+    await io.call(
+      "autoscaling:UpdateAutoScalingGroup",
+      () => ctx.autoScaling.updateAutoScalingGroup({ AutoScalingGroupName: t.secondaryAsgName, ...raised }),
+    );
+    return `${t.secondaryAsgName}: min ${raised.MinSize}, desired ${raised.DesiredCapacity}, max ${raised.MaxSize}`;
+  },
+};
+
+/** Graceful (no data loss) only when the primary cluster answers as available and replication is healthy. */
+export async function choosePromotion(ctx: FailoverContext, state: ReplicaState): Promise<PromotionMode> {
+  const failover = (reason: string): PromotionMode => ({ kind: "failover", reason });
+  if (!state.inSync) return failover(`the standby is ${state.detail}`);
+  if (ctx.replicationStalled) return failover("the standby's database checker saw replication stalled");
+  if (!ctx.primaryRds) return failover("the primary region's RDS API was not consulted");
+  let status: string | undefined;
+  try {
+    const { DBClusters } = await ctx.primaryRds.describeDBClusters({
+      DBClusterIdentifier: ctx.targets.primaryClusterId,
+    });
+    status = DBClusters?.[0]?.Status;
+  } catch (error) {
+    return failover(`the primary cluster did not answer (${errorName(error)}: ${errorMessage(error)})`);
+  }
+  return status === "available"
+    ? { kind: "switchover", reason: "the primary cluster is available and replication is connected" }
+    : failover(`the primary cluster is ${status ?? "unknown"}`);
+}
+
+function describeMode(mode: PromotionMode, t: FailoverTargets): string {
+  return mode.kind === "switchover"
+    ? `SwitchoverGlobalCluster(${t.globalClusterId} -> ${t.secondaryClusterArn}), no data loss: ${mode.reason}`
+    : `FailoverGlobalCluster(${t.globalClusterId} -> ${t.secondaryClusterArn}, AllowDataLoss): ${mode.reason}`;
+}
+
+async function requestPromotion(ctx: FailoverContext, io: StepIo, mode: PromotionMode): Promise<void> {
+  const t = ctx.targets;
+  const target = {
+    GlobalClusterIdentifier: t.globalClusterId,
+    TargetDbClusterIdentifier: t.secondaryClusterArn,
+  };
+  if (mode.kind === "switchover") {
+    await io.call("rds:SwitchoverGlobalCluster", () => ctx.rds.switchoverGlobalCluster(target));
+  } else {
+    await io.call(
+      "rds:FailoverGlobalCluster",
+      () => ctx.rds.failoverGlobalCluster({ ...target, AllowDataLoss: true }),
+    );
+  }
+}
+
+/** Asks Aurora once; a refusal is re-read (our own earlier request may be running) before anything else. */
+async function promote(ctx: FailoverContext, io: StepIo, state: ReplicaState): Promise<PromotionMode> {
+  const t = ctx.targets;
+  let mode = await choosePromotion(ctx, state);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    io.note(`${mode.kind}: ${describeMode(mode, t)}`);
+    try {
+      await requestPromotion(ctx, io, mode);
+      return mode;
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      const now = await observeMember(ctx.rds, io, t.globalClusterId, t.secondaryClusterArn);
+      if (now.kind === "promoting" || now.kind === "writer") return mode;
+      if (mode.kind === "failover") {
+        throw new Error(
+          `Aurora refused the failover (${errorName(error)}: ${errorMessage(error)}) while the standby is ` +
+            `${now.detail}; nothing was detached. The invocation fails and its retry asks again.`,
+        );
+      }
+      mode = {
+        kind: "failover",
+        reason: `the switchover was refused (${errorName(error)}: ${errorMessage(error)})`,
+      };
     }
-    await io.call("autoscaling:UpdateAutoScalingGroup", () =>
-      ctx.autoScaling.updateAutoScalingGroup({
-        AutoScalingGroupName: t.secondaryAsgName,
-        MinSize: t.failoverCapacity,
-        DesiredCapacity: t.failoverCapacity,
-        ...(maxSize < t.failoverCapacity ? { MaxSize: t.failoverCapacity } : {}),
-      }));
-    return `${t.secondaryAsgName}: min = desired = ${t.failoverCapacity}`;
+  }
+  return mode;
+}
+
+const auroraPromote: Step<FailoverContext> = {
+  name: "aurora-promote",
+  action: "make the standby cluster the global writer (switchover if the primary is healthy, else failover)",
+  async isDone(ctx, io): Promise<StepCheck> {
+    const t = ctx.targets;
+    const state = await observeMember(ctx.rds, io, t.globalClusterId, t.secondaryClusterArn);
+    if (state.kind === "writer") return { done: true, detail: `standby is ${state.detail}` };
+    if (state.kind !== "replica") return { done: false, detail: `would wait: standby: ${state.detail}` };
+    return { done: false, detail: `would call ${describeMode(await choosePromotion(ctx, state), t)}` };
+  },
+  async run(ctx, io) {
+    const t = ctx.targets;
+    const state = await observeMember(ctx.rds, io, t.globalClusterId, t.secondaryClusterArn);
+    if (state.kind === "writer") return `standby is ${state.detail}`;
+    if (state.kind === "missing" || state.kind === "busy") {
+      throw new Error(`cannot promote the standby: ${state.detail}`);
+    }
+    let detail = `waited for the ${state.detail}`;
+    if (state.kind === "replica") {
+      ctx.marks.mode = await promote(ctx, io, state);
+      detail = `${ctx.marks.mode.kind} completed: the standby is the global writer`;
+    }
+    await waitForWriter(io, {
+      rds: ctx.rds,
+      globalClusterId: t.globalClusterId,
+      targetArn: t.secondaryClusterArn,
+      deadlineAt: t.promotionDeadlineAt,
+      pollIntervalMs: t.pollIntervalMs,
+      who: "standby cluster",
+      idleReadsTolerated: state.kind === "replica" ? 3 : 0,
+    });
+    ctx.marks.writableAt = io.now();
+    return detail;
   },
 };
 
 const activeRegion: Step<FailoverContext> = {
   name: "active-region",
-  action: "set the activeRegion parameter to the secondary region",
+  action:
+    "set the activeRegion parameter to the standby region (standby copy; the primary's where reachable)",
   async isDone(ctx, io) {
     const t = ctx.targets;
     const current = await readParameter(ctx.ssm, io, t.activeRegionParameter);
@@ -399,223 +227,75 @@ const activeRegion: Step<FailoverContext> = {
   async run(ctx, io) {
     const t = ctx.targets;
     await putParameter(ctx.ssm, io, t.activeRegionParameter, t.secondaryRegion);
-    return `${t.activeRegionParameter} = ${t.secondaryRegion}`;
+    if (!ctx.primarySsm) {
+      return `${t.activeRegionParameter} = ${t.secondaryRegion} (${t.secondaryRegion} copy)`;
+    }
+    try {
+      await ctx.primarySsm.putParameter({
+        Name: t.activeRegionParameter,
+        Value: t.secondaryRegion,
+        Type: "String",
+        Overwrite: true,
+      });
+      return `${t.activeRegionParameter} = ${t.secondaryRegion} in both regions`;
+    } catch (error) {
+      io.note(
+        `the ${t.primaryRegion} copy was not written (${errorName(error)}): its instances stay fenced by DNS`,
+      );
+      return `${t.activeRegionParameter} = ${t.secondaryRegion} (${t.secondaryRegion} copy)`;
+    }
   },
 };
 
 const primaryFenced: Step<FailoverContext> = {
   name: "primary-fenced",
-  action:
-    "emit PrimaryFenced = 1 (the secondary's app checker republishes it every minute from activeRegion)",
+  action: "emit PrimaryFenced = 1: DNS keeps the standby until a person fails back",
   async run(ctx) {
     await ctx.fence.emit(1);
     return "PrimaryFenced = 1";
   },
 };
 
+const fullCapacity: Step<FailoverContext> = {
+  name: "full-capacity",
+  action: "wait (bounded) until FAILOVER_CAPACITY instances are in service in the standby group",
+  async isDone(ctx, io) {
+    const t = ctx.targets;
+    const inService = inServiceCount(await describeGroup(ctx.autoScaling, io, t.secondaryAsgName));
+    return {
+      done: inService >= t.failoverCapacity,
+      detail: `${inService} of ${t.failoverCapacity} instances in service`,
+    };
+  },
+  async run(ctx, io) {
+    const t = ctx.targets;
+    for (;;) {
+      const inService = inServiceCount(await describeGroup(ctx.autoScaling, io, t.secondaryAsgName));
+      if (inService >= t.failoverCapacity) {
+        ctx.marks.fullCapacityAt = io.now();
+        return `${inService} of ${t.failoverCapacity} instances in service`;
+      }
+      if (io.now() + t.pollIntervalMs > t.capacityDeadlineAt) {
+        io.note(
+          `full capacity not reached before the invocation's end: ${inService} of ${t.failoverCapacity}`,
+        );
+        return `${inService} of ${t.failoverCapacity} instances in service (the group keeps launching)`;
+      }
+      await io.sleep(t.pollIntervalMs);
+    }
+  },
+  // Capacity keeps arriving after the invocation ends: waiting for it never fails the failover.
+  verify: () => Promise.resolve({ done: true, detail: "" }),
+};
+
 /** The failover sequence, in order. */
 export function failoverSteps(): readonly Step<FailoverContext>[] {
-  return [auroraPromote, writerEndpoint, asgCapacity, activeRegion, primaryFenced];
+  return [raiseCapacity, auroraPromote, activeRegion, primaryFenced, fullCapacity];
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Failback: the planned return to the primary (switchover, no data loss), run by an operator tool
-
-export interface FailbackTargets {
-  readonly globalClusterId: string;
-  readonly primaryClusterArn: string;
-  readonly primaryClusterId: string;
-  readonly primaryRegion: string;
-  readonly secondaryRegion: string;
-  readonly secondaryAsgName: string;
-  readonly standbyMinSize: number;
-  readonly standbyDesiredCapacity: number;
-  readonly activeRegionParameter: string;
-  readonly switchoverDeadlineAt: number;
-  readonly pollIntervalMs: number;
-}
-
-export interface FailbackContext {
-  readonly targets: FailbackTargets;
-  readonly rds: RdsApi;
-  /** The secondary region's Auto Scaling. */
-  readonly autoScaling: AutoScalingApi;
-  /** Parameter Store per region: both copies of activeRegion go back to the primary. */
-  readonly ssm: { readonly primary: SsmApi; readonly secondary: SsmApi };
-  readonly fence: FenceMetric;
-}
-
-export const FAILBACK_STEP_NAMES = [
-  "aurora-switchover",
-  "active-region",
-  "primary-unfenced",
-  "standby-capacity",
-] as const;
-
-async function primaryRole(ctx: FailbackContext, io: StepIo): Promise<ClusterRole> {
+/** Has a failover already started (the standby is the writer, or a promotion towards it is running)? */
+export async function failoverStarted(ctx: FailoverContext, io: StepIo): Promise<boolean> {
   const t = ctx.targets;
-  return await clusterRole(ctx.rds, io, t.globalClusterId, t.primaryClusterArn, t.primaryClusterId);
-}
-
-function failbackBlocked(role: ClusterRole): string {
-  return role.kind === "detached"
-    ? "the primary cluster is detached from the global cluster (a detach-and-promote happened): re-create it " +
-      "as a secondary of the global cluster before failing back"
-    : roleDetail(role, "primary");
-}
-
-const auroraSwitchover: Step<FailbackContext> = {
-  name: "aurora-switchover",
-  action:
-    "Aurora SwitchoverGlobalCluster back to the primary cluster (no data loss), wait until it is the writer",
-  async isDone(ctx, io) {
-    const role = await primaryRole(ctx, io);
-    if (role.kind === "writer") return { done: true, detail: roleDetail(role, "primary") };
-    return {
-      done: false,
-      detail: role.kind === "replica"
-        ? `would call SwitchoverGlobalCluster(${ctx.targets.globalClusterId} -> ${ctx.targets.primaryClusterArn}) — ` +
-          roleDetail(role, "primary")
-        : role.kind === "transition"
-        ? `would wait — ${roleDetail(role, "primary")}`
-        : `blocked — ${failbackBlocked(role)}`,
-    };
-  },
-  async run(ctx, io) {
-    const t = ctx.targets;
-    const wait = () =>
-      waitForWriter(io, {
-        rds: ctx.rds,
-        globalClusterId: t.globalClusterId,
-        clusterArn: t.primaryClusterArn,
-        clusterId: t.primaryClusterId,
-        deadlineAt: t.switchoverDeadlineAt,
-        pollIntervalMs: t.pollIntervalMs,
-        acceptDetached: false,
-        who: "primary",
-      });
-    const role = await primaryRole(ctx, io);
-    if (role.kind === "writer") return roleDetail(role, "primary");
-    if (role.kind === "transition") {
-      await wait();
-      return `waited for the ${role.detail}`;
-    }
-    if (role.kind !== "replica") throw new SwitchoverRefusedError(failbackBlocked(role));
-    try {
-      await io.call("rds:SwitchoverGlobalCluster", () =>
-        ctx.rds.switchoverGlobalCluster({
-          GlobalClusterIdentifier: t.globalClusterId,
-          TargetDbClusterIdentifier: t.primaryClusterArn,
-        }));
-    } catch (error) {
-      if (!isRefusal(error)) throw error;
-      const now = await primaryRole(ctx, io);
-      if (now.kind !== "transition" && now.kind !== "writer") {
-        // No fallback here: failback must never lose data. The operator fixes the cause and re-runs.
-        throw new SwitchoverRefusedError(
-          `switchover refused (${errorName(error)}: ${errorMessage(error)}); nothing was changed after it. ` +
-            `Check that the primary is a connected secondary (replication caught up), then re-run failback.`,
-          { cause: error },
-        );
-      }
-    }
-    await wait();
-    return "switchover completed: primary is the global writer";
-  },
-};
-
-const failbackActiveRegion: Step<FailbackContext> = {
-  name: "active-region",
-  action: "set the activeRegion parameter to the primary region in both regions",
-  async isDone(ctx, io) {
-    const t = ctx.targets;
-    const primary = await readParameter(ctx.ssm.primary, io, t.activeRegionParameter);
-    const secondary = await readParameter(ctx.ssm.secondary, io, t.activeRegionParameter);
-    const done = primary === t.primaryRegion && secondary === t.primaryRegion;
-    return {
-      done,
-      detail: `${t.activeRegionParameter}: ${t.primaryRegion} copy = ${primary ?? "(unset)"}, ` +
-        `${t.secondaryRegion} copy = ${secondary ?? "(unset)"}` +
-        (done ? "" : `; would set ${t.primaryRegion}`),
-    };
-  },
-  async run(ctx, io) {
-    const t = ctx.targets;
-    // The secondary's copy is what its checker turns into PrimaryFenced: change it last.
-    for (const ssm of [ctx.ssm.primary, ctx.ssm.secondary]) {
-      if (await readParameter(ssm, io, t.activeRegionParameter) !== t.primaryRegion) {
-        await putParameter(ssm, io, t.activeRegionParameter, t.primaryRegion);
-      }
-    }
-    return `${t.activeRegionParameter} = ${t.primaryRegion} in both regions`;
-  },
-};
-
-const primaryUnfenced: Step<FailbackContext> = {
-  name: "primary-unfenced",
-  action: "emit PrimaryFenced = 0 now (the checker keeps it at 0 from activeRegion)",
-  async run(ctx) {
-    await ctx.fence.emit(0);
-    return "PrimaryFenced = 0";
-  },
-};
-
-const standbyCapacity: Step<FailbackContext> = {
-  name: "standby-capacity",
-  action: "return the secondary ASG to standby capacity",
-  async isDone(ctx, io) {
-    const t = ctx.targets;
-    const group = await describeGroup(ctx.autoScaling, io, t.secondaryAsgName);
-    const done = group.MinSize === t.standbyMinSize && group.DesiredCapacity === t.standbyDesiredCapacity;
-    return {
-      done,
-      detail: `${t.secondaryAsgName}: min ${group.MinSize}, desired ${group.DesiredCapacity}` +
-        (done ? "" : `; would set min ${t.standbyMinSize}, desired ${t.standbyDesiredCapacity}`),
-    };
-  },
-  async run(ctx, io) {
-    const t = ctx.targets;
-    await io.call("autoscaling:UpdateAutoScalingGroup", () =>
-      ctx.autoScaling.updateAutoScalingGroup({
-        AutoScalingGroupName: t.secondaryAsgName,
-        MinSize: t.standbyMinSize,
-        DesiredCapacity: t.standbyDesiredCapacity,
-      }));
-    return `${t.secondaryAsgName}: min ${t.standbyMinSize}, desired ${t.standbyDesiredCapacity}`;
-  },
-};
-
-/**
- * The failback sequence. Capacity goes down last: traffic returns to the primary only after the fence clears
- * (alarm evaluation + DNS), and the secondary keeps serving meanwhile.
- */
-export function failbackSteps(): readonly Step<FailbackContext>[] {
-  return [auroraSwitchover, failbackActiveRegion, primaryUnfenced, standbyCapacity];
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// helpers
-
-async function describeGroup(api: AutoScalingApi, io: StepIo, name: string): Promise<AutoScalingGroup> {
-  const out = await io.call(
-    "autoscaling:DescribeAutoScalingGroups",
-    () => api.describeAutoScalingGroups({ AutoScalingGroupNames: [name] }),
-  );
-  const group = out.AutoScalingGroups?.[0];
-  if (!group) throw new Error(`Auto Scaling group ${name} not found`);
-  return group;
-}
-
-function readParameter(ssm: SsmApi, io: StepIo, name: string): Promise<string | undefined> {
-  return unlessNotFound(
-    "ParameterNotFound",
-    async () => (await io.call("ssm:GetParameter", () => ssm.getParameter({ Name: name }))).Parameter?.Value,
-  );
-}
-
-async function putParameter(ssm: SsmApi, io: StepIo, name: string, value: string): Promise<void> {
-  await io.call(
-    "ssm:PutParameter",
-    () => ssm.putParameter({ Name: name, Value: value, Type: "String", Overwrite: true }),
-  );
+  const state = await observeMember(ctx.rds, io, t.globalClusterId, t.secondaryClusterArn);
+  return state.kind === "writer" || state.kind === "promoting";
 }

@@ -166,6 +166,18 @@ export function errorName(error: unknown): string {
   return typeof error === "object" && error !== null && "name" in error ? String(error.name) : typeof error;
 }
 
+/** A StepIo for reads outside a step (e.g. the orchestrator's first look at the global cluster). */
+export function standaloneIo(options: RunOptions): StepIo {
+  const random = options.random ?? Math.random;
+  return {
+    call: (_label, fn) =>
+      withRetry(fn, { policy: options.retry ?? DEFAULT_RETRY, sleep: options.sleep, random }),
+    sleep: options.sleep,
+    now: options.now,
+    note: (message) => options.log.warn(message),
+  };
+}
+
 /**
  * Runs the steps in order. For each: isDone → skip ("already-done"); dry run → "would-run" without calling
  * run(); otherwise run() then verify(). The first failure stops the run and throws StepFailedError carrying

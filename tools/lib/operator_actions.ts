@@ -1,14 +1,10 @@
 // Operator actions against a deployed stack: the failover drill (the orchestrator in dry-run mode) and the
 // planned failback (Aurora switchover back to the primary, no data loss). Every target is read from the
 // synthesized stack (cdk.tf.json), never from a hand-kept list; the AWS clients are injected.
-import {
-  type AutoScalingApi,
-  type FailbackContext,
-  failbackSteps,
-  type FenceMetric,
-  type RdsApi,
-  type SsmApi,
-} from "../../handlers/lib/failover_steps.ts";
+import type { RdsApi } from "../../handlers/lib/aurora_global.ts";
+import type { AutoScalingApi, FenceMetric, SsmApi } from "../../handlers/lib/aws_ports.ts";
+import type { AlarmsApi } from "../../handlers/lib/decision_evidence.ts";
+import { type FailbackContext, failbackSteps, type SnapshotApi } from "../../handlers/lib/failback_steps.ts";
 import {
   type RunReport,
   runSteps,
@@ -36,7 +32,16 @@ export interface StackTargets {
   readonly orchestratorFunctionName: string;
   readonly secondaryTopicArn: string;
   readonly metricNamespace: string;
+  /** The standby-region alarm Route 53's fence check reads (ALARM while the primary is fenced). */
+  readonly fenceAlarmName: string;
+  /** After the fence clears: Route 53's alarm-check evaluation plus resolver caches, before traffic has left. */
+  readonly dnsSettleSeconds: number;
 }
+
+/** Route 53 answers for an alias to an ALB carry the ALB's 60 s TTL (Route 53 Developer Guide, alias records). */
+const ALIAS_TTL_SECONDS = 60;
+/** Route 53 re-reads a CloudWatch alarm's data for a CLOUDWATCH_METRIC health check about every 30 s (assumption). */
+const ALARM_CHECK_SECONDS = 30;
 
 /** Reads the failover/failback targets from a synthesized stack; names every missing piece at once. */
 export function stackTargets(stack: Json): StackTargets {
@@ -64,6 +69,11 @@ export function stackTargets(stack: Json): StackTargets {
       body.provider === "aws.secondary" && body.environment?.variables?.GLOBAL_CLUSTER_ID
     );
   const topic = inRegion("aws_sns_topic", "secondary");
+  const fenceAlarm: Json = Object.values(stack.resource?.aws_cloudwatch_metric_alarm ?? {})
+    .find((body: Json) =>
+      body.provider === "aws.secondary" && body.metric_name === METRICS.primaryFenced &&
+      body.comparison_operator === "GreaterThanOrEqualToThreshold"
+    );
   const primaryClusterId = need(primaryCluster?.cluster_identifier, "primary Aurora cluster");
   const targets: StackTargets = {
     accountId,
@@ -84,6 +94,8 @@ export function stackTargets(stack: Json): StackTargets {
       orchestrator?.environment?.variables?.METRIC_NAMESPACE,
       "orchestrator METRIC_NAMESPACE",
     ),
+    fenceAlarmName: need(fenceAlarm?.alarm_name, "fence alarm (PrimaryFenced >= 1) in the standby region"),
+    dnsSettleSeconds: ALARM_CHECK_SECONDS + ALIAS_TTL_SECONDS,
   };
   if (problems.length > 0) throw new Error(problems.join("\n"));
   return targets;
@@ -146,6 +158,10 @@ export interface SnsApi {
 
 export interface FailbackDeps {
   readonly rds: RdsApi;
+  /** The primary region's RDS (the old primary's unplanned-failover snapshot lives there). */
+  readonly snapshots: SnapshotApi;
+  /** The standby region's CloudWatch (the fence alarm). */
+  readonly alarms: AlarmsApi;
   readonly autoScaling: AutoScalingApi;
   readonly ssm: { readonly primary: SsmApi; readonly secondary: SsmApi };
   readonly fence: FenceMetric;
@@ -165,6 +181,8 @@ export interface FailbackOptions {
   /** How long the Aurora switchover may take. */
   readonly switchoverTimeoutMs?: number;
   readonly pollIntervalMs?: number;
+  /** Overrides the stack's DNS settle time (tests, rehearsals). */
+  readonly dnsSettleSeconds?: number;
 }
 
 export class DeclinedError extends Error {
@@ -200,10 +218,14 @@ export async function runFailback(
       standbyMinSize: targets.standbyMinSize,
       standbyDesiredCapacity: targets.standbyDesiredCapacity,
       activeRegionParameter: targets.activeRegionParameter,
+      fenceAlarmName: targets.fenceAlarmName,
+      dnsSettleSeconds: options.dnsSettleSeconds ?? targets.dnsSettleSeconds,
       switchoverDeadlineAt: deps.now() + (options.switchoverTimeoutMs ?? 15 * 60_000),
       pollIntervalMs: options.pollIntervalMs ?? 15_000,
     },
     rds: deps.rds,
+    snapshots: deps.snapshots,
+    alarms: deps.alarms,
     autoScaling: deps.autoScaling,
     ssm: deps.ssm,
     fence: deps.fence,
