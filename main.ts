@@ -224,7 +224,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
     rtoTargetSeconds: config.objectives.rtoTargetSeconds,
     rpoTargetSeconds: config.objectives.rpoTargetSeconds,
     rpoLagAlarmSeconds: config.objectives.rpoLagAlarmSeconds,
-    recoveryBudgetSeconds: budget.totalSeconds,
+    recoveryBudgetSeconds: budget.firstWriteSeconds,
     checkerAlarmMinutes: config.objectives.checkerAlarmMinutes,
     replicationLatencyAlarmSeconds: config.objectives.replicationLatencyAlarmSeconds,
   });

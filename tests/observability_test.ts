@@ -71,7 +71,7 @@ Deno.test("the dashboards draw the recovery budget of this very stack against th
   );
   assert.deepEqual(rto.properties.annotations.horizontal.map((line: { value: number }) => line.value), [
     300,
-    budget.totalSeconds,
+    budget.firstWriteSeconds,
   ]);
 });
 
