@@ -361,38 +361,14 @@ function budgetSummary(budget: BudgetFigures, rtoTargetSeconds: number): string 
     `first write ${seconds(budget.firstWriteSeconds)} of ${rtoTargetSeconds} s`;
 }
 
-/** Objectives, RPO, the budget next to the targets, the measured phases next to the budget, detection. */
-function recoveryWidgets(region: RegionContext, inputs: ObservabilityInputs): Widget[] {
-  const standby = inputs.regions.secondary.region;
+/** The budget's two totals next to their targets, and the measured phases next to the budget's figures. */
+function budgetWidgets(
+  standby: string,
+  inputs: ObservabilityInputs,
+  measured: (metric: string, label: string) => MetricLine,
+): Widget[] {
   const budget = inputs.recoveryBudget;
-  const standbyCluster = inputs.signals.secondary.clusterIdentifier;
-  // Everything failover measures lands in the standby region's CloudWatch, with the orchestrator's dimensions.
-  const measured = (metric: string, label: string, role = "secondary", region = standby): MetricLine => ({
-    namespace: inputs.metricNamespace,
-    metric,
-    dimensions: { Region: region, Role: role },
-    label,
-  });
   return [
-    text(
-      `## Recovery objectives - ${region.region} (${region.role})\nRTO target ${inputs.rtoTargetSeconds} s; ${
-        budgetSummary(budget, inputs.rtoTargetSeconds)
-      }; RPO target ${inputs.rpoTargetSeconds} s. Active region: SSM \`failover/active-region\`.`,
-    ),
-    graph(standby, {
-      title: "RPO: Aurora global replication lag (standby cluster)",
-      stat: "Maximum",
-      lines: ["AuroraGlobalDBRPOLag", "AuroraGlobalDBReplicationLag"].map((metric) => ({
-        namespace: "AWS/RDS",
-        metric,
-        dimensions: { DBClusterIdentifier: standbyCluster },
-        label: metric === "AuroraGlobalDBRPOLag" ? "RPO lag (ms)" : "replication lag (ms)",
-      })),
-      thresholds: [
-        { label: `RPO target ${inputs.rpoTargetSeconds} s`, value: inputs.rpoTargetSeconds * 1000 },
-        { label: `alarm ${inputs.rpoLagAlarmSeconds} s`, value: inputs.rpoLagAlarmSeconds * 1000 },
-      ],
-    }),
     graph(standby, {
       title: "Recovery budget vs targets, measured (s)",
       stat: "Maximum",
@@ -425,6 +401,42 @@ function recoveryWidgets(region: RegionContext, inputs: ObservabilityInputs): Wi
         },
       ]),
     }),
+  ];
+}
+
+/** Objectives, RPO, the budget next to the targets, the measured phases next to the budget, detection. */
+function recoveryWidgets(region: RegionContext, inputs: ObservabilityInputs): Widget[] {
+  const standby = inputs.regions.secondary.region;
+  const budget = inputs.recoveryBudget;
+  const standbyCluster = inputs.signals.secondary.clusterIdentifier;
+  // Everything failover measures lands in the standby region's CloudWatch, with the orchestrator's dimensions.
+  const measured = (metric: string, label: string, role = "secondary", region = standby): MetricLine => ({
+    namespace: inputs.metricNamespace,
+    metric,
+    dimensions: { Region: region, Role: role },
+    label,
+  });
+  return [
+    text(
+      `## Recovery objectives - ${region.region} (${region.role})\nRTO target ${inputs.rtoTargetSeconds} s; ${
+        budgetSummary(budget, inputs.rtoTargetSeconds)
+      }; RPO target ${inputs.rpoTargetSeconds} s. Active region: SSM \`failover/active-region\`.`,
+    ),
+    graph(standby, {
+      title: "RPO: Aurora global replication lag (standby cluster)",
+      stat: "Maximum",
+      lines: ["AuroraGlobalDBRPOLag", "AuroraGlobalDBReplicationLag"].map((metric) => ({
+        namespace: "AWS/RDS",
+        metric,
+        dimensions: { DBClusterIdentifier: standbyCluster },
+        label: metric === "AuroraGlobalDBRPOLag" ? "RPO lag (ms)" : "replication lag (ms)",
+      })),
+      thresholds: [
+        { label: `RPO target ${inputs.rpoTargetSeconds} s`, value: inputs.rpoTargetSeconds * 1000 },
+        { label: `alarm ${inputs.rpoLagAlarmSeconds} s`, value: inputs.rpoLagAlarmSeconds * 1000 },
+      ],
+    }),
+    ...budgetWidgets(standby, inputs, measured),
     graph(standby, {
       title: "Detection: the primary's deep health from each vantage point (10 s), replication, fence",
       stat: "Minimum",

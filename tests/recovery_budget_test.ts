@@ -3,10 +3,10 @@ import {
   BUDGET_SOURCES,
   budgetSourceIds,
   DECISION_TARGET_SECONDS,
-  formatBudget,
   type RecoveryBudget,
   recoveryBudget,
 } from "../modules/recovery_budget.ts";
+import { formatBudget } from "../modules/recovery_budget_text.ts";
 import { AWS_FACTS } from "../modules/recovery_sources.ts";
 import { defaultStack, type Json, PROJECT_ROOT, resource, synthWith } from "./helpers.ts";
 import { readmeBlock, replaceMarkedBlock } from "../tools/rto.ts";

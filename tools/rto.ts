@@ -4,7 +4,8 @@
 //   deno run -A tools/rto.ts [cdk.tf.json] --readme <file.md>   also rewrites the block between the file's
 //                                                              <!-- rto:start --> and <!-- rto:end --> markers
 // Exit 2 when there is no synthesized stack, or the file to rewrite has no markers.
-import { formatBudget, recoveryBudget } from "../modules/recovery_budget.ts";
+import { recoveryBudget } from "../modules/recovery_budget.ts";
+import { formatBudget } from "../modules/recovery_budget_text.ts";
 import { readStack } from "./lib/stack_file.ts";
 
 const MARKED_BLOCK = /<!-- rto:start -->[\s\S]*<!-- rto:end -->/;
