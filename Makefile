@@ -117,7 +117,7 @@ diagram: deno ## regenerate the README's architecture diagram (from the default 
 
 .PHONY: rto rto-readme drill failback
 
-rto: synth ## recovery-time budget of the synthesized stack vs the RTO (exit 1 when exceeded)
+rto: synth ## recovery budget of the synthesized stack: time to decision and to first write vs their targets (exit 1 beyond one)
 	"$(DENO)" run --allow-read --allow-env tools/rto.ts "$(STACK_DIR)/cdk.tf.json"
 
 rto-readme: ## rewrite the README's budget table from the default configuration

@@ -224,7 +224,8 @@ export function synthesize(config: StackConfig, outdir: string): string {
     rtoTargetSeconds: config.objectives.rtoTargetSeconds,
     rpoTargetSeconds: config.objectives.rpoTargetSeconds,
     rpoLagAlarmSeconds: config.objectives.rpoLagAlarmSeconds,
-    recoveryBudgetSeconds: budget.totalSeconds,
+    recoveryBudget: budget,
+    probeVantagePoints: budget.vantagePoints,
     checkerAlarmMinutes: config.objectives.checkerAlarmMinutes,
     replicationLatencyAlarmSeconds: config.objectives.replicationLatencyAlarmSeconds,
   });

@@ -7,6 +7,7 @@ import { forEachRegion, type PerRegion, type RegionContext, type RegionPair, ROL
 import { logicalId, physicalName } from "./naming.ts";
 import type { AlertingOutputs } from "./alerting.ts";
 import { METRICS } from "../handlers/lib/contract.ts";
+import type { BudgetFigures, VantagePoint } from "./recovery_budget.ts";
 
 /** What one region's dashboard and alarms look at. */
 export interface RegionSignals {
@@ -33,8 +34,10 @@ export interface ObservabilityInputs {
   readonly rtoTargetSeconds: number;
   readonly rpoTargetSeconds: number;
   readonly rpoLagAlarmSeconds: number;
-  /** Worst-case recovery time computed from this stack by the recovery budget (`make rto`). */
-  readonly recoveryBudgetSeconds: number;
+  /** The recovery budget of this stack (`make rto`): both totals and the figure of each measured phase. */
+  readonly recoveryBudget: BudgetFigures;
+  /** Where the primary's probers run (their PrimaryProbeHealthy lands in the standby region). */
+  readonly probeVantagePoints: readonly VantagePoint[];
   /** Minutes a checker must fail before its alarm fires. */
   readonly checkerAlarmMinutes: number;
   /** S3 replication latency alarm threshold (the RTC SLA is 900 s). */
@@ -341,6 +344,120 @@ function regionAlarms(region: RegionContext, inputs: ObservabilityInputs): Alarm
   return alarms;
 }
 
+const seconds = (value: number) => `${Math.round(value)} s`;
+
+/** Horizontal lines for the figures the budget could compute (an incomplete stack yields NaN: not drawn). */
+function knownThresholds(lines: ReadonlyArray<{ label: string; value: number }>) {
+  return lines.filter((line) => Number.isFinite(line.value));
+}
+
+function budgetSummary(budget: BudgetFigures, rtoTargetSeconds: number): string {
+  if (!Number.isFinite(budget.decisionSeconds) || !Number.isFinite(budget.firstWriteSeconds)) {
+    return `budget incomplete: run \`make rto\` (targets: decision ${budget.decisionTargetSeconds} s, first write ${rtoTargetSeconds} s)`;
+  }
+  return `budget (\`make rto\`): decision ${
+    seconds(budget.decisionSeconds)
+  } of ${budget.decisionTargetSeconds} s, ` +
+    `first write ${seconds(budget.firstWriteSeconds)} of ${rtoTargetSeconds} s`;
+}
+
+/** The budget's two totals next to their targets, and the measured phases next to the budget's figures. */
+function budgetWidgets(
+  standby: string,
+  inputs: ObservabilityInputs,
+  measured: (metric: string, label: string) => MetricLine,
+): Widget[] {
+  const budget = inputs.recoveryBudget;
+  return [
+    graph(standby, {
+      title: "Recovery budget vs targets, measured (s)",
+      stat: "Maximum",
+      lines: [
+        measured(METRICS.failoverDecisionSeconds, "measured: failure -> decision"),
+        measured(METRICS.recoverySeconds, "measured: recovery"),
+      ],
+      thresholds: knownThresholds([
+        { label: `decision target ${budget.decisionTargetSeconds} s`, value: budget.decisionTargetSeconds },
+        { label: `decision budget ${seconds(budget.decisionSeconds)}`, value: budget.decisionSeconds },
+        { label: `first-write budget ${seconds(budget.firstWriteSeconds)}`, value: budget.firstWriteSeconds },
+        { label: `RTO target ${inputs.rtoTargetSeconds} s`, value: inputs.rtoTargetSeconds },
+      ]),
+    }),
+    graph(standby, {
+      title: "Failover phases: measured vs budget (s)",
+      stat: "Maximum",
+      lines: [
+        measured(METRICS.failoverDecisionSeconds, "failure -> decision"),
+        measured(METRICS.failoverWritableSeconds, "decision -> writable"),
+        measured(METRICS.failoverFullCapacitySeconds, "writable -> full capacity"),
+        measured(METRICS.recoverySeconds, "recovery"),
+      ],
+      thresholds: knownThresholds([
+        { label: `budget: decision ${seconds(budget.phases.decision)}`, value: budget.phases.decision },
+        { label: `budget: writable ${seconds(budget.phases.writable)}`, value: budget.phases.writable },
+        {
+          label: `budget: full capacity ${seconds(budget.phases.fullCapacity)}`,
+          value: budget.phases.fullCapacity,
+        },
+      ]),
+    }),
+  ];
+}
+
+/** Objectives, RPO, the budget next to the targets, the measured phases next to the budget, detection. */
+function recoveryWidgets(region: RegionContext, inputs: ObservabilityInputs): Widget[] {
+  const standby = inputs.regions.secondary.region;
+  const budget = inputs.recoveryBudget;
+  const standbyCluster = inputs.signals.secondary.clusterIdentifier;
+  // Everything failover measures lands in the standby region's CloudWatch, with the orchestrator's dimensions.
+  const measured = (metric: string, label: string, role = "secondary", region = standby): MetricLine => ({
+    namespace: inputs.metricNamespace,
+    metric,
+    dimensions: { Region: region, Role: role },
+    label,
+  });
+  return [
+    text(
+      `## Recovery objectives - ${region.region} (${region.role})\nRTO target ${inputs.rtoTargetSeconds} s; ${
+        budgetSummary(budget, inputs.rtoTargetSeconds)
+      }; RPO target ${inputs.rpoTargetSeconds} s. Active region: SSM \`failover/active-region\`.`,
+    ),
+    graph(standby, {
+      title: "RPO: Aurora global replication lag (standby cluster)",
+      stat: "Maximum",
+      lines: ["AuroraGlobalDBRPOLag", "AuroraGlobalDBReplicationLag"].map((metric) => ({
+        namespace: "AWS/RDS",
+        metric,
+        dimensions: { DBClusterIdentifier: standbyCluster },
+        label: metric === "AuroraGlobalDBRPOLag" ? "RPO lag (ms)" : "replication lag (ms)",
+      })),
+      thresholds: [
+        { label: `RPO target ${inputs.rpoTargetSeconds} s`, value: inputs.rpoTargetSeconds * 1000 },
+        { label: `alarm ${inputs.rpoLagAlarmSeconds} s`, value: inputs.rpoLagAlarmSeconds * 1000 },
+      ],
+    }),
+    ...budgetWidgets(standby, inputs, measured),
+    graph(standby, {
+      title: "Detection: the primary's deep health from each vantage point (10 s), replication, fence",
+      stat: "Minimum",
+      periodSeconds: 10,
+      width: 24,
+      lines: [
+        ...inputs.probeVantagePoints.map((point) =>
+          measured(
+            METRICS.primaryProbeHealthy,
+            `primary healthy seen from ${point.role} (${point.region})`,
+            point.role,
+            point.region,
+          )
+        ),
+        { ...measured(METRICS.replicationStalled, "replication stalled (standby checker)"), stat: "Maximum" },
+        { ...measured(METRICS.primaryFenced, "primary fenced"), stat: "Maximum" },
+      ],
+    }),
+  ];
+}
+
 function regionDashboard(
   region: RegionContext,
   inputs: ObservabilityInputs,
@@ -358,7 +475,6 @@ function regionDashboard(
     region: inputs.regions[role].region,
   });
   const signals = inputs.signals;
-  const standbyCluster = signals.secondary.clusterIdentifier;
   const lambdaLines = (metric: string): MetricLine[] =>
     ROLES.flatMap((role) =>
       signals[role].functions.map(({ functionName }) => ({
@@ -370,48 +486,7 @@ function regionDashboard(
       }))
     );
   return [
-    text(
-      `## Recovery objectives - ${here} (${region.role})\nRTO target ${inputs.rtoTargetSeconds} s, budget ${inputs.recoveryBudgetSeconds} s (\`make rto\`); RPO target ${inputs.rpoTargetSeconds} s. Active region: SSM \`failover/active-region\`.`,
-    ),
-    graph(standby, {
-      title: "RPO: Aurora global replication lag (standby cluster)",
-      stat: "Maximum",
-      lines: [
-        {
-          namespace: "AWS/RDS",
-          metric: "AuroraGlobalDBRPOLag",
-          dimensions: { DBClusterIdentifier: standbyCluster },
-          label: "RPO lag (ms)",
-        },
-        {
-          namespace: "AWS/RDS",
-          metric: "AuroraGlobalDBReplicationLag",
-          dimensions: { DBClusterIdentifier: standbyCluster },
-          label: "replication lag (ms)",
-        },
-      ],
-      thresholds: [
-        { label: `RPO target ${inputs.rpoTargetSeconds} s`, value: inputs.rpoTargetSeconds * 1000 },
-        { label: `alarm ${inputs.rpoLagAlarmSeconds} s`, value: inputs.rpoLagAlarmSeconds * 1000 },
-      ],
-    }),
-    graph(standby, {
-      title: "RTO: measured recovery vs budget and target (s)",
-      stat: "Maximum",
-      lines: [checker("secondary", METRICS.recoverySeconds, "measured recovery (s)")],
-      thresholds: [
-        { label: `RTO target ${inputs.rtoTargetSeconds} s`, value: inputs.rtoTargetSeconds },
-        { label: `budget ${inputs.recoveryBudgetSeconds} s`, value: inputs.recoveryBudgetSeconds },
-      ],
-    }),
-    graph(standby, {
-      title: "Detection: the standby's view of the primary",
-      stat: "Minimum",
-      lines: [
-        checker("secondary", METRICS.peerAppHealthy, "primary healthy (0/1)"),
-        checker("secondary", METRICS.primaryFenced, "primary fenced"),
-      ],
-    }),
+    ...recoveryWidgets(region, inputs),
     text("## Health"),
     graph(here, {
       title: "Checkers: database healthy (0/1)",

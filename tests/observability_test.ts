@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
-import { dashboardBody, graph, text } from "../modules/observability.ts";
-import { recoveryBudget } from "../modules/recovery_budget.ts";
-import { defaultStack, resource, resources } from "./helpers.ts";
+import { App, TerraformStack } from "cdktf";
+import {
+  createObservability,
+  dashboardBody,
+  graph,
+  type ObservabilityInputs,
+  text,
+} from "../modules/observability.ts";
+import { type BudgetFigures, recoveryBudget } from "../modules/recovery_budget.ts";
+import { createRegionPair } from "../modules/providers.ts";
+import { loadConfig } from "../modules/config.ts";
+import { defaultStack, type Json, resource, resources } from "./helpers.ts";
 
 Deno.test("dashboardBody() lays widgets on the 24-column grid, wrapping rows", () => {
   const body = JSON.parse(
@@ -45,7 +54,11 @@ Deno.test("createObservability() builds a dashboard in each region with every se
       const metric of [
         "AuroraGlobalDBRPOLag",
         "RecoverySeconds",
-        "PeerAppHealthy",
+        "FailoverDecisionSeconds",
+        "FailoverWritableSeconds",
+        "FailoverFullCapacitySeconds",
+        // PrimaryProbeHealthy: one line per prober the budget finds (tested on explicit inputs below)
+        "ReplicationStalled",
         "PrimaryFenced",
         "HealthCheckStatus",
         "CommitLatency",
@@ -60,19 +73,110 @@ Deno.test("createObservability() builds a dashboard in each region with every se
   }
 });
 
-Deno.test("the dashboards draw the recovery budget of this very stack against the 300 s target", () => {
+/** The secondary region's dashboard widgets of a small stack made with the given budget figures. */
+function dashboardWith(budget: BudgetFigures): Json[] {
+  const stack = new TerraformStack(new App({ outdir: Deno.makeTempDirSync() }), "observability");
+  const regions = createRegionPair(stack, loadConfig({}));
+  const topic = (role: string) => ({ topicArn: `arn:aws:sns:${role}`, topicName: role });
+  const signals = {
+    clusterIdentifier: "cluster",
+    bucketName: "bucket",
+    peerBucketName: "peer",
+    replicationRuleId: "rule",
+    albArnSuffix: "app/alb/1",
+    targetGroupArnSuffix: "targetgroup/tg/1",
+    asgName: "asg",
+    functions: [],
+  };
+  const inputs: ObservabilityInputs = {
+    regions,
+    alerting: { primary: topic("primary"), secondary: topic("secondary") } as ObservabilityInputs["alerting"],
+    signals: { primary: signals, secondary: signals },
+    metricNamespace: "TransactionDR/test",
+    environmentSuffix: "test",
+    orchestratorFunctionName: "orchestrator",
+    route53HealthCheckIds: [],
+    rtoTargetSeconds: 300,
+    rpoTargetSeconds: 60,
+    rpoLagAlarmSeconds: 30,
+    recoveryBudget: budget,
+    probeVantagePoints: [{ role: "secondary", region: "us-east-2" }, {
+      role: "witness",
+      region: "us-west-2",
+    }],
+    checkerAlarmMinutes: 2,
+    replicationLatencyAlarmSeconds: 900,
+  };
+  createObservability(stack, inputs);
+  const dashboard = stack.toTerraform().resource.aws_cloudwatch_dashboard.observability_secondary_dashboard;
+  return JSON.parse(dashboard.dashboard_body).widgets;
+}
+
+const FIGURES: BudgetFigures = {
+  decisionSeconds: 55,
+  decisionTargetSeconds: 60,
+  firstWriteSeconds: 265,
+  phases: { decision: 55, writable: 210, fullCapacity: 125 },
+};
+
+const titled = (widgets: Json[], prefix: string) =>
+  widgets.find((widget) => widget.properties.title?.startsWith(prefix))!.properties;
+const annotationValues = (properties: Json) =>
+  (properties.annotations?.horizontal ?? []).map((line: { value: number }) => line.value);
+
+Deno.test("the recovery-budget widget shows both totals next to their targets", () => {
+  const widgets = dashboardWith(FIGURES);
+  assert.deepEqual(annotationValues(titled(widgets, "Recovery budget vs targets")), [60, 55, 265, 300]);
+  const objectives = widgets.find((widget) =>
+    widget.properties.markdown?.startsWith("## Recovery objectives")
+  )!;
+  assert.match(objectives.properties.markdown, /decision 55 s of 60 s, first write 265 s of 300 s/);
+});
+
+Deno.test("the phases widget draws the measured failover phases next to the budget's figures", () => {
+  const phases = titled(dashboardWith(FIGURES), "Failover phases");
+  assert.deepEqual(phases.metrics.map((line: string[]) => line[1]), [
+    "FailoverDecisionSeconds",
+    "FailoverWritableSeconds",
+    "FailoverFullCapacitySeconds",
+    "RecoverySeconds",
+  ]);
+  for (const line of phases.metrics) {
+    assert.deepEqual(line.slice(2, 6), ["Region", "us-east-2", "Role", "secondary"]);
+  }
+  assert.deepEqual(annotationValues(phases), [55, 210, 125]);
+});
+
+Deno.test("the detection widget shows PrimaryProbeHealthy from both vantage points at 10 s, and replication", () => {
+  const detection = titled(dashboardWith(FIGURES), "Detection");
+  assert.equal(detection.period, 10);
+  assert.equal(detection.region, "us-east-2", "the witness writes its verdict into the standby region");
+  const lines = detection.metrics.map((line: Json[]) => line.slice(1, 6).join(" "));
+  assert.deepEqual(lines, [
+    "PrimaryProbeHealthy Region us-east-2 Role secondary",
+    "PrimaryProbeHealthy Region us-west-2 Role witness",
+    "ReplicationStalled Region us-east-2 Role secondary",
+    "PrimaryFenced Region us-east-2 Role secondary",
+  ]);
+});
+
+Deno.test("an incomplete budget draws only the targets and says so", () => {
+  const widgets = dashboardWith({ ...FIGURES, decisionSeconds: Number.NaN, firstWriteSeconds: Number.NaN });
+  assert.deepEqual(annotationValues(titled(widgets, "Recovery budget vs targets")), [60, 300]);
+  const objectives = widgets.find((widget) =>
+    widget.properties.markdown?.startsWith("## Recovery objectives")
+  )!;
+  assert.match(objectives.properties.markdown, /budget incomplete: run `make rto`/);
+});
+
+Deno.test("the dashboards draw the recovery budget of this very stack", () => {
   const { stack } = defaultStack();
   const budget = recoveryBudget(stack);
-  const body = JSON.parse(
+  const widgets = JSON.parse(
     resource(stack, "aws_cloudwatch_dashboard", "observability_secondary_dashboard").dashboard_body,
-  );
-  const rto = body.widgets.find((widget: { properties: { title?: string } }) =>
-    widget.properties.title?.startsWith("RTO")
-  );
-  assert.deepEqual(rto.properties.annotations.horizontal.map((line: { value: number }) => line.value), [
-    300,
-    budget.totalSeconds,
-  ]);
+  ).widgets;
+  const expected = [60, budget.decisionSeconds, budget.firstWriteSeconds, 300].filter(Number.isFinite);
+  assert.deepEqual(annotationValues(titled(widgets, "Recovery budget vs targets")), expected);
 });
 
 Deno.test("every alarm notifies the topic of its own region on ALARM and OK", () => {

@@ -1,27 +1,43 @@
-// `make rto`: the recovery-time budget of the synthesized stack (reads cdk.tf.json, not the TypeScript config).
-//   deno run -A tools/rto.ts [cdk.tf.json]                  prints it; exit 0 within the RTO, 1 beyond it
-//   deno run -A tools/rto.ts [cdk.tf.json] --readme README.md   also rewrites the README's copy
-// Exit 2 when there is no synthesized stack.
-import { formatBudget, recoveryBudget } from "../modules/recovery_budget.ts";
+// `make rto`: the recovery budget of the synthesized stack (reads cdk.tf.json, not the TypeScript config):
+// time to decision and time to first write, each row with its source.
+//   deno run -A tools/rto.ts [cdk.tf.json]                    prints it; exit 0 within both targets, 1 beyond
+//   deno run -A tools/rto.ts [cdk.tf.json] --readme <file.md>   also rewrites the block between the file's
+//                                                              <!-- rto:start --> and <!-- rto:end --> markers
+// Exit 2 when there is no synthesized stack, or the file to rewrite has no markers.
+import { recoveryBudget } from "../modules/recovery_budget.ts";
+import { formatBudget } from "../modules/recovery_budget_text.ts";
 import { readStack } from "./lib/stack_file.ts";
 
-/** The README block between its markers (a fenced block: `deno fmt` leaves it as generated). */
+const MARKED_BLOCK = /<!-- rto:start -->[\s\S]*<!-- rto:end -->/;
+
+/** The block between its markers (a fenced block: `deno fmt` leaves it as generated). */
 export function readmeBlock(budgetText: string): string {
   return `<!-- rto:start -->\n\n\`\`\`text\n${budgetText}\n\`\`\`\n\n<!-- rto:end -->`;
+}
+
+/** `document` with its marked block replaced; throws when the markers are missing (nothing to rewrite). */
+export function replaceMarkedBlock(document: string, budgetText: string, path: string): string {
+  if (!MARKED_BLOCK.test(document)) {
+    throw new Error(`${path} has no <!-- rto:start --> ... <!-- rto:end --> block to rewrite`);
+  }
+  // A function replacement: `$` in the budget text stays literal.
+  return document.replace(MARKED_BLOCK, () => readmeBlock(budgetText));
 }
 
 if (import.meta.main) {
   const budget = recoveryBudget(readStack());
   const text = formatBudget(budget);
   console.log(text);
-  const readmeAt = Deno.args.indexOf("--readme");
-  if (readmeAt >= 0) {
-    const path = Deno.args[readmeAt + 1];
-    const readme = Deno.readTextFileSync(path);
-    Deno.writeTextFileSync(
-      path,
-      readme.replace(/<!-- rto:start -->[\s\S]*<!-- rto:end -->/, readmeBlock(text)),
-    );
+  const fileAt = Deno.args.indexOf("--readme");
+  if (fileAt >= 0) {
+    const path = Deno.args[fileAt + 1];
+    try {
+      if (!path) throw new Error("--readme needs the path of a Markdown file with an rto block");
+      Deno.writeTextFileSync(path, replaceMarkedBlock(Deno.readTextFileSync(path), text, path));
+    } catch (error) {
+      console.error(`rto: ${error instanceof Error ? error.message : error}`);
+      Deno.exit(2);
+    }
   }
   Deno.exit(budget.withinTarget ? 0 : 1);
 }

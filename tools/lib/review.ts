@@ -7,7 +7,8 @@ import { entryPointsSection } from "./entry_points.ts";
 import { complianceSection } from "./compliance.ts";
 import { recoverySection } from "./recovery.ts";
 import { code, flagged, table, tableOr } from "./markdown.ts";
-import { formatBudget, recoveryBudget } from "../../modules/recovery_budget.ts";
+import { recoveryBudget } from "../../modules/recovery_budget.ts";
+import { formatBudget } from "../../modules/recovery_budget_text.ts";
 
 export interface ReviewOptions {
   /** The environment suffix every name must carry; default: from the stack name `dr-<suffix>`. */
