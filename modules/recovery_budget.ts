@@ -254,14 +254,23 @@ export function recoveryBudget(stack: Json): RecoveryBudget {
       : "not alarmed",
     source: name(BUDGET_SOURCES.rpoLagAlarm, "threshold"),
   });
-  const guard = (Object.values(stack.resource?.aws_rds_cluster_parameter_group ?? {}) as Json[])
-    .flatMap((group) => [group.parameter ?? []].flat())
-    .find((parameter: Json) => parameter.name === "rds.global_db_rpo");
+  const groups = (Object.entries(stack.resource?.aws_rds_cluster_parameter_group ?? {}) as [string, Json][])
+    .sort(([a], [b]) => a < b ? -1 : 1);
+  const guarded =
+    groups.flatMap(([id, group]) =>
+      [group.parameter ?? []].flat().filter((parameter: Json) => parameter.name === "rds.global_db_rpo")
+        .map((parameter: Json) => ({ id, value: parameter.value }))
+    )[0];
+  const primaryGroup = groups.find(([, group]) => group.provider === "aws.primary")?.[0];
   rpo.push({
     mechanism: "commit guard rds.global_db_rpo (primary cluster parameter group)",
-    bound: guard ? `commits block when no secondary is within ${guard.value} s` : "off (writes never block)",
-    source: "aws_rds_cluster_parameter_group.parameter",
+    bound: guarded
+      ? `commits block when no secondary is within ${guarded.value} s`
+      : "off (writes never block)",
+    // A real address: the group's logical id, then the argument.
+    source: `aws_rds_cluster_parameter_group.${guarded?.id ?? primaryGroup ?? "(none)"}.parameter`,
   });
+  const replications = Object.keys(stack.resource?.aws_s3_bucket_replication_configuration ?? {}).sort();
   const rtcRules = (Object.values(stack.resource?.aws_s3_bucket_replication_configuration ?? {}) as Json[])
     .flatMap((configuration) => [configuration.rule ?? []].flat())
     .filter((rule: Json) =>
@@ -274,8 +283,9 @@ export function recoveryBudget(stack: Json): RecoveryBudget {
     bound: rtcRules.length >= 2
       ? `${ASSUMPTIONS.s3RtcSeconds.seconds} s SLA (${rtcRules.length} rules)`
       : "not enabled in both directions",
-    source:
-      `aws_s3_bucket_replication_configuration.rule.destination.replication_time; ${ASSUMPTIONS.s3RtcSeconds.source}`,
+    source: `${
+      replications.map((id) => `aws_s3_bucket_replication_configuration.${id}`).join(", ") || "no replication"
+    }: rule.destination.replication_time; ${ASSUMPTIONS.s3RtcSeconds.source}`,
   });
 
   return {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BUDGET_SOURCES, formatBudget, recoveryBudget } from "../modules/recovery_budget.ts";
 import { defaultStack, PROJECT_ROOT, resource, synthWith } from "./helpers.ts";
-import { readmeBlock } from "../tools/rto.ts";
+import { readmeBlock, RTO_EXIT } from "../tools/rto.ts";
 
 Deno.test("recoveryBudget() reads every source it names from the default stack", () => {
   const { stack } = defaultStack();
@@ -58,23 +58,35 @@ Deno.test("recoveryBudget() lists the RPO mechanisms: lag alarm, commit guard, S
   assert.match(text, /900 s SLA \(2 rules\)/);
 });
 
-Deno.test("make rto exits 0 for the default stack and 1 for a slow one", () => {
+Deno.test("tools/rto.ts exits 0 within the RTO, 3 beyond it, 2 without a stack", () => {
   const run = (path: string) =>
     new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-read", "--allow-env", `${PROJECT_ROOT}/tools/rto.ts`, path],
     }).outputSync();
   const fits = run(`${defaultStack().stackDir}/cdk.tf.json`);
-  assert.equal(fits.code, 0);
+  assert.equal(fits.code, RTO_EXIT.withinTarget);
   assert.match(new TextDecoder().decode(fits.stdout), /\| detect \|/);
   const slow = synthWith({ ROUTE53_INTERVAL_SECONDS: "30", ROUTE53_FAILURE_THRESHOLD: "10" });
-  assert.equal(run(`${slow.stackDir}/cdk.tf.json`).code, 1);
-  assert.equal(run("/nonexistent/cdk.tf.json").code, 2);
+  assert.equal(run(`${slow.stackDir}/cdk.tf.json`).code, RTO_EXIT.exceeded);
+  assert.equal(run("/nonexistent/cdk.tf.json").code, RTO_EXIT.noStackOrBadInput);
+  assert.equal(new Set(Object.values(RTO_EXIT)).size, 3, "distinct codes");
+  assert.ok(!(Object.values(RTO_EXIT) as number[]).includes(1), "1 stays Deno's code for a crash");
 });
 
-Deno.test("the README shows the budget of the default stack (run make rto-readme when this fails)", () => {
-  const readme = Deno.readTextFileSync(`${PROJECT_ROOT}/README.md`);
-  assert.ok(
-    readme.includes(readmeBlock(formatBudget(recoveryBudget(defaultStack().stack)))),
-    "README budget is stale",
-  );
+Deno.test("docs/recovery.md shows the budget of the default stack (run make docs when this fails)", () => {
+  const doc = Deno.readTextFileSync(`${PROJECT_ROOT}/docs/recovery.md`);
+  assert.ok(doc.includes(readmeBlock(formatBudget(recoveryBudget(defaultStack().stack)))), "stale budget");
+});
+
+Deno.test("every source the budget cites is a real address in the stack (type.logical_id[.argument])", () => {
+  const { stack } = defaultStack();
+  const budget = recoveryBudget(synthWith({ DB_RPO_GUARD_SECONDS: "30" }).stack);
+  const defaults = recoveryBudget(stack);
+  const items = [...budget.rpo, ...defaults.rpo, ...defaults.steps, ...defaults.parallel];
+  for (const item of items) {
+    for (const address of item.source.match(/\baws_[a-z0-9_]+\.[A-Za-z0-9_-]+/g) ?? []) {
+      const [type, id] = address.split(".");
+      assert.ok(stack.resource[type]?.[id], `${item.source}: ${address} is not a resource of the stack`);
+    }
+  }
 });
