@@ -1,7 +1,9 @@
 // The stack's table of contents: configuration, region pair, then one call per concern.
-// `deno run main.ts` synthesizes into a temporary folder and moves it into place only on success.
+// `deno run main.ts` synthesizes into a staging folder and, only on success, replaces this stack's generated
+// files (modules/synth_output.ts): Terraform state, other stacks and `.terraform/` are never touched.
 import { App, TerraformStack } from "cdktf";
 import { ConfigError, loadConfig, type StackConfig } from "./modules/config.ts";
+import { settingWarnings } from "./modules/config_warnings.ts";
 import { configureBackend, createRegionPair, forEachRegion, requireTerraform } from "./modules/providers.ts";
 import { createServiceRoles } from "./modules/service_roles.ts";
 import { createKmsKeys } from "./modules/kms.ts";
@@ -19,6 +21,8 @@ import { createHealthChecks } from "./modules/health_checks.ts";
 import { createFailoverAutomation } from "./modules/failover_automation.ts";
 import { createObservability } from "./modules/observability.ts";
 import { recoveryBudget } from "./modules/recovery_budget.ts";
+import { createStackOutputs, OPERATOR_MANIFEST, operatorManifest } from "./modules/stack_outputs.ts";
+import { installStack } from "./modules/synth_output.ts";
 import { DEEP_HEALTH_PATH, metricNamespace } from "./handlers/lib/contract.ts";
 
 export const OUTPUT_DIR = "cdktf.out";
@@ -230,8 +234,37 @@ export function synthesize(config: StackConfig, outdir: string): string {
     replicationLatencyAlarmSeconds: config.objectives.replicationLatencyAlarmSeconds,
   });
 
+  createStackOutputs(stack, {
+    regions,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    perRegion: forEachRegion(regions, ({ role }) => ({
+      albDnsName: loadBalancers[role].albDnsName,
+      topicArn: alerting[role].topicArn,
+      bucketName: storage[role].bucketName,
+      asgName: compute[role].asgName,
+      clusterIdentifier: database.clusters[role].clusterIdentifier,
+    })),
+    hostedZoneId: zone.zoneId,
+    globalClusterIdentifier: database.globalClusterIdentifier,
+    orchestratorFunctionName: failover.orchestratorFunctionName,
+    activeRegionParameterName: parameters.regions.secondary.activeRegionParameterName,
+    metricNamespace: namespace,
+    fenceAlarmName: failover.fenceAlarmName,
+    standbyCapacity: {
+      minSize: config.compute.standbyMinSize,
+      desiredCapacity: config.compute.standbyDesiredCapacity,
+    },
+  });
+
   app.synth();
-  return `${outdir}/stacks/${stackName(config)}/cdk.tf.json`;
+  const stackDir = `${outdir}/stacks/${stackName(config)}`;
+  const manifest = operatorManifest(
+    stackName(config),
+    JSON.parse(Deno.readTextFileSync(`${stackDir}/cdk.tf.json`)),
+  );
+  Deno.writeTextFileSync(`${stackDir}/${OPERATOR_MANIFEST}`, `${JSON.stringify(manifest, null, 2)}\n`);
+  return `${stackDir}/cdk.tf.json`;
 }
 
 function countResources(stackJsonPath: string): number {
@@ -243,38 +276,28 @@ function countResources(stackJsonPath: string): number {
 }
 
 function main(): number {
+  const env = Deno.env.toObject();
+  for (const warning of settingWarnings(env)) console.error(`warning: ${warning}`);
   let config: StackConfig;
   try {
-    config = loadConfig(Deno.env.toObject());
+    config = loadConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
     return 2;
   }
-  const staging = `${OUTPUT_DIR}.staging-${Deno.pid}`;
-  const previous = `${OUTPUT_DIR}.previous-${Deno.pid}`;
+  Deno.mkdirSync(OUTPUT_DIR, { recursive: true });
+  const staging = Deno.makeTempDirSync({ dir: OUTPUT_DIR, prefix: ".staging-" });
   try {
-    const stagedJson = synthesize(config, staging);
-    const hadOutput = existsSync(OUTPUT_DIR);
-    if (hadOutput) Deno.renameSync(OUTPUT_DIR, previous);
-    Deno.renameSync(staging, OUTPUT_DIR);
-    if (hadOutput) Deno.removeSync(previous, { recursive: true });
-    const stackJson = stagedJson.replace(staging, OUTPUT_DIR);
+    synthesize(config, staging);
+    const stackJson = installStack(staging, OUTPUT_DIR, stackName(config));
     console.log(`${stackJson} (${countResources(stackJson)} resources)`);
     return 0;
   } catch (error) {
-    if (existsSync(staging)) Deno.removeSync(staging, { recursive: true });
     console.error(`synth failed: ${error instanceof Error ? error.message : error}`);
     return 1;
-  }
-}
-
-function existsSync(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
+  } finally {
+    Deno.removeSync(staging, { recursive: true });
   }
 }
 

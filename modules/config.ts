@@ -149,7 +149,11 @@ export const SETTINGS: readonly Setting[] = [
     description: "NAT gateways in the standby",
   },
   { variable: "DOMAIN_NAME", defaultValue: constant("dr.example.com"), description: "public DNS domain" },
-  { variable: "HOSTED_ZONE_ID", defaultValue: constant(""), description: "existing zone id (empty: create)" },
+  {
+    variable: "HOSTED_ZONE_ID",
+    defaultValue: constant(""),
+    description: "existing zone id (unset: the stack creates one)",
+  },
   { variable: "APP_RECORD_NAME", defaultValue: constant("app"), description: "record name under the domain" },
   {
     variable: "ALERT_EMAILS",
@@ -160,7 +164,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     variable: "STATE_BUCKET",
     defaultValue: constant(""),
-    description: "S3 state bucket (empty: local state)",
+    description: "S3 state bucket (unset: local state in state/)",
   },
   {
     variable: "STATE_REGION",
@@ -216,7 +220,11 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: constant("300"),
     description: "ASG grace (>= boot time)",
   },
-  { variable: "TLS_MODE", defaultValue: constant("acm"), description: "acm, existing or none" },
+  {
+    variable: "TLS_MODE",
+    defaultValue: constant("acm"),
+    description: "ALB listeners: acm (new certificates), existing (your ARNs), none (HTTP, tests only)",
+  },
   { variable: "PRIMARY_CERTIFICATE_ARN", defaultValue: constant(""), description: "with TLS_MODE=existing" },
   {
     variable: "SECONDARY_CERTIFICATE_ARN",
@@ -256,16 +264,30 @@ export const SETTINGS: readonly Setting[] = [
   },
 ];
 
-/** The raw values: the environment where set (and non-empty), else the defaults, in table order. */
+/** The raw values: the environment where set, else the defaults, in table order. */
 export function resolveSettings(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const values: Record<string, string> = {};
   for (const setting of SETTINGS) {
-    const given = env[setting.variable];
-    values[setting.variable] = given !== undefined && given !== ""
-      ? given.trim()
-      : setting.defaultValue(values);
+    const given = env[setting.variable]?.trim();
+    // An empty value is reported by emptySettings(); the default stands in so no other rule trips over it.
+    values[setting.variable] = given ? given : setting.defaultValue(values);
   }
   return values;
+}
+
+/**
+ * Settings present in the environment but empty (or blank): a CI variable that expanded to nothing must not
+ * quietly select the default (`ENVIRONMENT_SUFFIX=` would otherwise build and target `dev`).
+ */
+export function emptySettings(env: Readonly<Record<string, string | undefined>>): string[] {
+  const resolved = resolveSettings(env);
+  return SETTINGS.filter((setting) => env[setting.variable] !== undefined && !env[setting.variable]!.trim())
+    .map(({ variable, description }) => {
+      const fallback = resolved[variable]
+        ? `the default "${resolved[variable]}"`
+        : `the default (${description})`;
+      return `${variable}="${env[variable]}": is set but empty; unset it to use ${fallback}, or give a value`;
+    });
 }
 
 const SUFFIX = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -321,7 +343,7 @@ export function parseCidr(cidr: string): [number, number] | undefined {
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): StackConfig {
   const raw = resolveSettings(env);
-  const problems: string[] = [];
+  const problems: string[] = emptySettings(env);
   const check = (variable: string, ok: boolean, rule: string) => {
     if (!ok) problems.push(`${variable}="${raw[variable]}": ${rule}`);
   };
@@ -397,7 +419,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
   check(
     "HOSTED_ZONE_ID",
     raw.HOSTED_ZONE_ID === "" || /^Z[A-Z0-9]{1,31}$/.test(raw.HOSTED_ZONE_ID),
-    "must be empty or a Route 53 zone id (Z...)",
+    "must be a Route 53 zone id (Z...), or unset",
   );
   check("APP_RECORD_NAME", DNS_LABEL.test(raw.APP_RECORD_NAME), "must be one lowercase DNS label");
   const alertEmails = list("ALERT_EMAILS");
@@ -415,7 +437,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
   check(
     "STATE_BUCKET",
     raw.STATE_BUCKET === "" || /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(raw.STATE_BUCKET),
-    "must be empty or an S3 bucket name",
+    "must be an S3 bucket name, or unset",
   );
   check("STATE_REGION", REGION.test(raw.STATE_REGION), "must be an AWS region name");
   check(
@@ -512,7 +534,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
         `must be an ACM certificate ARN in ${region} when TLS_MODE=existing`,
       );
     } else {
-      check(variable, raw[variable] === "", "must be empty unless TLS_MODE=existing");
+      check(variable, raw[variable] === "", "must be unset unless TLS_MODE=existing");
     }
   }
   const healthCheckIntervalSeconds = Number(raw.ROUTE53_INTERVAL_SECONDS);

@@ -280,7 +280,10 @@ export function createDatabase(scope: Construct, inputs: DatabaseInputs): Databa
       value: outputs.readerEndpoint,
       description: `Reader endpoint of the ${role} region's cluster`,
     });
-    new TerraformOutput(scope, `database_${role}_cluster_arn`, { value: outputs.clusterArn });
+    new TerraformOutput(scope, `database_${role}_cluster_arn`, {
+      value: outputs.clusterArn,
+      description: `ARN of the ${role} region's Aurora cluster`,
+    });
   }
 
   return {

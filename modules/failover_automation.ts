@@ -48,6 +48,8 @@ export interface FailoverAutomationOutputs {
   /** Alarms Route 53 reads for the primary record (unhealthy while in ALARM). */
   readonly primaryAlarmChecks: readonly AlarmCheck[];
   readonly orchestratorFunctionName: string;
+  /** The alarm Route 53's fence check reads (ALARM while the primary is fenced). */
+  readonly fenceAlarmName: string;
 }
 
 export function createFailoverAutomation(
@@ -215,5 +217,6 @@ export function createFailoverAutomation(
       { key: "primary_fenced", alarmName: fenced.alarmName, alarmRegion: region },
     ],
     orchestratorFunctionName: orchestrator.functionName,
+    fenceAlarmName: fenced.alarmName,
   };
 }

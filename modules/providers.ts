@@ -65,10 +65,23 @@ export function requireTerraform(stack: TerraformStack): void {
   stack.addOverride("terraform.required_version", ">= 1.11.1");
 }
 
-/** Local state next to the stack (relative path: no machine path in the JSON), or S3 when STATE_BUCKET is set. */
+/** Folder of the default local state, at the project root: outside the generated tree (cdktf.out/). */
+export const STATE_DIR = "state";
+
+/**
+ * The local state of a stack as seen from its folder `cdktf.out/stacks/<stack>/`: `state/<stack>/` at the
+ * project root, so that no synth, `make clean` or test that replaces generated files can delete it. Relative,
+ * so the JSON carries no machine path.
+ */
+export function localStatePaths(stackName: string): { path: string; workspaceDir: string } {
+  const dir = `../../../${STATE_DIR}/${stackName}`;
+  return { path: `${dir}/terraform.tfstate`, workspaceDir: `${dir}/terraform.tfstate.d` };
+}
+
+/** Local state under state/<stack>/ (see localStatePaths), or S3 when STATE_BUCKET is set. */
 export function configureBackend(stack: TerraformStack, config: StackConfig): void {
   if (config.stateBucket === "") {
-    new LocalBackend(stack, { path: "terraform.tfstate" });
+    new LocalBackend(stack, localStatePaths(stack.node.id));
     return;
   }
   const backend = new S3Backend(stack, {

@@ -477,9 +477,15 @@ function capacityPath(stack: Json, actingAtSeconds: number, blockers: string[]):
 
 function recoveryPoint(stack: Json): RpoItem[] {
   const lagAlarm = byId(stack, BUDGET_SOURCES.rpoLagAlarm);
-  const guard = (Object.values(stack.resource?.aws_rds_cluster_parameter_group ?? {}) as Json[])
-    .flatMap((group) => [group.parameter ?? []].flat())
-    .find((parameter: Json) => parameter.name === "rds.global_db_rpo");
+  const groups = (Object.entries(stack.resource?.aws_rds_cluster_parameter_group ?? {}) as [string, Json][])
+    .sort(([a], [b]) => a < b ? -1 : 1);
+  const guard =
+    groups.flatMap(([id, group]) =>
+      [group.parameter ?? []].flat().filter((parameter: Json) => parameter.name === "rds.global_db_rpo")
+        .map((parameter: Json) => ({ id, value: parameter.value }))
+    )[0];
+  const primaryGroup = groups.find(([, group]) => group.provider === "aws.primary")?.[0];
+  const replications = Object.keys(stack.resource?.aws_s3_bucket_replication_configuration ?? {}).sort();
   const rtcRules = (Object.values(stack.resource?.aws_s3_bucket_replication_configuration ?? {}) as Json[])
     .flatMap((configuration) => [configuration.rule ?? []].flat())
     .filter((rule: Json) =>
@@ -500,16 +506,18 @@ function recoveryPoint(stack: Json): RpoItem[] {
       bound: guard
         ? `commits block when no secondary is within ${guard.value} s`
         : "off (writes never block)",
-      source: "aws_rds_cluster_parameter_group.parameter",
+      // A real address: the group's logical id, then the argument.
+      source: `aws_rds_cluster_parameter_group.${guard?.id ?? primaryGroup ?? "(none)"}.parameter`,
     },
     {
       mechanism: "S3 Replication Time Control (objects, both directions)",
       bound: rtcRules.length >= 2
         ? `${AWS_FACTS.s3Rtc.seconds} s SLA (${rtcRules.length} rules)`
         : "not enabled in both directions",
-      source: `aws_s3_bucket_replication_configuration.rule.destination.replication_time; ${
-        citeFact("s3Rtc")
-      }`,
+      source: `${
+        replications.map((id) => `aws_s3_bucket_replication_configuration.${id}`).join(", ") ||
+        "no replication"
+      }: rule.destination.replication_time; ${citeFact("s3Rtc")}`,
     },
   ];
 }

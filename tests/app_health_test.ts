@@ -185,6 +185,7 @@ const GOOD_ENV = {
 };
 
 Deno.test("app_health handler refuses bad input, naming every field and its rule", async () => {
+  const inputLog = captureLogger();
   const handler = scheduledHandler({
     check: CHECK_NAME,
     readEnvironment: readAppCheckerEnvironment,
@@ -192,6 +193,7 @@ Deno.test("app_health handler refuses bad input, naming every field and its rule
       throw new Error("must not wire on bad input");
     },
     run: checkApplication,
+    inputLog: () => inputLog,
   }, {
     ...GOOD_ENV,
     REGION_ROLE: "standby",
@@ -217,6 +219,10 @@ Deno.test("app_health handler refuses bad input, naming every field and its rule
   assert.match(problems, /APP_HOSTNAME: is not set/);
   assert.match(problems, /event: must be an EventBridge scheduled event/);
   assert.equal(error.problems.length, 5);
+  assert.deepEqual(inputLog.lines.map((line) => [line.level, line.message]), [[
+    "ERROR",
+    "invalid handler input",
+  ]]);
 });
 
 Deno.test("app_health handler runs the check for a scheduled event and for {}", async () => {

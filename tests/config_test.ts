@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig, SETTINGS } from "../modules/config.ts";
+import { editDistance, settingPrefixes, settingWarnings } from "../modules/config_warnings.ts";
+import { configTableBlock, tableCells } from "../tools/config_table.ts";
+import { runSynthCli } from "./helpers.ts";
 import { maxSuffixLength } from "../modules/naming.ts";
 
 function problemsOf(env: Record<string, string>): readonly string[] {
@@ -118,8 +121,88 @@ Deno.test("maxSuffixLength() leaves room for the longest region in a 32-characte
   assert.deepEqual(problemsOf({ ENVIRONMENT_SUFFIX: "a".repeat(18) }), []);
 });
 
-Deno.test("every setting is documented in the README configuration table", () => {
-  const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
-  const missing = SETTINGS.filter((setting) => !readme.includes(`| \`${setting.variable}\``));
-  assert.deepEqual(missing.map((setting) => setting.variable), []);
+Deno.test("the configuration table in docs/configuration.md is the generated one (make docs)", () => {
+  const doc = Deno.readTextFileSync(new URL("../docs/configuration.md", import.meta.url));
+  assert.deepEqual(tableCells(doc), tableCells(configTableBlock()), "stale table: run make docs");
+  assert.equal(tableCells(doc)!.length, SETTINGS.length + 1, "a header and one row per setting");
+});
+
+Deno.test("an explicitly empty value of any setting is an error naming it, never the default", () => {
+  for (const setting of SETTINGS) {
+    for (const empty of ["", "  "]) {
+      const problems = problemsOf({ [setting.variable]: empty });
+      assert.equal(
+        problems.length,
+        1,
+        `${setting.variable}=${JSON.stringify(empty)}: ${problems.join("; ")}`,
+      );
+      assert.match(problems[0], new RegExp(`^${setting.variable}=".*": is set but empty; unset it to use`));
+    }
+  }
+  assert.match(problemsOf({ ENVIRONMENT_SUFFIX: "" })[0], /unset it to use the default "dev"/);
+  assert.match(
+    problemsOf({ HOSTED_ZONE_ID: "" })[0],
+    /the default \(existing zone id \(unset: the stack creates one\)\)/,
+  );
+});
+
+Deno.test("editDistance() counts insertions, deletions, substitutions and adjacent transpositions", () => {
+  assert.equal(editDistance("ENVIRONMENT_SUFFIX", "ENVIRONMENT_SUFFIX"), 0);
+  assert.equal(editDistance("ENVIROMENT_SUFFIX", "ENVIRONMENT_SUFFIX"), 1);
+  assert.equal(editDistance("ROUTE53_INTERVAL_SECONSD", "ROUTE53_INTERVAL_SECONDS"), 1);
+  assert.equal(editDistance("DB_PROT", "DB_PORT"), 1);
+  assert.equal(editDistance("AWS_ACOUNT_IDD", "AWS_ACCOUNT_ID"), 2);
+  assert.equal(editDistance("abc", ""), 3);
+});
+
+Deno.test("settingWarnings() names the setting a misspelt or look-alike variable most likely means", () => {
+  const warnings = settingWarnings({
+    ENVIROMENT_SUFFIX: "prod",
+    environment_suffix: "prod",
+    ROUTE53_INTERVALL_SECONDS: "30",
+    DB_INSTANCE_SIZE: "db.r6g.xlarge",
+    ENVIRONMENT_SUFFIX: "dev",
+    HOME: "/root",
+    PATH: "/usr/bin",
+    AWS_PROFILE: "dr",
+    TF_VAR_db_master_password: "x",
+    TF_PLUGIN_DIR: "/opt/tf-plugins",
+    LOG_LEVEL: "debug",
+  });
+  assert.deepEqual(warnings, [
+    "DB_INSTANCE_SIZE is not a setting and is ignored (nearest: DB_INSTANCE_CLASS; see docs/configuration.md)",
+    "ENVIROMENT_SUFFIX is not a setting and is ignored: did you mean ENVIRONMENT_SUFFIX?",
+    "ROUTE53_INTERVALL_SECONDS is not a setting and is ignored: did you mean ROUTE53_INTERVAL_SECONDS?",
+    "environment_suffix is not a setting (names are upper case): did you mean ENVIRONMENT_SUFFIX?",
+  ]);
+});
+
+Deno.test("settingWarnings() takes the known names from SETTINGS: a new setting is covered at once", () => {
+  assert.ok(settingPrefixes(SETTINGS.map((setting) => setting.variable)).includes("DB_"));
+  assert.ok(settingPrefixes(SETTINGS.map((setting) => setting.variable)).includes("ROUTE53_"));
+  for (const setting of SETTINGS) {
+    assert.deepEqual(settingWarnings({ [setting.variable]: "x" }), [], setting.variable);
+    const typo = setting.variable.slice(0, -1);
+    const warning = settingWarnings({ [typo]: "x" })[0] ?? "";
+    assert.ok(warning.includes(setting.variable) || typo.length < 6, `${typo}: ${warning}`);
+  }
+});
+
+Deno.test("make synth with a misspelt setting warns, naming the intended one, and still builds", () => {
+  const cwd = Deno.makeTempDirSync({ prefix: "dr-cli-" });
+  const result = runSynthCli(cwd, { ENVIROMENT_SUFFIX: "prod" });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stderr,
+    /^warning: ENVIROMENT_SUFFIX is not a setting and is ignored: did you mean ENVIRONMENT_SUFFIX\?$/m,
+  );
+  assert.match(result.stdout, /dr-dev\/cdk\.tf\.json/);
+});
+
+Deno.test("make synth with ENVIRONMENT_SUFFIX= (empty) exits 2 naming it, and writes nothing", () => {
+  const cwd = Deno.makeTempDirSync({ prefix: "dr-cli-" });
+  const result = runSynthCli(cwd, { ENVIRONMENT_SUFFIX: "" });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /ENVIRONMENT_SUFFIX="": is set but empty/);
+  assert.deepEqual([...Deno.readDirSync(cwd)], []);
 });

@@ -321,7 +321,7 @@ for (const target of ["plan", "apply", "destroy"]) {
     }).outputSync();
     const stderr = new TextDecoder().decode(result.stderr);
     assert.notEqual(result.code, 0);
-    assert.match(stderr, /refusing: TF_VAR_db_master_password is not set/);
+    assert.match(stderr, new RegExp(`^refusing to ${target}:\n  TF_VAR_db_master_password is not set`));
     assert.doesNotMatch(new TextDecoder().decode(result.stdout), /terraform|main\.ts/, "nothing ran");
   });
 }

@@ -325,6 +325,7 @@ Deno.test("ssmParameterReader() gives up on a hanging Parameter Store within the
 });
 
 Deno.test("db_health handler refuses a missing environment and a non-scheduled event", async () => {
+  const inputLog = captureLogger();
   const handler = scheduledHandler({
     check: CHECK_NAME,
     readEnvironment: readCheckerEnvironment,
@@ -332,6 +333,7 @@ Deno.test("db_health handler refuses a missing environment and a non-scheduled e
       throw new Error("must not wire on bad input");
     },
     run: checkDatabase,
+    inputLog: () => inputLog,
   }, {
     AWS_REGION: "us-east-1",
     REGION_ROLE: "primary",
@@ -351,6 +353,10 @@ Deno.test("db_health handler refuses a missing environment and a non-scheduled e
     /CHECK_TIMEOUT_MS="50": must be an integer number of milliseconds from 100 to 60000/,
   );
   assert.match(error.message, /METRIC_NAMESPACE: is not set/);
+  assert.deepEqual(inputLog.lines.map((line) => [line.level, line.message]), [[
+    "ERROR",
+    "invalid handler input",
+  ]]);
 });
 
 Deno.test("checkerLambdaTimeoutSeconds() leaves room for every sequential call at its timeout", () => {

@@ -28,6 +28,14 @@ Deno.test("the README's architecture diagram is the one generated from the defau
   assert.ok(readme.includes(diagramBlock(committed)), "the block is not in the form `deno fmt` keeps");
 });
 
+Deno.test("renderDiagram() labels show names, never a raw Terraform expression", () => {
+  const text = renderDiagram(defaultStack().stack);
+  for (const [, label] of text.matchAll(/\["([^"]*)"\]/g)) {
+    assert.doesNotMatch(label, /\$\{|tolist\(|\baws_[a-z0-9_]+\.[a-z]/, label);
+  }
+  assert.match(text, /\["DNS record, name set at apply<br\/>web_global_certificate_validation"\]/);
+});
+
 Deno.test("renderDiagram() draws one subgraph per region plus the global layer: a node per drawn resource", () => {
   const { stack } = defaultStack();
   const text = renderDiagram(stack);

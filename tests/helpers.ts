@@ -146,8 +146,14 @@ export function offlinePlan(stackDir: string): OfflinePlan {
   copyDirectory(`${stackDir}/assets`, `${workDir}/assets`);
   Deno.writeTextFileSync(`${workDir}/offline_override.tf.json`, offlineOverride());
   const pluginDir = Deno.env.get("TF_PLUGIN_DIR");
-  // The local backend (relative path) needs no network; plan requires an initialized backend.
-  terraform(workDir, ["init", "-input=false", ...(pluginDir ? [`-plugin-dir=${pluginDir}`] : [])]);
+  // The local backend needs no network; plan requires an initialized backend. Its state path is pointed into
+  // the work folder: a test never reads or writes the project's state/.
+  terraform(workDir, [
+    "init",
+    "-input=false",
+    `-backend-config=path=${workDir}/terraform.tfstate`,
+    ...(pluginDir ? [`-plugin-dir=${pluginDir}`] : []),
+  ]);
   terraform(workDir, ["validate"]);
   const variableArgs = Object.entries(TEST_VARIABLES).flatMap((
     [name, value],

@@ -9,6 +9,7 @@ import {
   runFailback,
   type StackTargets,
   stackTargets,
+  TARGET_OUTPUTS,
 } from "../tools/lib/operator_actions.ts";
 import {
   ACTIVE_PARAM,
@@ -28,10 +29,14 @@ import {
   PRIMARY_REGION,
   REGION,
 } from "./fake_aws.ts";
-import { defaultStack, PROJECT_ROOT } from "./helpers.ts";
+import { defaultStack, type Json, PROJECT_ROOT, synthWith } from "./helpers.ts";
 
-Deno.test("stackTargets() reads every failover and failback target from the synthesized stack", () => {
-  const targets = stackTargets(defaultStack().stack);
+function manifestOf(stackDir: string): Json {
+  return JSON.parse(Deno.readTextFileSync(`${stackDir}/operator.json`));
+}
+
+Deno.test("stackTargets() reads every failover and failback target from the stack's outputs (operator.json)", () => {
+  const targets = stackTargets(manifestOf(defaultStack().stackDir));
   assert.deepEqual(targets, {
     accountId: "123456789012",
     primaryRegion: "us-east-1",
@@ -51,18 +56,29 @@ Deno.test("stackTargets() reads every failover and failback target from the synt
   });
 });
 
-Deno.test("stackTargets() names everything a foreign or partial stack lacks", () => {
+Deno.test("stackTargets() takes each target from its output, not from a guess (a changed output is followed)", () => {
+  const manifest = manifestOf(defaultStack().stackDir);
+  for (const [key, output] of Object.entries(TARGET_OUTPUTS)) {
+    assert.ok(manifest.outputs[output], `${key}: output ${output} missing`);
+  }
+  manifest.outputs.failover_orchestrator_function_name.value = "orchestrator-renamed";
+  manifest.outputs.regions.value = { primary: "eu-west-1", secondary: "eu-central-1" };
+  const targets = stackTargets(manifest);
+  assert.equal(targets.orchestratorFunctionName, "orchestrator-renamed");
+  assert.equal(targets.secondaryRegion, "eu-central-1");
+});
+
+Deno.test("stackTargets() names every output a foreign or partial manifest lacks", () => {
   assert.throws(
-    () => stackTargets({ provider: { aws: [{ alias: "primary", region: "us-east-1" }] }, resource: {} }),
+    () => stackTargets({ outputs: { regions: { value: { primary: "us-east-1", secondary: "us-east-2" } } } }),
     (error: Error) =>
-      ["Aurora global cluster", "standby Auto Scaling group", "failover orchestrator function"].every((
-        what,
-      ) => error.message.includes(what)),
+      ["database_global_cluster_id", "compute_secondary_asg_name", "failover_orchestrator_function_name"]
+        .every((output) => error.message.includes(`no output ${output}`)),
   );
 });
 
 Deno.test("credentialProblems() refuses the placeholder account and a missing credential source", () => {
-  const targets = stackTargets(defaultStack().stack);
+  const targets = stackTargets(manifestOf(defaultStack().stackDir));
   const problems = credentialProblems({}, targets);
   assert.equal(problems.length, 2);
   assert.match(problems[0], /placeholder account 123456789012/);
@@ -70,30 +86,57 @@ Deno.test("credentialProblems() refuses the placeholder account and a missing cr
   assert.deepEqual(credentialProblems({ AWS_PROFILE: "dr" }, { ...targets, accountId: "111122223333" }), []);
 });
 
+function runOperatorTool(tool: string, manifestPath: string, env: Record<string, string>) {
+  const result = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      "--config",
+      `${PROJECT_ROOT}/deno.json`,
+      `${PROJECT_ROOT}/tools/${tool}.ts`,
+      manifestPath,
+    ],
+    env: { HOME: Deno.env.get("HOME") ?? "/root", PATH: Deno.env.get("PATH") ?? "", ...env },
+    clearEnv: true,
+  }).outputSync();
+  return { code: result.code, stderr: new TextDecoder().decode(result.stderr) };
+}
+
 Deno.test("make drill and make failback refuse clearly without credentials (exit 2)", () => {
   for (const tool of ["drill", "failback"]) {
-    const result = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-all",
-        "--config",
-        `${PROJECT_ROOT}/deno.json`,
-        `${PROJECT_ROOT}/tools/${tool}.ts`,
-        `${defaultStack().stackDir}/cdk.tf.json`,
-      ],
-      env: { HOME: Deno.env.get("HOME") ?? "/root", PATH: Deno.env.get("PATH") ?? "" },
-      clearEnv: true,
-    }).outputSync();
+    const result = runOperatorTool(tool, `${defaultStack().stackDir}/operator.json`, {});
     assert.equal(result.code, 2, tool);
+    assert.match(result.stderr, /refusing.*\n.*placeholder account[\s\S]*no AWS credentials/);
+  }
+});
+
+Deno.test("make drill and make failback with credentials that do not resolve: one line naming what to set", () => {
+  const { stackDir } = synthWith({ AWS_ACCOUNT_ID: "111122223333" });
+  const empty = Deno.makeTempDirSync({ prefix: "dr-aws-" });
+  Deno.writeTextFileSync(`${empty}/config`, "");
+  Deno.writeTextFileSync(`${empty}/credentials`, "");
+  for (const tool of ["drill", "failback"]) {
+    const result = runOperatorTool(tool, `${stackDir}/operator.json`, {
+      AWS_PROFILE: "no-such-profile",
+      AWS_CONFIG_FILE: `${empty}/config`,
+      AWS_SHARED_CREDENTIALS_FILE: `${empty}/credentials`,
+      // Not the instance's own role: the test must not depend on where it runs.
+      AWS_EC2_METADATA_DISABLED: "true",
+    });
+    assert.equal(result.code, 2, `${tool}: ${result.stderr}`);
+    const lines = result.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, `${tool} printed more than one line:\n${result.stderr}`);
+    assert.match(lines[0], /^refusing to (run the drill|fail back): cannot resolve AWS credentials/);
+    assert.match(lines[0], /AWS_PROFILE=no-such-profile names no usable profile/);
     assert.match(
-      new TextDecoder().decode(result.stderr),
-      /refusing.*\n.*placeholder account[\s\S]*no AWS credentials/,
+      lines[0],
+      /set AWS_PROFILE to a configured profile .*or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
     );
   }
 });
 
 Deno.test("runDrill() invokes the standby orchestrator with { drill: true } and returns its report", async () => {
-  const targets = stackTargets(defaultStack().stack);
+  const targets = stackTargets(manifestOf(defaultStack().stackDir));
   const calls: Array<{ FunctionName: string; Payload: string }> = [];
   const report = await runDrill({
     invoke: (input) => {

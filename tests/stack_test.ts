@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { allResources, defaultStack, runSynthCli, synthWith } from "./helpers.ts";
+import {
+  allResources,
+  defaultStack,
+  type Json,
+  resource,
+  resourcesIn,
+  runSynthCli,
+  synthWith,
+} from "./helpers.ts";
 import { NAME_LIMITS } from "../modules/naming.ts";
 
 Deno.test("synthesize() is deterministic: two synths are byte-identical", () => {
@@ -26,10 +34,16 @@ Deno.test("synthesize() emits two aliased providers accepting hashicorp/aws 5.10
   }
 });
 
-Deno.test("synthesize() writes no machine path: local state is relative", () => {
+Deno.test("synthesize() keeps local state outside the generated tree, by a relative path", () => {
   const { stack, jsonText, stackDir } = defaultStack();
-  assert.equal(stack.terraform.backend.local.path, "terraform.tfstate");
-  assert.ok(!jsonText.includes(stackDir) && !jsonText.includes(Deno.cwd()));
+  assert.deepEqual(stack.terraform.backend.local, {
+    path: "../../../state/dr-dev/terraform.tfstate",
+    workspace_dir: "../../../state/dr-dev/terraform.tfstate.d",
+  });
+  assert.ok(!jsonText.includes(stackDir) && !jsonText.includes(Deno.cwd()), "no machine path in the JSON");
+  // From cdktf.out/stacks/dr-dev/ the path leads to state/dr-dev/ at the project root, not into cdktf.out/.
+  const resolved = new URL(stack.terraform.backend.local.path, `file:///project/cdktf.out/stacks/dr-dev/`);
+  assert.equal(resolved.pathname, "/project/state/dr-dev/terraform.tfstate");
 });
 
 Deno.test("synthesize() uses an encrypted S3 backend with native locking when STATE_BUCKET is set", () => {
@@ -81,22 +95,103 @@ Deno.test("make synth on defaults replaces the output and prints the path and re
   assert.equal(Deno.readTextFileSync(`${cwd}/cdktf.out/stacks/dr-dev/cdk.tf.json`), defaultStack().jsonText);
 });
 
-Deno.test("synthesize() publishes what operators need after apply as Terraform outputs", () => {
+const OPERATOR_OUTPUTS = [
+  "alerting_primary_topic_arn",
+  "alerting_secondary_topic_arn",
+  "app_url",
+  "aws_account_id",
+  "compute_primary_asg_name",
+  "compute_secondary_asg_name",
+  "compute_secondary_standby_capacity",
+  "database_global_cluster_id",
+  "database_global_writer_endpoint",
+  "database_primary_cluster_arn",
+  "database_primary_cluster_id",
+  "database_primary_reader_endpoint",
+  "database_secondary_cluster_arn",
+  "database_secondary_cluster_id",
+  "database_secondary_reader_endpoint",
+  "dns_hosted_zone_id",
+  "dns_name_servers",
+  "failover_active_region_parameter",
+  "failover_orchestrator_function_name",
+  "load_balancer_primary_dns_name",
+  "load_balancer_secondary_dns_name",
+  "metric_namespace",
+  "observability_primary_dashboard_name",
+  "observability_primary_dashboard_url",
+  "observability_secondary_dashboard_name",
+  "observability_secondary_dashboard_url",
+  "regions",
+  "storage_primary_bucket_name",
+  "storage_secondary_bucket_name",
+];
+
+Deno.test("synthesize() publishes what operators need after apply as described Terraform outputs", () => {
   const { stack } = defaultStack();
-  assert.deepEqual(Object.keys(stack.output).sort(), [
-    "app_url",
-    "database_global_writer_endpoint",
-    "database_primary_cluster_arn",
-    "database_primary_reader_endpoint",
-    "database_secondary_cluster_arn",
-    "database_secondary_reader_endpoint",
-    "dns_name_servers",
-  ]);
+  assert.deepEqual(Object.keys(stack.output).sort(), OPERATOR_OUTPUTS);
+  for (const [name, output] of Object.entries<Json>(stack.output)) {
+    assert.ok(output.description?.length > 10, `output ${name} has no description`);
+  }
   assert.equal(stack.output.app_url.value, "https://app.dr.example.com");
+  assert.equal(stack.output.load_balancer_primary_dns_name.value, "${aws_lb.web_primary_alb.dns_name}");
+  assert.equal(stack.output.load_balancer_secondary_dns_name.value, "${aws_lb.web_secondary_alb.dns_name}");
+  assert.equal(stack.output.dns_hosted_zone_id.value, "${aws_route53_zone.dns_global_zone.zone_id}");
   assert.equal(
     stack.output.database_global_writer_endpoint.value,
     "${aws_rds_global_cluster.database_global.endpoint}",
   );
+});
+
+Deno.test("the dashboard outputs name dashboards the stack really has, in their region", () => {
+  const { stack } = defaultStack();
+  for (const role of ["primary", "secondary"] as const) {
+    const name = stack.output[`observability_${role}_dashboard_name`].value;
+    const dashboards = Object.values(resourcesIn(stack, "aws_cloudwatch_dashboard", role));
+    assert.ok(dashboards.some((body) => body.dashboard_name === name), `${role}: no dashboard ${name}`);
+    const region = role === "primary" ? "us-east-1" : "us-east-2";
+    assert.equal(
+      stack.output[`observability_${role}_dashboard_url`].value,
+      `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${name}`,
+    );
+  }
+});
+
+Deno.test("operator.json holds every output with its description and its value as known at synth", () => {
+  const { stack, stackDir } = defaultStack();
+  const manifest = JSON.parse(Deno.readTextFileSync(`${stackDir}/operator.json`));
+  assert.equal(manifest.stack, "dr-dev");
+  assert.deepEqual(Object.keys(manifest.outputs), OPERATOR_OUTPUTS);
+  for (const name of OPERATOR_OUTPUTS) {
+    assert.equal(manifest.outputs[name].description, stack.output[name].description, name);
+  }
+  const value = (name: string) => manifest.outputs[name].value;
+  // Names and ARNs follow from arguments the stack sets; what AWS assigns at apply is null.
+  assert.equal(
+    value("compute_secondary_asg_name"),
+    resource(stack, "aws_autoscaling_group", "compute_secondary_group").name,
+  );
+  assert.equal(
+    value("alerting_secondary_topic_arn"),
+    "arn:aws:sns:us-east-2:123456789012:dr-alerts-us-east-2-dev",
+  );
+  assert.equal(
+    value("database_primary_cluster_arn"),
+    "arn:aws:rds:us-east-1:123456789012:cluster:aurora-us-east-1-dev",
+  );
+  assert.deepEqual(value("regions"), { primary: "us-east-1", secondary: "us-east-2" });
+  assert.deepEqual(value("compute_secondary_standby_capacity"), { min_size: 1, desired_capacity: 1 });
+  for (
+    const name of ["load_balancer_primary_dns_name", "dns_hosted_zone_id", "database_global_writer_endpoint"]
+  ) {
+    assert.equal(value(name), null, `${name} is known only after apply`);
+  }
+});
+
+Deno.test("with HOSTED_ZONE_ID given, the zone id output is that id, known at synth", () => {
+  const { stackDir } = synthWith({ HOSTED_ZONE_ID: "Z0123456789ABCDEFGHIJ" });
+  const manifest = JSON.parse(Deno.readTextFileSync(`${stackDir}/operator.json`));
+  assert.equal(manifest.outputs.dns_hosted_zone_id.value, "Z0123456789ABCDEFGHIJ");
 });
 
 for (

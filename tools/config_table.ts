@@ -1,6 +1,6 @@
-// The README's configuration table, generated from the settings table.
-//   deno run -A tools/config_table.ts            prints it
-//   deno run -A tools/config_table.ts README.md  rewrites the table between its markers
+// The configuration table of docs/configuration.md, generated from the settings table.
+//   deno run -A tools/config_table.ts                        prints it
+//   deno run -A tools/config_table.ts docs/configuration.md  rewrites the table between its markers
 import { resolveSettings, SETTINGS } from "../modules/config.ts";
 
 export function configTable(): string {
@@ -14,16 +14,29 @@ export function configTable(): string {
   return ["| variable | default | meaning |", "|---|---|---|", ...rows].join("\n");
 }
 
+const BLOCK = /<!-- config-table:start -->([\s\S]*)<!-- config-table:end -->/;
+
+export function configTableBlock(): string {
+  return `<!-- config-table:start -->\n\n${configTable()}\n\n<!-- config-table:end -->`;
+}
+
+/** The cells of the table between the markers, trimmed: `deno fmt` pads columns, the content stays. */
+export function tableCells(markdown: string): string[][] | undefined {
+  const block = BLOCK.exec(markdown)?.[1];
+  return block?.split("\n").filter((line) => line.startsWith("|") && !/^\|[-\s|]+\|$/.test(line))
+    .map((line) => line.slice(1, -1).split("|").map((cell) => cell.trim()));
+}
+
 if (import.meta.main) {
-  const [readmePath] = Deno.args;
-  if (!readmePath) {
+  const [docPath] = Deno.args;
+  if (!docPath) {
     console.log(configTable());
   } else {
-    const readme = Deno.readTextFileSync(readmePath);
-    const updated = readme.replace(
-      /<!-- config-table:start -->[\s\S]*<!-- config-table:end -->/,
-      `<!-- config-table:start -->\n${configTable()}\n<!-- config-table:end -->`,
-    );
-    Deno.writeTextFileSync(readmePath, updated);
+    const doc = Deno.readTextFileSync(docPath);
+    if (!BLOCK.test(doc)) {
+      console.error(`${docPath} has no <!-- config-table:start --> ... <!-- config-table:end --> markers`);
+      Deno.exit(2);
+    }
+    Deno.writeTextFileSync(docPath, doc.replace(BLOCK, configTableBlock()));
   }
 }

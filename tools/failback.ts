@@ -10,27 +10,37 @@ import { CloudWatch } from "@aws-sdk/client-cloudwatch";
 import {
   cloudWatchFence,
   credentialProblems,
+  CredentialsUnavailableError,
   formatRunReport,
+  requireCredentials,
   runFailback,
   stackTargets,
 } from "./lib/operator_actions.ts";
-import { readStack } from "./lib/stack_file.ts";
+import { readOperatorManifest } from "./lib/stack_file.ts";
 
 const yes = Deno.args.includes("--yes");
 const dryRun = Deno.args.includes("--dry-run");
 const unknown = Deno.args.filter((arg) =>
-  !["--yes", "--dry-run"].includes(arg) && !arg.endsWith("cdk.tf.json")
+  !["--yes", "--dry-run"].includes(arg) && !arg.endsWith("operator.json")
 );
 if (unknown.length > 0) {
   console.error(
-    `unknown argument(s): ${unknown.join(" ")} (accepted: --yes, --dry-run, a path to cdk.tf.json)`,
+    `unknown argument(s): ${unknown.join(" ")} (accepted: --yes, --dry-run, a path to operator.json)`,
   );
   Deno.exit(2);
 }
-const targets = stackTargets(readStack());
+const targets = stackTargets(readOperatorManifest());
 const problems = credentialProblems(Deno.env.toObject(), targets);
 if (problems.length > 0) {
   console.error(`refusing to fail back:\n${problems.map((problem) => `  ${problem}`).join("\n")}`);
+  Deno.exit(2);
+}
+const rds = new RDS({ region: targets.primaryRegion });
+try {
+  await requireCredentials(rds.config.credentials, Deno.env.toObject());
+} catch (error) {
+  if (!(error instanceof CredentialsUnavailableError)) throw error;
+  console.error(`refusing to fail back: ${error.message}`);
   Deno.exit(2);
 }
 const log = {
@@ -40,8 +50,8 @@ const log = {
 };
 const report = await runFailback(
   {
-    rds: new RDS({ region: targets.primaryRegion }),
-    snapshots: new RDS({ region: targets.primaryRegion }),
+    rds,
+    snapshots: rds,
     alarms: new CloudWatch({ region: targets.secondaryRegion }),
     autoScaling: new AutoScaling({ region: targets.secondaryRegion }),
     ssm: {

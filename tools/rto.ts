@@ -1,12 +1,14 @@
 // `make rto`: the recovery budget of the synthesized stack (reads cdk.tf.json, not the TypeScript config):
 // time to decision and time to first write, each row with its source.
-//   deno run -A tools/rto.ts [cdk.tf.json]                    prints it; exit 0 within both targets, 1 beyond
+//   deno run -A tools/rto.ts [cdk.tf.json]                    prints it; exit codes: RTO_EXIT
 //   deno run -A tools/rto.ts [cdk.tf.json] --readme <file.md>   also rewrites the block between the file's
 //                                                              <!-- rto:start --> and <!-- rto:end --> markers
-// Exit 2 when there is no synthesized stack, or the file to rewrite has no markers.
 import { recoveryBudget } from "../modules/recovery_budget.ts";
 import { formatBudget } from "../modules/recovery_budget_text.ts";
 import { readStack } from "./lib/stack_file.ts";
+
+/** Exit codes, distinct from Deno's 1 for a crash (docs/recovery.md; GNU make reports them as `Error N`). */
+export const RTO_EXIT = { withinTarget: 0, noStackOrBadInput: 2, exceeded: 3 } as const;
 
 const MARKED_BLOCK = /<!-- rto:start -->[\s\S]*<!-- rto:end -->/;
 
@@ -36,8 +38,8 @@ if (import.meta.main) {
       Deno.writeTextFileSync(path, replaceMarkedBlock(Deno.readTextFileSync(path), text, path));
     } catch (error) {
       console.error(`rto: ${error instanceof Error ? error.message : error}`);
-      Deno.exit(2);
+      Deno.exit(RTO_EXIT.noStackOrBadInput);
     }
   }
-  Deno.exit(budget.withinTarget ? 0 : 1);
+  Deno.exit(budget.withinTarget ? RTO_EXIT.withinTarget : RTO_EXIT.exceeded);
 }

@@ -5,7 +5,7 @@ import process from "node:process";
 import { HANDLER_ENV } from "./contract.ts";
 import { errorMessage, HandlerInputError } from "./errors.ts";
 import { assertScheduledEvent, type CheckerEnvironment, type Environment, REGION_ENV } from "./input.ts";
-import { type CheckLogger, powertoolsLogger } from "./log.ts";
+import { type CheckLogger, type LoggerContext, powertoolsLogger } from "./log.ts";
 
 /** Monotonic milliseconds, for latencies. */
 export interface Clock {
@@ -25,6 +25,8 @@ export interface ScheduledCheck<E extends CheckerEnvironment, D extends { readon
   /** Builds the real clients; called once per warm function (clients keep caches and connections). */
   readonly wire: (env: E) => D;
   readonly run: (deps: D) => Promise<R>;
+  /** Logger for invalid input (before any client is wired); default Powertools JSON. Tests pass their own. */
+  readonly inputLog?: (context: LoggerContext) => CheckLogger;
 }
 
 /** The body of a checker's exported `handler`. */
@@ -50,7 +52,7 @@ export function scheduledHandler<E extends CheckerEnvironment, D extends { reado
       const error = new HandlerInputError(problems);
       const declared = env[HANDLER_ENV.regionRole];
       const role = declared === "primary" || declared === "secondary" ? declared : "unknown";
-      powertoolsLogger({ check: spec.check, region: env[REGION_ENV] ?? "unknown", role })
+      (spec.inputLog ?? powertoolsLogger)({ check: spec.check, region: env[REGION_ENV] ?? "unknown", role })
         .error("invalid handler input", { outcome: "error", errorName: error.name, problems });
       throw error;
     }

@@ -32,9 +32,12 @@ export const NODE_KINDS: readonly NodeKind[] = [
     type: "aws_route53_record",
     scope: "global",
     label: (record) => {
-      const name = readable(record.body.name ?? "");
+      const name = literal(record.body.name);
+      const type = literal(record.body.type);
+      // A name computed at apply (an ACM validation record) would show a raw Terraform expression.
+      if (!name || !type) return `DNS record, name set at apply<br/>${record.logicalId}`;
       const set = literal(record.body.set_identifier);
-      return `DNS ${readable(record.body.type ?? "")} ${name}${set ? `<br/>${set}` : ""}`;
+      return `DNS ${type} ${name}${set ? `<br/>${set}` : ""}`;
     },
   },
   {

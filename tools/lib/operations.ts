@@ -252,13 +252,14 @@ function backendText(backend: Json): string[] {
     ];
   }
   if (backend.local) {
+    const path = String(backend.local.path ?? "terraform.tfstate");
     return [
-      `Local: ${
-        code(String(backend.local.path ?? "terraform.tfstate"))
-      } in this folder (the bundle was built ` +
-      "without `STATE_BUCKET`). That file is the only record of what was created: keep it safe, or rebuild the " +
-      "bundle with `STATE_BUCKET=<bucket> STATE_KEY=<key> STATE_REGION=<region> make bundle` for encrypted, " +
-      "locked S3 state.",
+      `Local: ${code(path)}, relative to this folder (the bundle was built without \`STATE_BUCKET\`)` +
+      `${path.startsWith("../") ? ": where the project keeps state, outside its generated files" : ""}. ` +
+      "Choose the file at the first init: `terraform init -input=false -backend-config=path=<file>` " +
+      "(`-reconfigure` to move it later). That file is the only record of what was created: keep it safe, or " +
+      "rebuild the bundle with `STATE_BUCKET=<bucket> STATE_KEY=<key> STATE_REGION=<region> make bundle` for " +
+      "encrypted, locked S3 state.",
     ];
   }
   const kinds = Object.keys(backend);

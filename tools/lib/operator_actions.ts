@@ -1,6 +1,6 @@
 // Operator actions against a deployed stack: the failover drill (the orchestrator in dry-run mode) and the
-// planned failback (Aurora switchover back to the primary, no data loss). Every target is read from the
-// synthesized stack (cdk.tf.json), never from a hand-kept list; the AWS clients are injected.
+// planned failback (Aurora switchover back to the primary, no data loss). Every target is a Terraform output
+// read from the manifest written at synth (operator.json), never a guess; the AWS clients are injected.
 import type { RdsApi } from "../../handlers/lib/aurora_global.ts";
 import type { AutoScalingApi, FenceMetric, SsmApi } from "../../handlers/lib/aws_ports.ts";
 import type { AlarmsApi } from "../../handlers/lib/decision_evidence.ts";
@@ -12,7 +12,7 @@ import {
   StepFailedError,
   type StepLog,
 } from "../../handlers/lib/steps.ts";
-import { METRICS, PARAMETER_KEYS } from "../../handlers/lib/contract.ts";
+import { METRICS } from "../../handlers/lib/contract.ts";
 import { PLACEHOLDER_ACCOUNT_ID } from "../../modules/config.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -43,58 +43,49 @@ const ALIAS_TTL_SECONDS = 60;
 /** Route 53 re-reads a CloudWatch alarm's data for a CLOUDWATCH_METRIC health check about every 30 s (assumption). */
 const ALARM_CHECK_SECONDS = 30;
 
-/** Reads the failover/failback targets from a synthesized stack; names every missing piece at once. */
-export function stackTargets(stack: Json): StackTargets {
+/** Terraform outputs the tools read from the operator manifest (operator.json, written at synth). */
+export const TARGET_OUTPUTS = {
+  accountId: "aws_account_id",
+  regions: "regions",
+  globalClusterId: "database_global_cluster_id",
+  primaryClusterId: "database_primary_cluster_id",
+  primaryClusterArn: "database_primary_cluster_arn",
+  secondaryAsgName: "compute_secondary_asg_name",
+  standbyCapacity: "compute_secondary_standby_capacity",
+  activeRegionParameter: "failover_active_region_parameter",
+  orchestratorFunctionName: "failover_orchestrator_function_name",
+  secondaryTopicArn: "alerting_secondary_topic_arn",
+  metricNamespace: "metric_namespace",
+  fenceAlarmName: "failover_fence_alarm_name",
+} as const;
+
+/** Reads the failover/failback targets from the operator manifest; names every missing output at once. */
+export function stackTargets(manifest: Json): StackTargets {
   const problems: string[] = [];
-  const providers: Json[] = stack.provider?.aws ?? [];
-  const regionOf = (alias: string) => providers.find((provider) => provider.alias === alias)?.region;
-  const inRegion = (type: string, role: string): Json | undefined =>
-    Object.values(stack.resource?.[type] ?? {}).find((body: Json) => body.provider === `aws.${role}`);
-  const need = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined || value === null || value === "") problems.push(`the stack has no ${what}`);
-    return value as T;
+  const need = (key: keyof typeof TARGET_OUTPUTS): Json => {
+    const value = manifest?.outputs?.[TARGET_OUTPUTS[key]]?.value;
+    if (value === undefined || value === null || value === "") {
+      problems.push(`the stack has no output ${TARGET_OUTPUTS[key]} (known at synth)`);
+    }
+    return value;
   };
-  const accountId = need(providers[0]?.allowed_account_ids?.[0], "allowed account id on the providers");
-  const primaryRegion = need(regionOf("primary"), "primary provider");
-  const secondaryRegion = need(regionOf("secondary"), "secondary provider");
-  const globalCluster: Json = Object.values(stack.resource?.aws_rds_global_cluster ?? {})[0];
-  const primaryCluster = inRegion("aws_rds_cluster", "primary");
-  const standbyGroup = inRegion("aws_autoscaling_group", "secondary");
-  const activeRegion: Json = Object.values(stack.resource?.aws_ssm_parameter ?? {})
-    .find((body: Json) =>
-      body.provider === "aws.secondary" && body.name?.endsWith(`/${PARAMETER_KEYS.activeRegion}`)
-    );
-  const orchestrator: Json = Object.values(stack.resource?.aws_lambda_function ?? {})
-    .find((body: Json) =>
-      body.provider === "aws.secondary" && body.environment?.variables?.GLOBAL_CLUSTER_ID
-    );
-  const topic = inRegion("aws_sns_topic", "secondary");
-  const fenceAlarm: Json = Object.values(stack.resource?.aws_cloudwatch_metric_alarm ?? {})
-    .find((body: Json) =>
-      body.provider === "aws.secondary" && body.metric_name === METRICS.primaryFenced &&
-      body.comparison_operator === "GreaterThanOrEqualToThreshold"
-    );
-  const primaryClusterId = need(primaryCluster?.cluster_identifier, "primary Aurora cluster");
+  const regions = need("regions") ?? {};
+  const capacity = need("standbyCapacity") ?? {};
   const targets: StackTargets = {
-    accountId,
-    primaryRegion,
-    secondaryRegion,
-    globalClusterId: need(globalCluster?.global_cluster_identifier, "Aurora global cluster"),
-    primaryClusterId,
-    primaryClusterArn: `arn:aws:rds:${primaryRegion}:${accountId}:cluster:${primaryClusterId}`,
-    secondaryAsgName: need(standbyGroup?.name, "standby Auto Scaling group"),
-    standbyMinSize: Number(need(standbyGroup?.min_size, "standby min_size")),
-    standbyDesiredCapacity: Number(need(standbyGroup?.desired_capacity, "standby desired_capacity")),
-    activeRegionParameter: need(activeRegion?.name, "active-region parameter in the standby region"),
-    orchestratorFunctionName: need(orchestrator?.function_name, "failover orchestrator function"),
-    secondaryTopicArn: `arn:aws:sns:${secondaryRegion}:${accountId}:${
-      need(topic?.name, "standby alert topic")
-    }`,
-    metricNamespace: need(
-      orchestrator?.environment?.variables?.METRIC_NAMESPACE,
-      "orchestrator METRIC_NAMESPACE",
-    ),
-    fenceAlarmName: need(fenceAlarm?.alarm_name, "fence alarm (PrimaryFenced >= 1) in the standby region"),
+    accountId: need("accountId"),
+    primaryRegion: regions.primary,
+    secondaryRegion: regions.secondary,
+    globalClusterId: need("globalClusterId"),
+    primaryClusterId: need("primaryClusterId"),
+    primaryClusterArn: need("primaryClusterArn"),
+    secondaryAsgName: need("secondaryAsgName"),
+    standbyMinSize: Number(capacity.min_size),
+    standbyDesiredCapacity: Number(capacity.desired_capacity),
+    activeRegionParameter: need("activeRegionParameter"),
+    orchestratorFunctionName: need("orchestratorFunctionName"),
+    secondaryTopicArn: need("secondaryTopicArn"),
+    metricNamespace: need("metricNamespace"),
+    fenceAlarmName: need("fenceAlarmName"),
     dnsSettleSeconds: ALARM_CHECK_SECONDS + ALIAS_TTL_SECONDS,
   };
   if (problems.length > 0) throw new Error(problems.join("\n"));
@@ -123,6 +114,36 @@ export function credentialProblems(
     problems.push(`no AWS credentials in the environment (one of ${sources.join(", ")})`);
   }
   return problems;
+}
+
+/** The SDK found no usable credentials: what to set, in one line, instead of a stack trace. */
+export class CredentialsUnavailableError extends Error {
+  override readonly name = "CredentialsUnavailableError";
+}
+
+/** Error names of the SDK's credential and token providers (profile missing, SSO expired, ...). */
+const CREDENTIAL_ERRORS = ["CredentialsProviderError", "TokenProviderError", "ProviderError"];
+
+/**
+ * Resolves the SDK's credential chain once, before any AWS call, so that credentials that do not resolve
+ * stop the tool with one line naming what to set.
+ */
+export async function requireCredentials(
+  credentials: () => Promise<unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
+  try {
+    await credentials();
+  } catch (error) {
+    if (!(error instanceof Error) || !CREDENTIAL_ERRORS.includes(error.name)) throw error;
+    const profile = env.AWS_PROFILE
+      ? `AWS_PROFILE=${env.AWS_PROFILE} names no usable profile in ${env.AWS_CONFIG_FILE ?? "~/.aws/config"}`
+      : "no credential source resolved";
+    throw new CredentialsUnavailableError(
+      `cannot resolve AWS credentials (${profile}: ${error.message.split("\n")[0]}); set AWS_PROFILE to a ` +
+        "configured profile (aws configure list-profiles), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,145 @@
+// What an operator needs after apply, as described Terraform outputs (`terraform output`), and the same
+// outputs as a manifest written at synth (`operator.json` beside cdk.tf.json) that the operator tools read:
+// every value known before apply is in it; what only AWS assigns (DNS names, ids) is null there.
+import { TerraformOutput, type TerraformStack } from "cdktf";
+import type { RegionPair } from "./providers.ts";
+import { ROLES } from "./providers.ts";
+import { physicalName } from "./naming.ts";
+
+/** Per-region values the outputs publish; names may be tokens (`${aws_x.y.name}`). */
+export interface RegionOutputValues {
+  readonly albDnsName: string;
+  readonly topicArn: string;
+  readonly bucketName: string;
+  readonly asgName: string;
+  readonly clusterIdentifier: string;
+}
+
+export interface StackOutputsInputs {
+  readonly regions: RegionPair;
+  readonly accountId: string;
+  readonly environmentSuffix: string;
+  readonly perRegion: { readonly primary: RegionOutputValues; readonly secondary: RegionOutputValues };
+  readonly hostedZoneId: string;
+  readonly globalClusterIdentifier: string;
+  readonly orchestratorFunctionName: string;
+  /** The `failover/active-region` parameter (the same name in both regions). */
+  readonly activeRegionParameterName: string;
+  readonly metricNamespace: string;
+  /** The standby-region alarm Route 53's fence check reads (ALARM while the primary is fenced). */
+  readonly fenceAlarmName: string;
+  /** What failback restores the standby Auto Scaling group to. */
+  readonly standbyCapacity: { readonly minSize: number; readonly desiredCapacity: number };
+}
+
+export const OPERATOR_MANIFEST = "operator.json";
+
+/** Creates the operator outputs (each described); output names are stable: tools and runbooks use them. */
+export function createStackOutputs(stack: TerraformStack, inputs: StackOutputsInputs): void {
+  const output = (name: string, description: string, value: unknown) =>
+    new TerraformOutput(stack, name, { description, value });
+  output("aws_account_id", "Account the providers are locked to (allowed_account_ids)", inputs.accountId);
+  // The witness region joins this record with the witness provider.
+  output("regions", "Region of each role: primary serves, secondary stands by", {
+    primary: inputs.regions.primary.region,
+    secondary: inputs.regions.secondary.region,
+  });
+  output("dns_hosted_zone_id", "Route 53 hosted zone holding the failover records", inputs.hostedZoneId);
+  output("database_global_cluster_id", "Aurora global cluster identifier", inputs.globalClusterIdentifier);
+  output(
+    "failover_orchestrator_function_name",
+    `Failover orchestrator Lambda in ${inputs.regions.secondary.region} (make drill invokes it)`,
+    inputs.orchestratorFunctionName,
+  );
+  output(
+    "failover_active_region_parameter",
+    "SSM parameter (both regions) naming the region that holds the writer",
+    inputs.activeRegionParameterName,
+  );
+  output("metric_namespace", "CloudWatch namespace of the DR metrics", inputs.metricNamespace);
+  output(
+    "failover_fence_alarm_name",
+    `Alarm in ${inputs.regions.secondary.region} that keeps DNS on the standby while the primary is fenced`,
+    inputs.fenceAlarmName,
+  );
+  output("compute_secondary_standby_capacity", "Standby group size that failback restores", {
+    min_size: inputs.standbyCapacity.minSize,
+    desired_capacity: inputs.standbyCapacity.desiredCapacity,
+  });
+  for (const role of ROLES) {
+    const { region } = inputs.regions[role];
+    const values = inputs.perRegion[role];
+    const dashboard = physicalName("dashboard", "dr-recovery", inputs.environmentSuffix, region);
+    output(`load_balancer_${role}_dns_name`, `DNS name of the ${role} ALB (${region})`, values.albDnsName);
+    output(`alerting_${role}_topic_arn`, `SNS alert topic in ${region}`, values.topicArn);
+    output(
+      `storage_${role}_bucket_name`,
+      `Artifact bucket in ${region} (replicates both ways)`,
+      values.bucketName,
+    );
+    output(`compute_${role}_asg_name`, `Application Auto Scaling group in ${region}`, values.asgName);
+    output(`database_${role}_cluster_id`, `Aurora cluster identifier in ${region}`, values.clusterIdentifier);
+    output(`observability_${role}_dashboard_name`, `Recovery dashboard in ${region}`, dashboard);
+    output(
+      `observability_${role}_dashboard_url`,
+      `Console link to the recovery dashboard in ${region}`,
+      `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboard}`,
+    );
+  }
+}
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+/** ARNs AWS derives from a name the stack sets (standard partition: the configured regions are all in it). */
+const ARN_FORMATS: Readonly<
+  Partial<Record<string, (body: Json, region: string, account: string) => string>>
+> = {
+  aws_sns_topic: (body, region, account) => `arn:aws:sns:${region}:${account}:${body.name}`,
+  aws_rds_cluster: (body, region, account) =>
+    `arn:aws:rds:${region}:${account}:cluster:${body.cluster_identifier}`,
+  aws_lambda_function: (body, region, account) =>
+    `arn:aws:lambda:${region}:${account}:function:${body.function_name}`,
+};
+
+const isLiteral = (value: unknown) =>
+  typeof value === "number" || typeof value === "boolean" ||
+  (typeof value === "string" && !value.includes("${"));
+
+/** An output value as far as it is known before apply: literals, and references to literal arguments. */
+export function valueBeforeApply(stack: Json, value: unknown): unknown {
+  if (isLiteral(value)) return value;
+  if (Array.isArray(value)) return value.map((item) => valueBeforeApply(stack, item));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, valueBeforeApply(stack, item)]),
+    );
+  }
+  const reference = typeof value === "string"
+    ? /^\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}$/.exec(value)
+    : null;
+  if (!reference) return null;
+  const [, type, name, attribute] = reference;
+  const body = stack.resource?.[type]?.[name];
+  if (body === undefined) return null;
+  if (isLiteral(body[attribute])) return body[attribute];
+  const providers: Json[] = stack.provider?.aws ?? [];
+  const region = providers.find((provider) => `aws.${provider.alias}` === body.provider)?.region;
+  const account = providers.find((provider) => provider.allowed_account_ids)?.allowed_account_ids?.[0];
+  const format = ARN_FORMATS[type];
+  return attribute === "arn" && format && region && account ? format(body, region, account) : null;
+}
+
+/** The manifest the operator tools read: every output, its description and its value before apply. */
+export function operatorManifest(stackName: string, stack: Json): Json {
+  const outputs: Record<string, { description: string; value: unknown }> = {};
+  for (const [name, body] of Object.entries<Json>(stack.output ?? {}).sort(([a], [b]) => a < b ? -1 : 1)) {
+    outputs[name] = { description: body.description ?? "", value: valueBeforeApply(stack, body.value) };
+  }
+  return {
+    stack: stackName,
+    about: "Terraform outputs of this stack as known at synth; null = assigned by AWS at apply " +
+      "(terraform output -raw <name> in this folder)",
+    outputs,
+  };
+}
