@@ -114,6 +114,7 @@ const OPERATOR_OUTPUTS = [
   "dns_hosted_zone_id",
   "dns_name_servers",
   "failover_active_region_parameter",
+  "failover_fence_alarm_name",
   "failover_orchestrator_function_name",
   "load_balancer_primary_dns_name",
   "load_balancer_secondary_dns_name",
@@ -181,6 +182,7 @@ Deno.test("operator.json holds every output with its description and its value a
   );
   assert.deepEqual(value("regions"), { primary: "us-east-1", secondary: "us-east-2" });
   assert.deepEqual(value("compute_secondary_standby_capacity"), { min_size: 1, desired_capacity: 1 });
+  assert.equal(value("failover_fence_alarm_name"), "dr-primary-fenced-us-east-2-dev", "failback waits on it");
   for (
     const name of ["load_balancer_primary_dns_name", "dns_hosted_zone_id", "database_global_writer_endpoint"]
   ) {
