@@ -13,7 +13,14 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
-import { HANDLER_ENV, METRICS, parameterName } from "./lib/contract.ts";
+import {
+  HANDLER_ENV,
+  type LimitName,
+  limitRule,
+  METRICS,
+  parameterName,
+  withinLimit,
+} from "./lib/contract.ts";
 import {
   type AutoScalingApi,
   type FailoverContext,
@@ -79,8 +86,8 @@ interface EnvRule {
   readonly ok: (value: string, env: Env) => boolean;
 }
 
-const intBetween = (min: number, max: number) => (v: string) =>
-  INTEGER.test(v) && Number(v) >= min && Number(v) <= max;
+/** A limit shared with synth (contract.ts LIMITS): the same rule on both sides. */
+const satisfiesLimit = (name: LimitName) => (v: string) => INTEGER.test(v) && withinLimit(name, Number(v));
 
 function isHttpUrl(value: string): boolean {
   try {
@@ -115,8 +122,8 @@ const ENV_RULES: readonly EnvRule[] = [
   },
   {
     variable: HANDLER_ENV.checkTimeoutMs,
-    rule: "must be an integer between 100 and 60000",
-    ok: intBetween(100, 60_000),
+    rule: limitRule("checkTimeoutMs"),
+    ok: satisfiesLimit("checkTimeoutMs"),
   },
   {
     variable: HANDLER_ENV.peerHealthUrl,
@@ -145,8 +152,8 @@ const ENV_RULES: readonly EnvRule[] = [
   },
   {
     variable: HANDLER_ENV.failoverCapacity,
-    rule: "must be an integer between 1 and 1000",
-    ok: intBetween(1, 1000),
+    rule: limitRule("failoverCapacity"),
+    ok: satisfiesLimit("failoverCapacity"),
   },
   { variable: HANDLER_ENV.topicArn, rule: "must be an SNS topic ARN", ok: (v) => TOPIC_ARN.test(v) },
   {
@@ -161,8 +168,8 @@ const ENV_RULES: readonly EnvRule[] = [
   },
   {
     variable: HANDLER_ENV.rtoTargetSeconds,
-    rule: "must be an integer between 60 and 3600",
-    ok: intBetween(60, 3600),
+    rule: limitRule("rtoTargetSeconds"),
+    ok: satisfiesLimit("rtoTargetSeconds"),
   },
 ];
 
