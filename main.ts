@@ -2,9 +2,15 @@
 // `deno run main.ts` synthesizes into a temporary folder and moves it into place only on success.
 import { App, TerraformStack } from "cdktf";
 import { ConfigError, loadConfig, type StackConfig } from "./modules/config.ts";
-import { configureBackend, createRegionPair, forEachRegion, requireTerraform } from "./modules/providers.ts";
+import {
+  configureBackend,
+  createRegionPair,
+  createWitnessRegion,
+  forEachRegion,
+  requireTerraform,
+} from "./modules/providers.ts";
 import { createServiceRoles } from "./modules/service_roles.ts";
-import { createKmsKeys } from "./modules/kms.ts";
+import { createKmsKeys, createWitnessKey } from "./modules/kms.ts";
 import { createNetwork } from "./modules/network.ts";
 import { createSecurityGroups } from "./modules/security_groups.ts";
 import { createAlerting } from "./modules/alerting.ts";
@@ -16,6 +22,7 @@ import { createCompute } from "./modules/compute.ts";
 import { createFailoverDns, createHostedZone } from "./modules/failover_dns.ts";
 import { createHandlerAssets } from "./modules/lambda_function.ts";
 import { createHealthChecks } from "./modules/health_checks.ts";
+import { createProbes } from "./modules/probes.ts";
 import { createFailoverAutomation } from "./modules/failover_automation.ts";
 import { createObservability } from "./modules/observability.ts";
 import { recoveryBudget } from "./modules/recovery_budget.ts";
@@ -38,6 +45,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
   requireTerraform(stack);
   configureBackend(stack, config);
   const regions = createRegionPair(stack, config);
+  const witness = createWitnessRegion(stack, config);
   const serviceRoles = createServiceRoles(stack, { regions, environmentSuffix: suffix });
   const keys = createKmsKeys(stack, {
     regions,
@@ -131,7 +139,11 @@ export function synthesize(config: StackConfig, outdir: string): string {
     costCenter: config.costCenter,
     logRetentionDays: config.logRetentionDays,
   });
-  const code = createHandlerAssets(stack, ["db_health", "app_health", "failover"], HANDLER_BUILD_DIR);
+  const code = createHandlerAssets(
+    stack,
+    ["db_health", "app_health", "primary_probe", "failover"],
+    HANDLER_BUILD_DIR,
+  );
   const scheme = config.dns.tlsMode === "none" ? "http" : "https";
   const healthUrls = forEachRegion(
     regions,
@@ -150,6 +162,24 @@ export function synthesize(config: StackConfig, outdir: string): string {
     appHostname: zone.appFqdn,
     metricNamespace: namespace,
     checkTimeoutMs: config.health.checkTimeoutMs,
+    replicationStallSeconds: config.health.replicationStallSeconds,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    logRetentionDays: config.logRetentionDays,
+  });
+  const probes = createProbes(stack, {
+    regions,
+    witness,
+    code: code.primary_probe,
+    keys: {
+      secondary: keys.secondary,
+      witness: createWitnessKey(stack, { witness, accountId: config.accountId, environmentSuffix: suffix }),
+    },
+    alerting,
+    primaryHealthUrl: healthUrls.primary,
+    appHostname: zone.appFqdn,
+    metricNamespace: namespace,
+    checkTimeoutMs: config.health.checkTimeoutMs,
     accountId: config.accountId,
     environmentSuffix: suffix,
     logRetentionDays: config.logRetentionDays,
@@ -159,9 +189,11 @@ export function synthesize(config: StackConfig, outdir: string): string {
     code: code.failover,
     keys,
     alerting,
+    probes,
     parameterPrefix: parameters.prefix,
     globalClusterIdentifier: database.globalClusterIdentifier,
     primaryClusterArn: database.clusters.primary.clusterArn,
+    primaryClusterIdentifier: database.clusters.primary.clusterIdentifier,
     secondaryClusterArn: database.clusters.secondary.clusterArn,
     secondaryClusterIdentifier: database.clusters.secondary.clusterIdentifier,
     secondaryAsgName: compute.secondary.asgName,
@@ -171,9 +203,10 @@ export function synthesize(config: StackConfig, outdir: string): string {
     appHostname: zone.appFqdn,
     metricNamespace: namespace,
     checkTimeoutMs: config.health.checkTimeoutMs,
-    primaryUnreachableMinutes: config.health.primaryUnreachableMinutes,
+    decisionPeriods: config.health.decisionPeriods,
     autoFailover: config.health.autoFailover,
     rtoTargetSeconds: config.objectives.rtoTargetSeconds,
+    auroraPromotionSeconds: config.objectives.auroraPromotionSeconds,
     accountId: config.accountId,
     environmentSuffix: suffix,
     logRetentionDays: config.logRetentionDays,
@@ -185,7 +218,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
     tlsMode: config.dns.tlsMode,
     healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
     healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
-    primaryAlarmChecks: failover.primaryAlarmChecks,
+    fence: failover.fence,
     environmentSuffix: suffix,
   });
 
@@ -208,7 +241,10 @@ export function synthesize(config: StackConfig, outdir: string): string {
           { key: "db_health", functionName: healthChecks[role].databaseChecker.functionName },
           { key: "app_health", functionName: healthChecks[role].appChecker.functionName },
           ...(role === "secondary"
-            ? [{ key: "failover", functionName: failover.orchestratorFunctionName }]
+            ? [
+              { key: "primary_probe", functionName: probes.secondary.functionName },
+              { key: "failover", functionName: failover.orchestratorFunctionName },
+            ]
             : []),
         ],
       };
@@ -219,7 +255,8 @@ export function synthesize(config: StackConfig, outdir: string): string {
     route53HealthCheckIds: [
       dns.healthChecks.primary,
       dns.healthChecks.secondary,
-      dns.primaryCalculatedHealthCheckId,
+      dns.calculatedHealthChecks.primary,
+      dns.calculatedHealthChecks.secondary,
     ],
     rtoTargetSeconds: config.objectives.rtoTargetSeconds,
     rpoTargetSeconds: config.objectives.rpoTargetSeconds,

@@ -41,7 +41,7 @@ export interface RecoveryBudget {
 export const BUDGET_SOURCES = {
   probeSchedule: ["aws_cloudwatch_event_rule", "health_checks_secondary_app_health_schedule"],
   appChecker: ["aws_lambda_function", "health_checks_secondary_app_health"],
-  unreachableAlarm: ["aws_cloudwatch_metric_alarm", "failover_secondary_primary_unreachable"],
+  unreachableAlarm: ["aws_cloudwatch_metric_alarm", "failover_secondary_primary_down_standby"],
   failoverTrigger: ["aws_cloudwatch_event_rule", "failover_secondary_trigger"],
   orchestrator: ["aws_lambda_function", "failover_secondary_failover"],
   recoveryAlarm: ["aws_cloudwatch_metric_alarm", "observability_secondary_recovery_time"],
@@ -135,7 +135,7 @@ export function recoveryBudget(stack: Json): RecoveryBudget {
   const appChecker = byId(stack, BUDGET_SOURCES.appChecker);
   const probeTimeout = Number(appChecker?.environment?.variables?.CHECK_TIMEOUT_MS ?? NaN) / 1000;
   const alarm = byId(stack, BUDGET_SOURCES.unreachableAlarm);
-  require(alarm, "no 'primary unreachable' alarm in the standby region");
+  require(alarm, "no 'primary down' decision alarm in the standby region");
   const failedPeriods = Number(alarm?.datapoints_to_alarm ?? alarm?.evaluation_periods ?? NaN);
   const period = Number(alarm?.period ?? NaN);
   require(

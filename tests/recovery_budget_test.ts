@@ -18,15 +18,19 @@ Deno.test("recoveryBudget() of the default configuration fits the 300 s RTO", ()
     (sum, step) => sum + step.seconds,
     0,
   );
-  assert.equal(detection, 60 + 5 + 2 * 60 + 30, "probe interval + timeout + 2 failed minutes + evaluation");
+  assert.equal(
+    detection,
+    60 + 5 + 3 * 10 + 30,
+    "probe interval + timeout + 3 failed 10 s periods + evaluation",
+  );
 });
 
 Deno.test("recoveryBudget() follows the configured values, not constants", () => {
   const budget = recoveryBudget(
-    synthWith({ PRIMARY_UNREACHABLE_MINUTES: "1", CHECK_TIMEOUT_MS: "2000" }).stack,
+    synthWith({ DECISION_PERIODS: "2", CHECK_TIMEOUT_MS: "2000" }).stack,
   );
   const alarmStep = budget.steps.find((step) => step.step.startsWith("alarm needs"))!;
-  assert.equal(alarmStep.seconds, 60);
+  assert.equal(alarmStep.seconds, 20);
   assert.equal(budget.steps.find((step) => step.step.includes("timeout"))!.seconds, 2);
 });
 
@@ -34,7 +38,7 @@ Deno.test("recoveryBudget() reports slow settings as exceeding the RTO", () => {
   const slow = synthWith({
     ROUTE53_INTERVAL_SECONDS: "30",
     ROUTE53_FAILURE_THRESHOLD: "10",
-    PRIMARY_UNREACHABLE_MINUTES: "5",
+    DECISION_PERIODS: "5",
   });
   const budget = recoveryBudget(slow.stack);
   assert.equal(budget.withinTarget, false);
