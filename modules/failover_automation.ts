@@ -61,13 +61,10 @@ export interface FailoverAutomationOutputs {
   /** The fence alarms Route 53 reads (the only alarms it may read). */
   readonly fence: FenceAlarms;
   readonly orchestratorFunctionName: string;
-  /** The alarms that vote (standby, witness, replication stalled), in that order. */
-  readonly decisionAlarmNames: readonly string[];
-  readonly quorumAlarmName: string;
 }
 
 /** Seconds between two reads of the global cluster while the orchestrator waits for Aurora. */
-export const POLL_INTERVAL_SECONDS = 10;
+const POLL_INTERVAL_SECONDS = 10;
 
 interface Decision {
   readonly children: readonly CloudwatchMetricAlarm[];
@@ -133,12 +130,7 @@ export function createFailoverAutomation(
     },
     functionArn: orchestrator.functionArn,
   });
-  return {
-    fence,
-    orchestratorFunctionName: orchestrator.functionName,
-    decisionAlarmNames: decisionNames(inputs, standby),
-    quorumAlarmName: quorumName(inputs, standby),
-  };
+  return { fence, orchestratorFunctionName: orchestrator.functionName };
 }
 
 const alarmName = (inputs: FailoverAutomationInputs, region: RegionContext, base: string) =>

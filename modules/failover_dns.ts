@@ -67,8 +67,6 @@ export interface FailoverDnsOutputs {
   readonly healthChecks: PerRegion<string>;
   /** The checks the records carry: primary = endpoint AND not fenced; standby = endpoint OR fenced. */
   readonly calculatedHealthChecks: PerRegion<string>;
-  /** CLOUDWATCH_METRIC checks on the fence: primary = healthy while not fenced; standby = while fenced. */
-  readonly fenceHealthChecks: PerRegion<string>;
 }
 
 export const RECORD_WEIGHTS: PerRegion<number> = { primary: 100, secondary: 0 };
@@ -112,6 +110,48 @@ export function createFailoverDns(scope: Construct, inputs: FailoverDnsInputs): 
       }),
   );
 
+  const calculated = recordHealthChecks(scope, inputs, endpointChecks);
+  forEachRegion(
+    inputs.regions,
+    ({ role, region }) =>
+      new Route53Record(scope, logicalId("dns", role, "app_record"), {
+        provider,
+        zoneId: inputs.zone.zoneId,
+        name: inputs.zone.appFqdn,
+        type: "A",
+        setIdentifier: `${role}-${region}`,
+        weightedRoutingPolicy: { weight: RECORD_WEIGHTS[role] },
+        healthCheckId: calculated[role].id,
+        alias: {
+          name: inputs.loadBalancers[role].albDnsName,
+          zoneId: inputs.loadBalancers[role].albZoneId,
+          // The standby's calculated check already covers its endpoint; target health on top of it would
+          // take a fenced standby out when its targets fail, and Route 53 would fail open to the primary.
+          evaluateTargetHealth: role === "primary",
+        },
+      }),
+  );
+
+  new TerraformOutput(scope, "app_url", {
+    value: `${inputs.tlsMode === "none" ? "http" : "https"}://${inputs.zone.appFqdn}`,
+    description: "The application: weighted 100 (primary) / 0 (standby), fails over on health",
+  });
+  return {
+    zoneId: inputs.zone.zoneId,
+    appFqdn: inputs.zone.appFqdn,
+    healthChecks: { primary: endpointChecks.primary.id, secondary: endpointChecks.secondary.id },
+    calculatedHealthChecks: { primary: calculated.primary.id, secondary: calculated.secondary.id },
+  };
+}
+
+/** The checks the records carry: each region's endpoint check combined with the fence, as its record needs. */
+function recordHealthChecks(
+  scope: Construct,
+  inputs: FailoverDnsInputs,
+  endpointChecks: PerRegion<Route53HealthCheck>,
+): PerRegion<Route53HealthCheck> {
+  const provider = inputs.regions.primary.provider;
+  const suffix = inputs.environmentSuffix;
   // The fence, as each record needs it: the primary's check is healthy while NOT fenced, the standby's
   // while fenced. A gap in the alarm's data keeps the last decision.
   const fenceAlarm: PerRegion<string> = {
@@ -143,37 +183,5 @@ export function createFailoverDns(scope: Construct, inputs: FailoverDnsInputs): 
       },
     });
   });
-
-  forEachRegion(
-    inputs.regions,
-    ({ role, region }) =>
-      new Route53Record(scope, logicalId("dns", role, "app_record"), {
-        provider,
-        zoneId: inputs.zone.zoneId,
-        name: inputs.zone.appFqdn,
-        type: "A",
-        setIdentifier: `${role}-${region}`,
-        weightedRoutingPolicy: { weight: RECORD_WEIGHTS[role] },
-        healthCheckId: calculated[role].id,
-        alias: {
-          name: inputs.loadBalancers[role].albDnsName,
-          zoneId: inputs.loadBalancers[role].albZoneId,
-          // The standby's calculated check already covers its endpoint; target health on top of it would
-          // take a fenced standby out when its targets fail, and Route 53 would fail open to the primary.
-          evaluateTargetHealth: role === "primary",
-        },
-      }),
-  );
-
-  new TerraformOutput(scope, "app_url", {
-    value: `${inputs.tlsMode === "none" ? "http" : "https"}://${inputs.zone.appFqdn}`,
-    description: "The application: weighted 100 (primary) / 0 (standby), fails over on health",
-  });
-  return {
-    zoneId: inputs.zone.zoneId,
-    appFqdn: inputs.zone.appFqdn,
-    healthChecks: { primary: endpointChecks.primary.id, secondary: endpointChecks.secondary.id },
-    calculatedHealthChecks: { primary: calculated.primary.id, secondary: calculated.secondary.id },
-    fenceHealthChecks: { primary: fenceChecks.primary.id, secondary: fenceChecks.secondary.id },
-  };
+  return calculated;
 }

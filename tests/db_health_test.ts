@@ -31,8 +31,14 @@ import { postgresAvailable, type PostgresServer, startPostgres } from "./postgre
 import { createTestPki } from "./tls_fixture.ts";
 
 const TIMEOUT_MS = 500;
-/** 12:00:03.500 UTC: the schedule started the checker three and a half seconds into its minute. */
-const START = Date.UTC(2025, 0, 15, 12, 0, 3, 500);
+/**
+ * Yesterday 12:00:03.500 UTC: the schedule started the checker three and a half seconds into its minute
+ * (recent, because CloudWatch drops EMF datapoints older than 14 days).
+ */
+const START =
+  ((today) => Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 1, 12, 0, 3, 500))(
+    new Date(),
+  );
 
 function parametersFor(
   server: PostgresServer,
