@@ -4,9 +4,15 @@
 import { App, TerraformStack } from "cdktf";
 import { ConfigError, loadConfig, type StackConfig } from "./modules/config.ts";
 import { settingWarnings } from "./modules/config_warnings.ts";
-import { configureBackend, createRegionPair, forEachRegion, requireTerraform } from "./modules/providers.ts";
+import {
+  configureBackend,
+  createRegionPair,
+  createWitnessRegion,
+  forEachRegion,
+  requireTerraform,
+} from "./modules/providers.ts";
 import { createServiceRoles } from "./modules/service_roles.ts";
-import { createKmsKeys } from "./modules/kms.ts";
+import { createKmsKeys, createWitnessKey } from "./modules/kms.ts";
 import { createNetwork } from "./modules/network.ts";
 import { createSecurityGroups } from "./modules/security_groups.ts";
 import { createAlerting } from "./modules/alerting.ts";
@@ -18,6 +24,7 @@ import { createCompute } from "./modules/compute.ts";
 import { createFailoverDns, createHostedZone } from "./modules/failover_dns.ts";
 import { createHandlerAssets } from "./modules/lambda_function.ts";
 import { createHealthChecks } from "./modules/health_checks.ts";
+import { createProbes } from "./modules/probes.ts";
 import { createFailoverAutomation } from "./modules/failover_automation.ts";
 import { createObservability } from "./modules/observability.ts";
 import { recoveryBudget } from "./modules/recovery_budget.ts";
@@ -42,6 +49,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
   requireTerraform(stack);
   configureBackend(stack, config);
   const regions = createRegionPair(stack, config);
+  const witness = createWitnessRegion(stack, config);
   const serviceRoles = createServiceRoles(stack, { regions, environmentSuffix: suffix });
   const keys = createKmsKeys(stack, {
     regions,
@@ -135,7 +143,11 @@ export function synthesize(config: StackConfig, outdir: string): string {
     costCenter: config.costCenter,
     logRetentionDays: config.logRetentionDays,
   });
-  const code = createHandlerAssets(stack, ["db_health", "app_health", "failover"], HANDLER_BUILD_DIR);
+  const code = createHandlerAssets(
+    stack,
+    ["db_health", "app_health", "primary_probe", "failover"],
+    HANDLER_BUILD_DIR,
+  );
   const scheme = config.dns.tlsMode === "none" ? "http" : "https";
   const healthUrls = forEachRegion(
     regions,
@@ -154,6 +166,24 @@ export function synthesize(config: StackConfig, outdir: string): string {
     appHostname: zone.appFqdn,
     metricNamespace: namespace,
     checkTimeoutMs: config.health.checkTimeoutMs,
+    replicationStallSeconds: config.health.replicationStallSeconds,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    logRetentionDays: config.logRetentionDays,
+  });
+  const probes = createProbes(stack, {
+    regions,
+    witness,
+    code: code.primary_probe,
+    keys: {
+      secondary: keys.secondary,
+      witness: createWitnessKey(stack, { witness, accountId: config.accountId, environmentSuffix: suffix }),
+    },
+    alerting,
+    primaryHealthUrl: healthUrls.primary,
+    appHostname: zone.appFqdn,
+    metricNamespace: namespace,
+    checkTimeoutMs: config.health.checkTimeoutMs,
     accountId: config.accountId,
     environmentSuffix: suffix,
     logRetentionDays: config.logRetentionDays,
@@ -163,9 +193,11 @@ export function synthesize(config: StackConfig, outdir: string): string {
     code: code.failover,
     keys,
     alerting,
+    probes,
     parameterPrefix: parameters.prefix,
     globalClusterIdentifier: database.globalClusterIdentifier,
     primaryClusterArn: database.clusters.primary.clusterArn,
+    primaryClusterIdentifier: database.clusters.primary.clusterIdentifier,
     secondaryClusterArn: database.clusters.secondary.clusterArn,
     secondaryClusterIdentifier: database.clusters.secondary.clusterIdentifier,
     secondaryAsgName: compute.secondary.asgName,
@@ -175,9 +207,10 @@ export function synthesize(config: StackConfig, outdir: string): string {
     appHostname: zone.appFqdn,
     metricNamespace: namespace,
     checkTimeoutMs: config.health.checkTimeoutMs,
-    primaryUnreachableMinutes: config.health.primaryUnreachableMinutes,
+    decisionPeriods: config.health.decisionPeriods,
     autoFailover: config.health.autoFailover,
     rtoTargetSeconds: config.objectives.rtoTargetSeconds,
+    auroraPromotionSeconds: config.objectives.auroraPromotionSeconds,
     accountId: config.accountId,
     environmentSuffix: suffix,
     logRetentionDays: config.logRetentionDays,
@@ -189,7 +222,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
     tlsMode: config.dns.tlsMode,
     healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
     healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
-    primaryAlarmChecks: failover.primaryAlarmChecks,
+    fence: failover.fence,
     environmentSuffix: suffix,
   });
 
@@ -212,7 +245,10 @@ export function synthesize(config: StackConfig, outdir: string): string {
           { key: "db_health", functionName: healthChecks[role].databaseChecker.functionName },
           { key: "app_health", functionName: healthChecks[role].appChecker.functionName },
           ...(role === "secondary"
-            ? [{ key: "failover", functionName: failover.orchestratorFunctionName }]
+            ? [
+              { key: "primary_probe", functionName: probes.secondary.functionName },
+              { key: "failover", functionName: failover.orchestratorFunctionName },
+            ]
             : []),
         ],
       };
@@ -223,7 +259,8 @@ export function synthesize(config: StackConfig, outdir: string): string {
     route53HealthCheckIds: [
       dns.healthChecks.primary,
       dns.healthChecks.secondary,
-      dns.primaryCalculatedHealthCheckId,
+      dns.calculatedHealthChecks.primary,
+      dns.calculatedHealthChecks.secondary,
     ],
     rtoTargetSeconds: config.objectives.rtoTargetSeconds,
     rpoTargetSeconds: config.objectives.rpoTargetSeconds,
@@ -250,7 +287,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
     orchestratorFunctionName: failover.orchestratorFunctionName,
     activeRegionParameterName: parameters.regions.secondary.activeRegionParameterName,
     metricNamespace: namespace,
-    fenceAlarmName: failover.fenceAlarmName,
+    fenceAlarmName: failover.fence.fencedAlarmName,
     standbyCapacity: {
       minSize: config.compute.standbyMinSize,
       desiredCapacity: config.compute.standbyDesiredCapacity,

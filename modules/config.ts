@@ -1,6 +1,7 @@
 // Configuration: read from environment variables, every value with a safe default, validated as a table
 // of rules. All problems are reported at once; nothing is synthesized when any rule fails.
 import { maxSuffixLength } from "./naming.ts";
+import { type LimitName, limitRule, withinLimit } from "../handlers/lib/contract.ts";
 
 export interface RegionConfig {
   /** AWS region name. */
@@ -56,15 +57,19 @@ export interface DnsConfig {
 }
 
 export interface HealthConfig {
-  /** Timeout of every external call a checker makes. */
+  /** Timeout of every external call a checker or prober makes (a probe ends before the next starts). */
   readonly checkTimeoutMs: number;
-  /** Consecutive failed minutes of the secondary's view of the primary before failover. */
-  readonly primaryUnreachableMinutes: number;
+  /** Consecutive failed 10 s periods before a vantage point (standby, witness, replication) votes "down". */
+  readonly decisionPeriods: number;
+  /** Replication counts as stalled when the standby sees the primary's data older than this. */
+  readonly replicationStallSeconds: number;
   readonly autoFailover: boolean;
 }
 
 export interface ObjectivesConfig {
   readonly rtoTargetSeconds: number;
+  /** Assumed Aurora promotion time of the standby cluster (the budget's figure; measure it in drills). */
+  readonly auroraPromotionSeconds: number;
   readonly rpoTargetSeconds: number;
   /** Replication-lag alarm threshold; must stay under the RPO target. */
   readonly rpoLagAlarmSeconds: number;
@@ -82,6 +87,8 @@ export interface StackConfig {
   readonly accountId: string;
   readonly primary: RegionConfig;
   readonly secondary: RegionConfig;
+  /** Third region outside the pair: holds only the witness prober of the primary. */
+  readonly witness: { readonly region: string };
   readonly alertEmails: readonly string[];
   readonly logRetentionDays: number;
   readonly stateBucket: string;
@@ -126,6 +133,11 @@ export const SETTINGS: readonly Setting[] = [
   },
   { variable: "PRIMARY_REGION", defaultValue: constant("us-east-1"), description: "primary region" },
   { variable: "SECONDARY_REGION", defaultValue: constant("us-east-2"), description: "standby region" },
+  {
+    variable: "WITNESS_REGION",
+    defaultValue: constant("us-west-2"),
+    description: "third vantage point on the primary (prober only)",
+  },
   {
     variable: "PRIMARY_AZS",
     defaultValue: (env) => ["a", "b", "c"].map((zone) => `${env.PRIMARY_REGION}${zone}`).join(","),
@@ -244,12 +256,27 @@ export const SETTINGS: readonly Setting[] = [
   { variable: "DNS_TTL_SECONDS", defaultValue: constant("60"), description: "TTL of non-alias records" },
   { variable: "CHECK_TIMEOUT_MS", defaultValue: constant("5000"), description: "checker call timeout" },
   {
-    variable: "PRIMARY_UNREACHABLE_MINUTES",
-    defaultValue: constant("2"),
-    description: "failed minutes before failover",
+    variable: "DECISION_PERIODS",
+    defaultValue: constant("3"),
+    description: "failed 10 s periods before a vantage point votes down",
+  },
+  // Aurora replicates "typically in under a second"; 10 s is ten times that, one probe interval (a single
+  // missed lag calculation between two samples is no stall), and keeps stall + DECISION_PERIODS x 10 s
+  // inside the 60 s decision target.
+  {
+    variable: "REPLICATION_STALL_SECONDS",
+    defaultValue: constant("10"),
+    description: "replication older than this counts as stalled",
   },
   { variable: "AUTO_FAILOVER", defaultValue: constant("true"), description: "promote without a person" },
   { variable: "RTO_TARGET_SECONDS", defaultValue: constant("300"), description: "recovery-time objective" },
+  // Aurora User Guide, "Disaster recovery and Amazon Aurora global databases": "RTO can be in the order of
+  // minutes"; 120 s is the smallest reading of "minutes" and twice the "under a minute" AWS advertises.
+  {
+    variable: "AURORA_PROMOTION_SECONDS",
+    defaultValue: constant("120"),
+    description: "assumed Aurora promotion time (measure in drills)",
+  },
   { variable: "RPO_TARGET_SECONDS", defaultValue: constant("60"), description: "recovery-point objective" },
   { variable: "RPO_LAG_ALARM_SECONDS", defaultValue: constant("30"), description: "replication-lag alarm" },
   {
@@ -356,6 +383,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     );
     return value;
   };
+  /** A limit shared with a handler: the rule and its text come from contract.ts LIMITS. */
+  const limited = (variable: string, name: LimitName): number => {
+    const value = Number(raw[variable]);
+    check(variable, /^\d+$/.test(raw[variable]) && withinLimit(name, value), limitRule(name));
+    return value;
+  };
   const list = (variable: string) =>
     raw[variable].split(",").map((item) => item.trim()).filter((item) => item !== "");
 
@@ -385,6 +418,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     check(variable, REGION.test(raw[variable]), "must be an AWS region name such as us-east-1");
   }
   check("SECONDARY_REGION", raw.PRIMARY_REGION !== raw.SECONDARY_REGION, "must differ from PRIMARY_REGION");
+  check("WITNESS_REGION", REGION.test(raw.WITNESS_REGION), "must be an AWS region name such as us-west-2");
+  check(
+    "WITNESS_REGION",
+    !regions.includes(raw.WITNESS_REGION),
+    "must differ from PRIMARY_REGION and SECONDARY_REGION (a third, independent vantage point)",
+  );
 
   const regionConfig = (prefix: "PRIMARY" | "SECONDARY"): RegionConfig => {
     const region = raw[`${prefix}_REGION`];
@@ -498,8 +537,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
   const appPort = integer("APP_PORT", 1024, 65535);
   check("APP_PORT", appPort !== databasePort, "must differ from DB_PORT");
   const primaryMinSize = integer("PRIMARY_MIN_SIZE", 1, 100);
-  const primaryDesiredCapacity = integer("PRIMARY_DESIRED_CAPACITY", 1, 100);
-  const maxSize = integer("MAX_SIZE", 1, 100);
+  // The primary's desired capacity is also the standby's capacity after failover (FAILOVER_CAPACITY).
+  const primaryDesiredCapacity = limited("PRIMARY_DESIRED_CAPACITY", "failoverCapacity");
+  const maxSize = limited("MAX_SIZE", "failoverCapacity");
   const standbyMinSize = integer("STANDBY_MIN_SIZE", 1, 100);
   const standbyDesiredCapacity = integer("STANDBY_DESIRED_CAPACITY", 1, 100);
   check(
@@ -546,10 +586,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
   const healthCheckFailureThreshold = integer("ROUTE53_FAILURE_THRESHOLD", 1, 10);
   const recordTtlSeconds = integer("DNS_TTL_SECONDS", 10, 300);
 
-  const checkTimeoutMs = integer("CHECK_TIMEOUT_MS", 500, 20000);
-  const primaryUnreachableMinutes = integer("PRIMARY_UNREACHABLE_MINUTES", 1, 30);
+  const checkTimeoutMs = limited("CHECK_TIMEOUT_MS", "checkTimeoutMs");
+  const decisionPeriods = limited("DECISION_PERIODS", "decisionPeriods");
+  const replicationStallSeconds = limited("REPLICATION_STALL_SECONDS", "replicationStallSeconds");
   check("AUTO_FAILOVER", ["true", "false"].includes(raw.AUTO_FAILOVER), "must be true or false");
-  const rtoTargetSeconds = integer("RTO_TARGET_SECONDS", 60, 86400);
+  const rtoTargetSeconds = limited("RTO_TARGET_SECONDS", "rtoTargetSeconds");
+  const auroraPromotionSeconds = limited("AURORA_PROMOTION_SECONDS", "auroraPromotionSeconds");
   const rpoTargetSeconds = integer("RPO_TARGET_SECONDS", 1, 86400);
   const rpoLagAlarmSeconds = integer("RPO_LAG_ALARM_SECONDS", 1, 86400);
   check("RPO_LAG_ALARM_SECONDS", rpoLagAlarmSeconds < rpoTargetSeconds, "must be below RPO_TARGET_SECONDS");
@@ -565,6 +607,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     accountId: raw.AWS_ACCOUNT_ID,
     primary,
     secondary,
+    witness: { region: raw.WITNESS_REGION },
     alertEmails,
     logRetentionDays,
     stateBucket: raw.STATE_BUCKET,
@@ -605,9 +648,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
       healthCheckFailureThreshold,
       recordTtlSeconds,
     },
-    health: { checkTimeoutMs, primaryUnreachableMinutes, autoFailover: raw.AUTO_FAILOVER === "true" },
+    health: {
+      checkTimeoutMs,
+      decisionPeriods,
+      replicationStallSeconds,
+      autoFailover: raw.AUTO_FAILOVER === "true",
+    },
     objectives: {
       rtoTargetSeconds,
+      auroraPromotionSeconds,
       rpoTargetSeconds,
       rpoLagAlarmSeconds,
       checkerAlarmMinutes,

@@ -1,9 +1,12 @@
 // DNS failover without an API call: the application name has two weighted alias records, primary 100 and
 // standby 0. Route 53 answers with the zero-weight record only while the primary's record is unhealthy.
-// The primary record carries a CALCULATED health check over the HTTPS check of the primary ALB's deep
-// health path AND the CloudWatch-alarm checks given by the health-check concern (alarms that live in the
-// standby region, so the decision does not depend on the failed one). Route 53 is global: its resources use
-// the primary provider.
+// DNS moves only on Route 53's own multi-location endpoint checks or on the fence, never on raw probe data:
+// an alarm-based check follows the alarm's data stream (one breaching datapoint), not its ALARM state, so
+// the only alarms Route 53 reads are the fence alarms, which carry a decision the orchestrator published.
+//   primary record: CALCULATED  endpoint(primary) AND not fenced           (threshold 2)
+//   standby record: CALCULATED  endpoint(standby) OR fenced                (threshold 1), no target health
+// Once fenced the standby record stays healthy, so Route 53 never fails open to the weight-100 primary when
+// both endpoints look down. Route 53 is global: its resources use the primary provider.
 //
 // The zone comes first (createHostedZone) because the load balancers validate their certificates in it;
 // the records (createFailoverDns) come after the load balancers they point at.
@@ -33,12 +36,12 @@ export interface HostedZoneOutputs {
   readonly appFqdn: string;
 }
 
-/** A CloudWatch alarm the primary record's health depends on. */
-export interface AlarmCheck {
-  /** Stable key for the health check's logical id and Name tag (`primary_unreachable`). */
-  readonly key: string;
-  /** The alarm's name; a reference to the alarm resource, so the check is created after the alarm. */
-  readonly alarmName: string;
+/** The fence as Route 53 reads it: two standard-resolution alarms on PrimaryFenced, in the standby region. */
+export interface FenceAlarms {
+  /** ALARM while fenced; a reference to the alarm resource, so the check is created after the alarm. */
+  readonly fencedAlarmName: string;
+  /** ALARM while not fenced (the mirror image, so that "fenced" can make a check healthy). */
+  readonly unfencedAlarmName: string;
   readonly alarmRegion: string;
 }
 
@@ -52,11 +55,8 @@ export interface FailoverDnsInputs {
   readonly healthCheckIntervalSeconds: number;
   /** Consecutive failed probes before an endpoint is unhealthy. */
   readonly healthCheckFailureThreshold: number;
-  /**
-   * CloudWatch alarms (standard resolution, in the standby region) whose ALARM state takes the primary out
-   * of DNS, e.g. "primary unreachable" and "primary fenced". Empty = the endpoint check alone decides.
-   */
-  readonly primaryAlarmChecks: readonly AlarmCheck[];
+  /** The fence alarms: the only alarms any Route 53 health check reads. */
+  readonly fence: FenceAlarms;
   readonly environmentSuffix: string;
 }
 
@@ -65,10 +65,8 @@ export interface FailoverDnsOutputs {
   readonly appFqdn: string;
   /** Endpoint (deep-path) health check id per region. */
   readonly healthChecks: PerRegion<string>;
-  /** The check the primary record carries: endpoint AND every alarm check. */
-  readonly primaryCalculatedHealthCheckId: string;
-  /** CLOUDWATCH_METRIC checks, one per alarm in `primaryAlarmChecks`. */
-  readonly alarmHealthCheckIds: readonly string[];
+  /** The checks the records carry: primary = endpoint AND not fenced; standby = endpoint OR fenced. */
+  readonly calculatedHealthChecks: PerRegion<string>;
 }
 
 export const RECORD_WEIGHTS: PerRegion<number> = { primary: 100, secondary: 0 };
@@ -112,32 +110,7 @@ export function createFailoverDns(scope: Construct, inputs: FailoverDnsInputs): 
       }),
   );
 
-  const alarmChecks = inputs.primaryAlarmChecks.map((alarm) =>
-    new Route53HealthCheck(scope, logicalId("dns", "primary", `alarm_${alarm.key}`), {
-      provider,
-      type: "CLOUDWATCH_METRIC",
-      cloudwatchAlarmName: alarm.alarmName,
-      cloudwatchAlarmRegion: alarm.alarmRegion,
-      // A gap in the alarm's data neither starts a failover nor ends one: keep the last decision.
-      insufficientDataHealthStatus: "LastKnownStatus",
-      tags: { Name: physicalName("generic", `alarm-${alarm.key.replaceAll("_", "-")}`, suffix) },
-    })
-  );
-
-  const children = [endpointChecks.primary.id, ...alarmChecks.map((check) => check.id)];
-  const primaryCalculated = new Route53HealthCheck(scope, logicalId("dns", "primary", "calculated_check"), {
-    provider,
-    type: "CALCULATED",
-    childHealthchecks: children,
-    // Every child must be healthy: any alarm or a failing endpoint takes the primary out.
-    childHealthThreshold: children.length,
-    tags: { Name: physicalName("generic", "app-primary-serving", suffix) },
-  });
-  const recordChecks: PerRegion<string> = {
-    primary: primaryCalculated.id,
-    secondary: endpointChecks.secondary.id,
-  };
-
+  const calculated = recordHealthChecks(scope, inputs, endpointChecks);
   forEachRegion(
     inputs.regions,
     ({ role, region }) =>
@@ -148,11 +121,13 @@ export function createFailoverDns(scope: Construct, inputs: FailoverDnsInputs): 
         type: "A",
         setIdentifier: `${role}-${region}`,
         weightedRoutingPolicy: { weight: RECORD_WEIGHTS[role] },
-        healthCheckId: recordChecks[role],
+        healthCheckId: calculated[role].id,
         alias: {
           name: inputs.loadBalancers[role].albDnsName,
           zoneId: inputs.loadBalancers[role].albZoneId,
-          evaluateTargetHealth: true,
+          // The standby's calculated check already covers its endpoint; target health on top of it would
+          // take a fenced standby out when its targets fail, and Route 53 would fail open to the primary.
+          evaluateTargetHealth: role === "primary",
         },
       }),
   );
@@ -165,7 +140,48 @@ export function createFailoverDns(scope: Construct, inputs: FailoverDnsInputs): 
     zoneId: inputs.zone.zoneId,
     appFqdn: inputs.zone.appFqdn,
     healthChecks: { primary: endpointChecks.primary.id, secondary: endpointChecks.secondary.id },
-    primaryCalculatedHealthCheckId: primaryCalculated.id,
-    alarmHealthCheckIds: alarmChecks.map((check) => check.id),
+    calculatedHealthChecks: { primary: calculated.primary.id, secondary: calculated.secondary.id },
   };
+}
+
+/** The checks the records carry: each region's endpoint check combined with the fence, as its record needs. */
+function recordHealthChecks(
+  scope: Construct,
+  inputs: FailoverDnsInputs,
+  endpointChecks: PerRegion<Route53HealthCheck>,
+): PerRegion<Route53HealthCheck> {
+  const provider = inputs.regions.primary.provider;
+  const suffix = inputs.environmentSuffix;
+  // The fence, as each record needs it: the primary's check is healthy while NOT fenced, the standby's
+  // while fenced. A gap in the alarm's data keeps the last decision.
+  const fenceAlarm: PerRegion<string> = {
+    primary: inputs.fence.fencedAlarmName,
+    secondary: inputs.fence.unfencedAlarmName,
+  };
+  const fenceChecks = forEachRegion(
+    inputs.regions,
+    ({ role }) =>
+      new Route53HealthCheck(scope, logicalId("dns", role, "fence_check"), {
+        provider,
+        type: "CLOUDWATCH_METRIC",
+        cloudwatchAlarmName: fenceAlarm[role],
+        cloudwatchAlarmRegion: inputs.fence.alarmRegion,
+        insufficientDataHealthStatus: "LastKnownStatus",
+        tags: { Name: physicalName("generic", `app-${role}-fence`, suffix) },
+      }),
+  );
+  const calculated = forEachRegion(inputs.regions, ({ role }) => {
+    const primary = role === "primary";
+    return new Route53HealthCheck(scope, logicalId("dns", role, "calculated_check"), {
+      provider,
+      type: "CALCULATED",
+      childHealthchecks: [endpointChecks[role].id, fenceChecks[role].id],
+      // primary: its endpoint AND not fenced; standby: its endpoint OR fenced (so a fence holds it up).
+      childHealthThreshold: primary ? 2 : 1,
+      tags: {
+        Name: physicalName("generic", primary ? "app-primary-serving" : "app-standby-serving", suffix),
+      },
+    });
+  });
+  return calculated;
 }

@@ -1,6 +1,7 @@
 // Health checkers in both regions, every 60 s: the database checker (in the VPC, against its region's
-// cluster) and the application checker (its own ALB and the peer region's). They publish metrics in
-// their own region (Embedded Metric Format), so the standby's view of the primary survives us-east-1.
+// cluster; on the standby it also samples replication every 10 s of its minute) and the application
+// checker (its own ALB and the peer region's). They publish metrics in their own region (Embedded Metric
+// Format), so the standby's view of the primary survives us-east-1.
 import { Construct } from "constructs";
 import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
 import { logicalId, physicalName } from "./naming.ts";
@@ -20,6 +21,7 @@ import {
   HANDLER_ENV,
   type ParameterKey,
   parameterName,
+  samplerLambdaTimeoutSeconds,
 } from "../handlers/lib/contract.ts";
 
 export interface HealthCheckInputs {
@@ -37,6 +39,8 @@ export interface HealthCheckInputs {
   readonly appHostname: string;
   readonly metricNamespace: string;
   readonly checkTimeoutMs: number;
+  /** The standby's database checker counts replication older than this as stalled. */
+  readonly replicationStallSeconds: number;
   readonly accountId: string;
   readonly environmentSuffix: string;
   readonly logRetentionDays: number;
@@ -90,7 +94,10 @@ export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs):
       ...common,
       name: "db-health",
       code: inputs.code.dbHealth,
-      timeoutSeconds: checkerLambdaTimeoutSeconds("db_health", inputs.checkTimeoutMs),
+      // The standby's checker samples replication for the rest of its minute over the same connection.
+      timeoutSeconds: role === "secondary"
+        ? samplerLambdaTimeoutSeconds("db_health", inputs.checkTimeoutMs)
+        : checkerLambdaTimeoutSeconds("db_health", inputs.checkTimeoutMs),
       statements: [readParameters([endpoint, "port", "databaseName", "masterUsername", "masterPassword"]), {
         Sid: "DecryptPasswordThroughSsm",
         Action: ["kms:Decrypt"],
@@ -99,6 +106,9 @@ export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs):
       }],
       environment: {
         ...sharedEnvironment,
+        ...(role === "secondary"
+          ? { [HANDLER_ENV.replicationStallSeconds]: String(inputs.replicationStallSeconds) }
+          : {}),
         // The Node.js 20+ runtimes only trust the RDS certificate authorities when asked to.
         NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
       },

@@ -1,6 +1,6 @@
 // One Lambda function in one region, the way every function of this stack is made: its log group first
 // (retention, KMS), a least-privilege role whose policy is attached before the function exists, X-Ray
-// tracing, async retry limits and an on-failure destination (the region's alert topic).
+// tracing, async retry limits and an on-failure destination (the region's alert topic, where it has one).
 import { Construct } from "constructs";
 import { AssetType, TerraformAsset, TerraformStack } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
@@ -11,7 +11,7 @@ import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target/index.js";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
-import type { RegionContext } from "./providers.ts";
+import type { ProviderContext } from "./providers.ts";
 import { logicalId, physicalName } from "./naming.ts";
 import { assumeRolePolicy, KMS_USE_ACTIONS, policyDocument, type PolicyStatement } from "./policy.ts";
 import { bundleHandler, LAMBDA_ARCHITECTURE, LAMBDA_HANDLER, LAMBDA_RUNTIME } from "./lambda_bundle.ts";
@@ -42,7 +42,7 @@ export function createHandlerAssets<Name extends string>(
 }
 
 export interface LambdaFunctionInputs {
-  readonly region: RegionContext;
+  readonly region: ProviderContext;
   /** Concern for logical ids (`health_checks`, `failover`). */
   readonly concern: string;
   /** Short kebab-case name: `db-health` -> function `dr-db-health-<region>-<suffix>`. */
@@ -65,8 +65,11 @@ export interface LambdaFunctionInputs {
   readonly maximumRetryAttempts: number;
   /** Seconds an async event may wait before it is dropped to the failure destination. */
   readonly maximumEventAgeSeconds: number;
-  /** On-failure destination for async invocations (SNS topic of the region). */
-  readonly failureTopicArn: string;
+  /**
+   * On-failure destination for async invocations (SNS topic of the region). Absent only in the witness
+   * region, which has no topic: an alarm in the standby region watches the witness prober's metrics instead.
+   */
+  readonly failureTopicArn?: string;
   /** Runs in these subnets with this security group (only the database checker needs the VPC). */
   readonly vpc?: { readonly subnetIds: readonly string[]; readonly securityGroupId: string };
 }
@@ -140,17 +143,7 @@ export function createLambdaFunction(scope: Construct, inputs: LambdaFunctionInp
           },
         },
       },
-      {
-        Sid: "FailureDestination",
-        Action: ["sns:Publish"],
-        Resource: inputs.failureTopicArn,
-      },
-      {
-        Sid: "FailureDestinationKey",
-        Action: [...KMS_USE_ACTIONS],
-        Resource: inputs.keyArn,
-        Condition: { StringEquals: { "kms:ViaService": `sns.${region}.amazonaws.com` } },
-      },
+      ...failureDestinationStatements(inputs.failureTopicArn, inputs.keyArn, region),
       ...vpcStatements,
       ...inputs.statements,
     ]),
@@ -185,7 +178,9 @@ export function createLambdaFunction(scope: Construct, inputs: LambdaFunctionInp
     functionName: lambda.functionName,
     maximumRetryAttempts: inputs.maximumRetryAttempts,
     maximumEventAgeInSeconds: inputs.maximumEventAgeSeconds,
-    destinationConfig: { onFailure: { destination: inputs.failureTopicArn } },
+    ...(inputs.failureTopicArn
+      ? { destinationConfig: { onFailure: { destination: inputs.failureTopicArn } } }
+      : {}),
   });
   return {
     // The literal name (not the token) keeps alarms and dashboards readable; they need no ordering.
@@ -196,8 +191,25 @@ export function createLambdaFunction(scope: Construct, inputs: LambdaFunctionInp
   };
 }
 
+function failureDestinationStatements(
+  topicArn: string | undefined,
+  keyArn: string,
+  region: string,
+): PolicyStatement[] {
+  if (topicArn === undefined) return [];
+  return [
+    { Sid: "FailureDestination", Action: ["sns:Publish"], Resource: topicArn },
+    {
+      Sid: "FailureDestinationKey",
+      Action: [...KMS_USE_ACTIONS],
+      Resource: keyArn,
+      Condition: { StringEquals: { "kms:ViaService": `sns.${region}.amazonaws.com` } },
+    },
+  ];
+}
+
 export interface EventTriggerInputs {
-  readonly region: RegionContext;
+  readonly region: ProviderContext;
   /** Logical id of the rule; its target and permission take `<ruleId>_target` / `<ruleId>_invoke`. */
   readonly ruleId: string;
   readonly ruleName: string;

@@ -3,6 +3,9 @@
 import type { RegionRole } from "../handlers/lib/contract.ts";
 export type { RegionRole };
 
+/** The role of an aliased provider: one side of the pair, or the witness region outside it. */
+export type ProviderRole = RegionRole | "witness";
+
 /** AWS name-length limits for the kinds of names this stack generates. */
 export const NAME_LIMITS = {
   alb: 32,
@@ -53,7 +56,7 @@ export function physicalName(kind: NameKind, base: string, suffix: string, regio
 }
 
 /** Terraform logical id `<concern>_<role>[_<key>]`: stable, readable, keyed by name or AZ, never by index. */
-export function logicalId(concern: string, role?: RegionRole | "global", key?: string): string {
+export function logicalId(concern: string, role?: ProviderRole | "global", key?: string): string {
   return [concern, role, key].filter((part) => part !== undefined && part !== "").join("_");
 }
 

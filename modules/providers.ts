@@ -1,16 +1,27 @@
-// The region pair: two aliased AWS providers in one stack, each tagging everything it creates, and the
-// state backend (local with a relative path, or S3 with native locking).
+// The region pair: two aliased AWS providers in one stack, each tagging everything it creates; the witness
+// region, a third aliased provider outside the pair; and the state backend (local with a relative path, or
+// S3 with native locking).
 import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import type { StackConfig } from "./config.ts";
-import type { RegionRole } from "./naming.ts";
+import type { ProviderRole, RegionRole } from "./naming.ts";
 
-export interface RegionContext {
+/** Where a resource is made: an aliased provider, its region and its role (the `DR-Role` tag). */
+export interface ProviderContext {
   readonly provider: AwsProvider;
   readonly region: string;
+  readonly role: ProviderRole;
+}
+
+export interface RegionContext extends ProviderContext {
   readonly role: RegionRole;
   /** The other side of the pair. */
   readonly peerRegion: string;
+}
+
+/** The witness region: holds only the witness prober (function, its log group and key, role, schedule). */
+export interface WitnessContext extends ProviderContext {
+  readonly role: "witness";
 }
 
 export interface RegionPair {
@@ -31,18 +42,20 @@ export function forEachRegion<T>(regions: RegionPair, build: (region: RegionCont
   return { primary: build(regions.primary), secondary: build(regions.secondary) };
 }
 
+function makeProvider(stack: TerraformStack, config: StackConfig, role: ProviderRole, region: string) {
+  return new AwsProvider(stack, role, {
+    alias: role,
+    region,
+    allowedAccountIds: [config.accountId],
+    defaultTags: [{
+      tags: { Environment: config.environment, "DR-Role": role, "Cost-Center": config.costCenter },
+    }],
+  });
+}
+
 export function createRegionPair(stack: TerraformStack, config: StackConfig): RegionPair {
-  const makeProvider = (role: RegionRole, region: string) =>
-    new AwsProvider(stack, role, {
-      alias: role,
-      region,
-      allowedAccountIds: [config.accountId],
-      defaultTags: [{
-        tags: { Environment: config.environment, "DR-Role": role, "Cost-Center": config.costCenter },
-      }],
-    });
-  const primaryProvider = makeProvider("primary", config.primary.region);
-  const secondaryProvider = makeProvider("secondary", config.secondary.region);
+  const primaryProvider = makeProvider(stack, config, "primary", config.primary.region);
+  const secondaryProvider = makeProvider(stack, config, "secondary", config.secondary.region);
   return {
     primary: {
       provider: primaryProvider,
@@ -57,6 +70,12 @@ export function createRegionPair(stack: TerraformStack, config: StackConfig): Re
       peerRegion: config.primary.region,
     },
   };
+}
+
+/** The third aliased provider (`DR-Role` = `witness`), in WITNESS_REGION. */
+export function createWitnessRegion(stack: TerraformStack, config: StackConfig): WitnessContext {
+  const region = config.witness.region;
+  return { provider: makeProvider(stack, config, "witness", region), region, role: "witness" };
 }
 
 /** Ephemeral variables and write-only arguments (the master password) need Terraform 1.11.1 or later. */

@@ -234,15 +234,16 @@ Deno.test("createCompute() user data embeds the service, its settings per region
 
 Deno.test("every Auto Scaling group launches through the service-linked role that both EBS keys allow", () => {
   const { stack } = defaultStack();
-  const role = "${aws_iam_service_linked_role.service_roles_global_autoscaling.arn}";
+  const slrArn = "${aws_iam_service_linked_role.service_roles_global_autoscaling.arn}";
   const slr = stack.resource.aws_iam_service_linked_role.service_roles_global_autoscaling;
   assert.equal(slr.aws_service_name, "autoscaling.amazonaws.com");
   for (const group of Object.values(resources(stack, "aws_autoscaling_group"))) {
-    assert.equal(group.service_linked_role_arn, role);
+    assert.equal(group.service_linked_role_arn, slrArn);
   }
-  for (const key of Object.values(resources(stack, "aws_kms_key"))) {
+  for (const role of ["primary", "secondary"] as const) {
+    const key = resource(stack, "aws_kms_key", `kms_${role}`);
     const statements = JSON.parse(key.policy).Statement.filter((statement: Json) =>
-      statement.Principal.AWS === role
+      statement.Principal.AWS === slrArn
     );
     const actions = statements.flatMap((statement: Json) => [statement.Action].flat());
     for (const action of ["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant"]) {

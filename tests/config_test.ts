@@ -27,6 +27,10 @@ Deno.test("loadConfig() defaults make a valid two-region configuration", () => {
   assert.equal(config.secondary.natGateways, 1);
   assert.ok(config.compute.standbyDesiredCapacity >= 1);
   assert.ok(config.compute.standbyDesiredCapacity < config.compute.primaryDesiredCapacity);
+  assert.equal(config.witness.region, "us-west-2");
+  assert.equal(config.health.decisionPeriods, 3);
+  assert.equal(config.health.replicationStallSeconds, 10);
+  assert.equal(config.objectives.auroraPromotionSeconds, 120);
 });
 
 Deno.test("loadConfig() derives dependent defaults from the values given", () => {
@@ -85,6 +89,46 @@ const INVALID: ReadonlyArray<[string, Record<string, string>, string]> = [
   ["existing TLS without ARNs", { TLS_MODE: "existing" }, "PRIMARY_CERTIFICATE_ARN"],
   ["lag alarm above the RPO", { RPO_LAG_ALARM_SECONDS: "90" }, "must be below RPO_TARGET_SECONDS"],
   ["auto failover not a boolean", { AUTO_FAILOVER: "yes" }, 'AUTO_FAILOVER="yes": must be true or false'],
+  [
+    "witness not a region",
+    { WITNESS_REGION: "mars-1" },
+    'WITNESS_REGION="mars-1": must be an AWS region name',
+  ],
+  [
+    "witness in the primary region",
+    { WITNESS_REGION: "us-east-1" },
+    "must differ from PRIMARY_REGION and SECONDARY_REGION",
+  ],
+  [
+    "witness in the standby region",
+    { SECONDARY_REGION: "eu-west-1", WITNESS_REGION: "eu-west-1" },
+    'WITNESS_REGION="eu-west-1": must differ from PRIMARY_REGION and SECONDARY_REGION',
+  ],
+  [
+    "a one-period decision",
+    { DECISION_PERIODS: "1" },
+    'DECISION_PERIODS="1": must be an integer between 2 and 5',
+  ],
+  [
+    "a stall threshold no decision could use",
+    { REPLICATION_STALL_SECONDS: "120" },
+    'REPLICATION_STALL_SECONDS="120": must be an integer between 5 and 60',
+  ],
+  [
+    "a promotion time beyond a Lambda run",
+    { AURORA_PROMOTION_SECONDS: "1200" },
+    'AURORA_PROMOTION_SECONDS="1200": must be an integer between 30 and 900',
+  ],
+  [
+    "a probe timeout longer than the probe interval",
+    { CHECK_TIMEOUT_MS: "10000" },
+    'CHECK_TIMEOUT_MS="10000": must be an integer between 500 and 8000',
+  ],
+  [
+    "an RTO the orchestrator would refuse",
+    { RTO_TARGET_SECONDS: "7200" },
+    'RTO_TARGET_SECONDS="7200": must be an integer between 60 and 3600',
+  ],
 ];
 
 for (const [label, env, expected] of INVALID) {

@@ -9,7 +9,12 @@ import {
   REPLICATION_LAG_SQL,
 } from "../handlers/db_health.ts";
 import { scheduledHandler, systemClock } from "../handlers/lib/checker.ts";
-import { checkerLambdaTimeoutSeconds, type ParameterKey } from "../handlers/lib/contract.ts";
+import {
+  checkerLambdaTimeoutSeconds,
+  type ParameterKey,
+  samplerLambdaTimeoutSeconds,
+} from "../handlers/lib/contract.ts";
+import type { DatabaseSession } from "../handlers/lib/postgres.ts";
 import { classifyError, HandlerInputError, HttpStatusError, TimeoutError } from "../handlers/lib/errors.ts";
 import { readCheckerEnvironment } from "../handlers/lib/input.ts";
 import { ssmParameterReader } from "../handlers/lib/parameters.ts";
@@ -19,12 +24,21 @@ import {
   captureMetrics,
   fakeParameters,
   fakeSsmEndpoint,
+  fakeWallClock,
   metricValues,
 } from "./handler_fakes.ts";
 import { postgresAvailable, type PostgresServer, startPostgres } from "./postgres_fixture.ts";
 import { createTestPki } from "./tls_fixture.ts";
 
 const TIMEOUT_MS = 500;
+/**
+ * Yesterday 12:00:03.500 UTC: the schedule started the checker three and a half seconds into its minute
+ * (recent, because CloudWatch drops EMF datapoints older than 14 days).
+ */
+const START =
+  ((today) => Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 1, 12, 0, 3, 500))(
+    new Date(),
+  );
 
 function parametersFor(
   server: PostgresServer,
@@ -53,13 +67,18 @@ function deps(
     parameters: fakeParameters(parametersFor(server)),
     connect: pgConnect({ ca: server.caCertificate }),
     clock: systemClock,
+    wallClock: fakeWallClock(START),
+    replicationStallSeconds: 10,
     ...overrides,
     log: captureLogger(),
     metrics: captureMetrics(region, role),
   };
 }
 
-/** Aurora's aurora_global_db_status() with its real columns, backed by a table; it sleeps for `delay`. */
+/**
+ * Aurora's aurora_global_db_status() with its real columns, backed by a table; it sleeps for `delay`. A NULL
+ * last_lag_calculation_time in the table reads as "calculated just now" (replication alive and advancing).
+ */
 async function installFakeGlobalDbStatus(server: PostgresServer): Promise<pg.Client> {
   const admin = new pg.Client({
     host: server.host,
@@ -78,12 +97,14 @@ async function installFakeGlobalDbStatus(server: PostgresServer): Promise<pg.Cli
     INSERT INTO fake_delay VALUES (0);
     INSERT INTO fake_global_db_status VALUES
       ('us-east-1', 4000, -1, -1, '1970-01-01 00:00:00+00', 0, '0'),
-      ('us-east-2', 3990, 350, 180, now(), 1, '742');
+      ('us-east-2', 3990, 350, 180, NULL, 1, '742');
     CREATE FUNCTION aurora_global_db_status()
       RETURNS TABLE (aws_region text, highest_lsn_written bigint, durability_lag_in_msec bigint,
         rpo_lag_in_msec bigint, last_lag_calculation_time timestamptz, feedback_epoch integer, feedback_xmin xid)
       LANGUAGE sql AS $$
-        SELECT s.* FROM fake_global_db_status s, (SELECT pg_sleep((SELECT seconds FROM fake_delay))) pause
+        SELECT s.aws_region, s.highest_lsn_written, s.durability_lag_in_msec, s.rpo_lag_in_msec,
+          coalesce(s.last_lag_calculation_time, clock_timestamp()), s.feedback_epoch, s.feedback_xmin
+        FROM fake_global_db_status s, (SELECT pg_sleep((SELECT seconds FROM fake_delay))) pause
       $$;`);
   return admin;
 }
@@ -129,12 +150,72 @@ Deno.test({
           const values = metricValues(d.metrics.documents);
           assert.deepEqual(
             Object.keys(values).sort(),
-            ["DatabaseHealthy", "DatabaseLatencyMs", "ReplicationLagMs"],
+            ["DatabaseHealthy", "DatabaseLatencyMs", "ReplicationLagMs", "ReplicationStalled"],
           );
           assert.equal(values.ReplicationLagMs, 180);
+          assert.equal(values.ReplicationStalled, 0, "lag 180 ms, calculated just now");
           assert.equal(d.metrics.documents[0].Role, "secondary");
           assert.equal(d.metrics.documents[0].Region, "us-east-2");
           assert.match(REPLICATION_LAG_SQL, /aurora_global_db_status\(\)/);
+          // One reading at once, then one per remaining 10 s boundary of the minute, over one connection.
+          assert.deepEqual(
+            result.replication?.map((sample) => sample.at.slice(11, 19)),
+            ["12:00:03", "12:00:10", "12:00:20", "12:00:30", "12:00:40", "12:00:50"],
+          );
+          const stalled = d.metrics.documents.filter((document) => "ReplicationStalled" in document);
+          assert.equal(stalled.length, 6);
+          assert.deepEqual(
+            stalled.map((document) => document._aws.Timestamp),
+            result.replication!.map((s) => Date.parse(s.at)),
+          );
+          const definition = stalled[0]._aws.CloudWatchMetrics[0].Metrics
+            .find((metric: { Name: string }) => metric.Name === "ReplicationStalled");
+          assert.equal(definition.StorageResolution, 1, "high resolution: a 10 s alarm reads it");
+        },
+      );
+
+      await t.step("secondary, lag beyond REPLICATION_STALL_SECONDS: stalled", async () => {
+        await admin.query(
+          "UPDATE fake_global_db_status SET rpo_lag_in_msec = 12000 WHERE aws_region = 'us-east-2'",
+        );
+        try {
+          const d = deps(server, { role: "secondary" });
+          const result = await checkDatabase(d);
+          assert.equal(result.healthy, true);
+          assert.ok(result.replication!.every((sample) => sample.stalled));
+          assert.equal(metricValues(d.metrics.documents).ReplicationStalled, 1);
+          assert.equal(d.log.lines.filter((line) => line.message === "replication stalled").length, 6);
+          const relaxed = deps(server, { role: "secondary", replicationStallSeconds: 15 });
+          assert.equal(
+            metricValues((await checkDatabase(relaxed), relaxed.metrics.documents)).ReplicationStalled,
+            0,
+          );
+        } finally {
+          await admin.query(
+            "UPDATE fake_global_db_status SET rpo_lag_in_msec = 180 WHERE aws_region = 'us-east-2'",
+          );
+        }
+      });
+
+      await t.step(
+        "secondary, lag calculation frozen 30 s ago (the primary region is gone): stalled",
+        async () => {
+          await admin.query(
+            "UPDATE fake_global_db_status SET last_lag_calculation_time = clock_timestamp() - interval '30 seconds' " +
+              "WHERE aws_region = 'us-east-2'",
+          );
+          try {
+            const d = deps(server, { role: "secondary" });
+            const result = await checkDatabase(d);
+            assert.equal(result.healthy, true, "the standby's database itself answers");
+            assert.equal(result.replicationLagMs, 180, "the last lag Aurora calculated still looks fine");
+            assert.ok(result.replication![0].lagCalculationAgeMs >= 30_000);
+            assert.ok(result.replication!.every((sample) => sample.stalled));
+          } finally {
+            await admin.query(
+              "UPDATE fake_global_db_status SET last_lag_calculation_time = NULL WHERE aws_region = 'us-east-2'",
+            );
+          }
         },
       );
 
@@ -147,6 +228,12 @@ Deno.test({
           const result = await checkDatabase(d);
           assert.equal(result.healthy, true);
           assert.equal(metricValues(d.metrics.documents).ReplicationLagMs, undefined);
+          assert.equal(
+            metricValues(d.metrics.documents).ReplicationStalled,
+            undefined,
+            "the writer has nothing to replicate",
+          );
+          assert.equal(result.replication, undefined);
         } finally {
           await admin.query(
             "UPDATE fake_global_db_status SET rpo_lag_in_msec = 180 WHERE aws_region = 'us-east-2'",
@@ -350,7 +437,7 @@ Deno.test("db_health handler refuses a missing environment and a non-scheduled e
   ]);
   assert.match(
     error.message,
-    /CHECK_TIMEOUT_MS="50": must be an integer number of milliseconds from 100 to 60000/,
+    /CHECK_TIMEOUT_MS="50": must be an integer between 500 and 8000/,
   );
   assert.match(error.message, /METRIC_NAMESPACE: is not set/);
   assert.deepEqual(inputLog.lines.map((line) => [line.level, line.message]), [[
@@ -363,4 +450,104 @@ Deno.test("checkerLambdaTimeoutSeconds() leaves room for every sequential call a
   assert.equal(checkerLambdaTimeoutSeconds("db_health", 5000), 26);
   assert.equal(checkerLambdaTimeoutSeconds("app_health", 5000), 14);
   assert.ok(checkerLambdaTimeoutSeconds("db_health", 500) * 1000 > 4 * 500);
+});
+
+Deno.test("samplerLambdaTimeoutSeconds() covers the set-up calls, a minute of samples and the last sample's calls", () => {
+  // db_health on the standby: SSM, connect, SELECT 1, then the last status query starts up to 60 s later.
+  assert.equal(samplerLambdaTimeoutSeconds("db_health", 5000), 4 * 6 + 60 + 2);
+  // primary_probe: the last GET and its PutMetricData start up to 60 s after the invocation.
+  assert.equal(samplerLambdaTimeoutSeconds("primary_probe", 5000), 2 * 6 + 60 + 2);
+  assert.ok(samplerLambdaTimeoutSeconds("primary_probe", 8000) <= 900);
+});
+
+/** A session whose aurora_global_db_status() answers from `row(nowMs)`; `failAt` makes the n-th status query throw. */
+function fakeSession(
+  clock: { now(): number },
+  row: (nowMs: number) => Record<string, unknown>,
+  failAt?: number,
+) {
+  let statusQueries = 0;
+  const session: DatabaseSession & { closed: boolean } = {
+    closed: false,
+    query<Row extends Record<string, unknown>>(sql: string) {
+      if (sql === "SELECT 1") return Promise.resolve([{ "?column?": 1 }] as unknown as Row[]);
+      statusQueries++;
+      if (statusQueries === failAt) return Promise.reject(new Error("Connection terminated unexpectedly"));
+      return Promise.resolve([row(clock.now())] as unknown as Row[]);
+    },
+    close() {
+      session.closed = true;
+      return Promise.resolve();
+    },
+  };
+  return session;
+}
+
+function fakeDeps(session: DatabaseSession, clock: ReturnType<typeof fakeWallClock>) {
+  return {
+    region: "us-east-2",
+    role: "secondary" as const,
+    timeoutMs: TIMEOUT_MS,
+    replicationStallSeconds: 10,
+    parameters: fakeParameters({
+      readerEndpoint: "reader.example",
+      port: "5432",
+      databaseName: "transactions",
+      masterUsername: "txn_admin",
+      masterPassword: "test-only",
+    }),
+    connect: () => Promise.resolve(session),
+    metrics: captureMetrics("us-east-2", "secondary"),
+    log: captureLogger(),
+    clock: systemClock,
+    wallClock: clock,
+  };
+}
+
+Deno.test("checkDatabase() on the standby: a lag calculation that stops advancing turns stalled within the minute", async () => {
+  const clock = fakeWallClock(START);
+  const frozenAt = START - 2_000; // the primary region went away 2 s before this run
+  const session = fakeSession(
+    clock,
+    (now) => ({ rpo_lag_in_msec: 250, lag_calculation_age_msec: now - frozenAt }),
+  );
+  const d = fakeDeps(session, clock);
+  const result = await checkDatabase(d);
+  assert.deepEqual(result.replication!.map((sample) => sample.stalled), [
+    false,
+    false,
+    true,
+    true,
+    true,
+    true,
+  ]);
+  assert.deepEqual(
+    d.metrics.documents.filter((document) => "ReplicationStalled" in document).map((document) =>
+      document.ReplicationStalled
+    ),
+    [0, 0, 1, 1, 1, 1],
+  );
+  assert.ok(session.closed, "one connection, closed at the end");
+});
+
+Deno.test("checkDatabase() on the standby: a failed reading ends the minute's sampling, the check stays healthy", async () => {
+  const clock = fakeWallClock(START);
+  const session = fakeSession(clock, () => ({ rpo_lag_in_msec: 100, lag_calculation_age_msec: 300 }), 3);
+  const d = fakeDeps(session, clock);
+  const result = await checkDatabase(d);
+  assert.equal(result.healthy, true);
+  assert.equal(result.replication!.length, 2, "the reading at once and the first boundary, then the failure");
+  assert.ok(d.log.lines.some((line) => line.message.startsWith("replication sample failed")));
+  assert.ok(session.closed);
+});
+
+Deno.test("checkDatabase() on the standby stops sampling before the Lambda timeout", async () => {
+  const clock = fakeWallClock(START);
+  const session = fakeSession(clock, () => ({ rpo_lag_in_msec: 100, lag_calculation_age_msec: 300 }));
+  const deadline = START + 25_000;
+  const result = await checkDatabase(fakeDeps(session, clock), {
+    getRemainingTimeInMillis: () => deadline - clock.now(),
+  });
+  // At once, then +6.5 s and +16.5 s; the reading at +26.5 s would outlive the invocation.
+  assert.equal(result.replication!.length, 3);
 });

@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { loadConfig } from "../modules/config.ts";
 import { createRegionPair } from "../modules/providers.ts";
-import { type AlarmCheck, createFailoverDns, RECORD_WEIGHTS } from "../modules/failover_dns.ts";
+import { createFailoverDns, type FenceAlarms, RECORD_WEIGHTS } from "../modules/failover_dns.ts";
 import type { RegionLoadBalancer } from "../modules/load_balancer.ts";
 import { DEEP_HEALTH_PATH } from "../handlers/lib/contract.ts";
 import { defaultStack, type Json, resource, resources, ROLES, synthWith } from "./helpers.ts";
 
-/** createFailoverDns() alone in a small stack, with given alarm checks (what the health-check concern passes). */
-function dnsStack(primaryAlarmChecks: readonly AlarmCheck[]) {
+/** createFailoverDns() alone in a small stack, with given fence alarms (what the failover concern passes). */
+function dnsStack(fence: FenceAlarms) {
   const stack = new TerraformStack(Testing.app(), "dns-test");
   const regions = createRegionPair(stack, loadConfig({}));
   const loadBalancer = (role: string): RegionLoadBalancer => ({
@@ -26,12 +26,12 @@ function dnsStack(primaryAlarmChecks: readonly AlarmCheck[]) {
     tlsMode: "acm",
     healthCheckIntervalSeconds: 10,
     healthCheckFailureThreshold: 3,
-    primaryAlarmChecks,
+    fence,
     environmentSuffix: "dev",
   });
   // Outputs are tokens: synthesize them to see what they refer to.
-  new TerraformOutput(stack, "calculated", { value: outputs.primaryCalculatedHealthCheckId });
-  new TerraformOutput(stack, "secondary_check", { value: outputs.healthChecks.secondary });
+  new TerraformOutput(stack, "calculated", { value: outputs.calculatedHealthChecks.primary });
+  new TerraformOutput(stack, "secondary_check", { value: outputs.calculatedHealthChecks.secondary });
   return { outputs, json: JSON.parse(Testing.synth(stack)) };
 }
 
@@ -54,7 +54,7 @@ Deno.test("createHostedZone() uses an existing zone id instead of creating one",
   }
 });
 
-Deno.test("createFailoverDns() weights the application name 100 / 0 with set identifiers and target health", () => {
+Deno.test("createFailoverDns() weights the application name 100 / 0; only the primary record evaluates target health", () => {
   const { stack, config } = defaultStack();
   for (const role of ROLES) {
     const record = resource(stack, "aws_route53_record", `dns_${role}_app_record`);
@@ -66,20 +66,17 @@ Deno.test("createFailoverDns() weights the application name 100 / 0 with set ide
     assert.deepEqual(record.alias, {
       name: `\${aws_lb.web_${role}_alb.dns_name}`,
       zone_id: `\${aws_lb.web_${role}_alb.zone_id}`,
-      evaluate_target_health: true,
+      // The standby's calculated check covers its endpoint; target health could take a fenced standby out.
+      evaluate_target_health: role === "primary",
     });
+    assert.equal(
+      record.health_check_id,
+      `\${aws_route53_health_check.dns_${role}_calculated_check.id}`,
+    );
     assert.equal(record.ttl, undefined, "aliases take the ALB's TTL");
   }
   assert.equal(RECORD_WEIGHTS.primary, 100);
   assert.equal(RECORD_WEIGHTS.secondary, 0);
-  assert.equal(
-    resource(stack, "aws_route53_record", "dns_primary_app_record").health_check_id,
-    "${aws_route53_health_check.dns_primary_calculated_check.id}",
-  );
-  assert.equal(
-    resource(stack, "aws_route53_record", "dns_secondary_app_record").health_check_id,
-    "${aws_route53_health_check.dns_secondary_endpoint_check.id}",
-  );
 });
 
 Deno.test("createFailoverDns() probes each ALB's deep health path over HTTPS every 10 s and measures latency", () => {
@@ -113,50 +110,65 @@ Deno.test("createFailoverDns() takes the failure threshold and interval from the
   assert.equal(check.request_interval, 30);
 });
 
-Deno.test("createFailoverDns() in the stack: the primary's calculated check needs its endpoint and both standby alarms", () => {
+Deno.test("createFailoverDns() in the stack: primary = endpoint AND not fenced, standby = endpoint OR fenced", () => {
   const { stack } = defaultStack();
-  const calculated = resource(stack, "aws_route53_health_check", "dns_primary_calculated_check");
-  assert.equal(calculated.type, "CALCULATED");
-  assert.deepEqual(calculated.child_healthchecks, [
+  const check = (id: string) => resource(stack, "aws_route53_health_check", id);
+  const primary = check("dns_primary_calculated_check");
+  assert.equal(primary.type, "CALCULATED");
+  assert.deepEqual(primary.child_healthchecks, [
     "${aws_route53_health_check.dns_primary_endpoint_check.id}",
-    "${aws_route53_health_check.dns_primary_alarm_primary_unreachable.id}",
-    "${aws_route53_health_check.dns_primary_alarm_primary_fenced.id}",
+    "${aws_route53_health_check.dns_primary_fence_check.id}",
   ]);
-  assert.equal(calculated.child_health_threshold, 3);
+  assert.equal(primary.child_health_threshold, 2, "both children healthy");
+  const standby = check("dns_secondary_calculated_check");
+  assert.equal(standby.type, "CALCULATED");
+  assert.deepEqual(standby.child_healthchecks, [
+    "${aws_route53_health_check.dns_secondary_endpoint_check.id}",
+    "${aws_route53_health_check.dns_secondary_fence_check.id}",
+  ]);
+  assert.equal(standby.child_health_threshold, 1, "either child healthy");
+  assert.equal(
+    check("dns_primary_fence_check").cloudwatch_alarm_name,
+    "${aws_cloudwatch_metric_alarm.failover_secondary_primary_fenced.alarm_name}",
+  );
+  assert.equal(
+    check("dns_secondary_fence_check").cloudwatch_alarm_name,
+    "${aws_cloudwatch_metric_alarm.failover_secondary_primary_unfenced.alarm_name}",
+  );
 });
 
-Deno.test("createFailoverDns() with standby-region alarms: the primary needs the endpoint AND every alarm healthy", () => {
-  const alarms = [
-    { key: "primary_unreachable", alarmName: "primary-unreachable-us-east-2-dev", alarmRegion: "us-east-2" },
-    { key: "primary_fenced", alarmName: "primary-fenced", alarmRegion: "us-east-2" },
-  ];
-  const { outputs, json } = dnsStack(alarms);
+Deno.test("createFailoverDns() reads only the fence alarms, from the standby region, keeping the last status on gaps", () => {
+  const fence = {
+    fencedAlarmName: "dr-primary-fenced-us-east-2-dev",
+    unfencedAlarmName: "dr-primary-unfenced-us-east-2-dev",
+    alarmRegion: "us-east-2",
+  };
+  const { outputs, json } = dnsStack(fence);
   const checks = resources(json, "aws_route53_health_check");
-  const unreachable = checks["dns_primary_alarm_primary_unreachable"];
-  const fenced = checks["dns_primary_alarm_primary_fenced"];
-  for (const [check, alarm] of [[unreachable, alarms[0]], [fenced, alarms[1]]] as const) {
-    assert.equal(check.type, "CLOUDWATCH_METRIC");
-    assert.equal(check.cloudwatch_alarm_name, alarm.alarmName);
+  const alarmChecks = Object.entries(checks).filter(([, check]) =>
+    (check as Json).type === "CLOUDWATCH_METRIC"
+  );
+  assert.deepEqual(alarmChecks.map(([id]) => id).sort(), [
+    "dns_primary_fence_check",
+    "dns_secondary_fence_check",
+  ]);
+  for (
+    const [id, alarm] of [
+      ["dns_primary_fence_check", fence.fencedAlarmName],
+      ["dns_secondary_fence_check", fence.unfencedAlarmName],
+    ]
+  ) {
+    const check = checks[id];
+    assert.equal(check.cloudwatch_alarm_name, alarm);
     assert.equal(check.cloudwatch_alarm_region, "us-east-2");
     assert.equal(check.insufficient_data_health_status, "LastKnownStatus");
     assert.match(check.tags.Name, /-dev$/);
     assert.doesNotMatch(check.tags.Name, /-dev-dev$/);
   }
-  const calculated = checks["dns_primary_calculated_check"];
-  assert.deepEqual(calculated.child_healthchecks, [
-    "${aws_route53_health_check.dns_primary_endpoint_check.id}",
-    "${aws_route53_health_check.dns_primary_alarm_primary_unreachable.id}",
-    "${aws_route53_health_check.dns_primary_alarm_primary_fenced.id}",
-  ]);
-  assert.equal(calculated.child_health_threshold, 3);
-  assert.equal(
-    resource(json, "aws_route53_record", "dns_primary_app_record").health_check_id,
-    "${aws_route53_health_check.dns_primary_calculated_check.id}",
-  );
   assert.equal(json.output.calculated.value, "${aws_route53_health_check.dns_primary_calculated_check.id}");
   assert.equal(
     json.output.secondary_check.value,
-    "${aws_route53_health_check.dns_secondary_endpoint_check.id}",
+    "${aws_route53_health_check.dns_secondary_calculated_check.id}",
   );
   assert.equal(outputs.appFqdn, "app.dr.example.com");
   assert.equal(outputs.zoneId, "Z0123456789ABCDEFGHIJ");

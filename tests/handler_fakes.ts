@@ -1,6 +1,7 @@
-// Fakes for what the checkers get from AWS: Parameter Store values, and capture of the EMF documents the
-// real metrics sink writes and of the log lines.
+// Fakes for what the checkers get from AWS: Parameter Store values, a CloudWatch endpoint for the probers,
+// capture of the EMF documents the real metrics sink writes and of the log lines, and a wall clock.
 import type { ParameterKey, RegionRole } from "../handlers/lib/contract.ts";
+import type { WallClock } from "../handlers/lib/cadence.ts";
 import type { CheckLogger, LogFields } from "../handlers/lib/log.ts";
 import { emfMetricsSink, type MetricsSink } from "../handlers/lib/metrics.ts";
 import { ParameterError, type ParameterReader } from "../handlers/lib/parameters.ts";
@@ -97,6 +98,67 @@ export function fakeSsmEndpoint(
     clientConfig: {
       endpoint: `http://127.0.0.1:${server.addr.port}`,
       region: "us-east-2",
+      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test-secret" },
+    },
+    close: () => server.shutdown(),
+  };
+}
+
+/** A wall clock that only moves when slept on: sampling loops run their minute at once. */
+export function fakeWallClock(startMs: number): WallClock & { readonly sleeps: number[] } {
+  let now = startMs;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    sleep(ms) {
+      sleeps.push(ms);
+      now += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
+/** One PutMetricData call as the fake CloudWatch received it. */
+export interface PutMetricDataCall {
+  /** The region the request was signed for (where the datapoints would land). */
+  readonly signingRegion: string;
+  readonly namespace: string;
+  // deno-lint-ignore no-explicit-any
+  readonly data: any[];
+}
+
+/** A local stand-in for the CloudWatch API (AWS JSON 1.0 over HTTP) that records PutMetricData calls. */
+export function fakeCloudWatchEndpoint(options: { fail?: boolean; hang?: boolean } = {}) {
+  const calls: PutMetricDataCall[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    const target = request.headers.get("x-amz-target") ?? "";
+    const compressed = request.headers.get("content-encoding") === "gzip";
+    const text = compressed
+      ? await new Response(request.body!.pipeThrough(new DecompressionStream("gzip"))).text()
+      : await request.text();
+    if (options.hang) {
+      await new Promise((resolve) => request.signal.addEventListener("abort", resolve));
+      return new Response(null, { status: 500 });
+    }
+    if (!target.endsWith(".PutMetricData")) return new Response(null, { status: 400 });
+    if (options.fail) {
+      return Response.json({ __type: "InternalServiceError", message: "try again" }, {
+        status: 500,
+        headers: { "content-type": "application/x-amz-json-1.0" },
+      });
+    }
+    const body = JSON.parse(text);
+    const scope = /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/monitoring\//.exec(
+      request.headers.get("authorization") ?? "",
+    );
+    calls.push({ signingRegion: scope?.[1] ?? "", namespace: body.Namespace, data: body.MetricData });
+    return new Response("{}", { headers: { "content-type": "application/x-amz-json-1.0" } });
+  });
+  return {
+    calls,
+    clientConfig: {
+      endpoint: `http://127.0.0.1:${server.addr.port}`,
       credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test-secret" },
     },
     close: () => server.shutdown(),

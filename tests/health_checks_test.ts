@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
-import { defaultStack, type Json, resource, resources, resourcesIn } from "./helpers.ts";
-import { readAppCheckerEnvironment, readCheckerEnvironment } from "../handlers/lib/input.ts";
+import { defaultStack, type Json, resource, resources, resourcesIn, synthWith } from "./helpers.ts";
+import { checkerLambdaTimeoutSeconds, samplerLambdaTimeoutSeconds } from "../handlers/lib/contract.ts";
+import {
+  readAppCheckerEnvironment,
+  readCheckerEnvironment,
+  readProbeEnvironment,
+} from "../handlers/lib/input.ts";
 import { loadFailoverConfig } from "../handlers/failover.ts";
 
 const CHECKERS = ["db_health", "app_health"] as const;
@@ -58,7 +63,7 @@ Deno.test("createHealthChecks() points each app checker at its own and its peer'
 Deno.test("every Lambda function: nodejs22.x on arm64, traced, KMS, its log group created first, a failure destination", () => {
   const { stack } = defaultStack();
   const functions = resources(stack, "aws_lambda_function");
-  assert.equal(Object.keys(functions).length, 5, "two checkers per region + the orchestrator");
+  assert.equal(Object.keys(functions).length, 7, "two checkers per region, two probers, the orchestrator");
   const logGroups = Object.entries(resources(stack, "aws_cloudwatch_log_group"));
   const invokeConfigs = Object.values(resources(stack, "aws_lambda_function_event_invoke_config"));
   for (const [id, lambda] of Object.entries(functions)) {
@@ -77,32 +82,53 @@ Deno.test("every Lambda function: nodejs22.x on arm64, traced, KMS, its log grou
     const invoke = invokeConfigs.find((config) =>
       config.function_name === `\${aws_lambda_function.${id}.function_name}`
     );
-    assert.ok(invoke?.destination_config.on_failure.destination, id);
+    assert.ok(invoke, id);
+    if (lambda.provider === "aws.witness") {
+      // No topic in the witness region: the standby's witness-silent alarm watches this prober.
+      assert.equal(invoke.destination_config, undefined, id);
+      assert.equal(
+        resource(stack, "aws_cloudwatch_metric_alarm", "failover_secondary_witness_silent").dimensions.Role,
+        "witness",
+      );
+    } else {
+      assert.ok(invoke.destination_config.on_failure.destination, id);
+    }
   }
 });
 
-Deno.test("Lambda roles: no wildcard action; '*' resources only for X-Ray and EC2/Auto Scaling Describe", () => {
-  const { stack } = defaultStack();
+Deno.test("Lambda roles: no wildcard action; '*' resources only for X-Ray, Describe and namespaced PutMetricData", () => {
+  const { stack, config } = defaultStack();
   const allowedStar = /^(xray:|ec2:Describe|autoscaling:Describe)/;
-  for (const role of ["primary", "secondary"] as const) {
+  let checked = 0;
+  for (const role of ["primary", "secondary", "witness"] as const) {
     for (const [id, policy] of Object.entries(resourcesIn(stack, "aws_iam_role_policy", role))) {
-      if (!id.startsWith("health_checks_") && !id.startsWith("failover_")) continue;
+      if (!/^(health_checks|failover|probes)_/.test(id)) continue;
+      checked++;
       for (const statement of JSON.parse(policy.policy).Statement) {
         const actions = [statement.Action].flat();
         assert.ok(actions.every((action: string) => !action.includes("*")), `${id}: ${actions}`);
-        if ([statement.Resource].flat().includes("*")) {
-          assert.ok(actions.every((action: string) => allowedStar.test(action)), `${id}: * for ${actions}`);
+        if (!([statement.Resource].flat().includes("*"))) continue;
+        if (actions.includes("cloudwatch:PutMetricData")) {
+          assert.deepEqual(actions, ["cloudwatch:PutMetricData"], id);
+          assert.deepEqual(statement.Condition, {
+            StringEquals: { "cloudwatch:namespace": `TransactionDR/${config.environmentSuffix}` },
+          }, id);
+          continue;
         }
+        assert.ok(actions.every((action: string) => allowedStar.test(action)), `${id}: * for ${actions}`);
       }
     }
   }
+  assert.equal(checked, 7, "every function's policy was read");
 });
 
 Deno.test("every synthesized function's environment passes its handler's own validation", () => {
   const { stack, config } = defaultStack();
   const functions = resources(stack, "aws_lambda_function");
   const regionOf = (body: { provider: string }) =>
-    config[body.provider === "aws.primary" ? "primary" : "secondary"].region;
+    body.provider === "aws.witness"
+      ? config.witness.region
+      : config[body.provider === "aws.primary" ? "primary" : "secondary"].region;
   // References resolve at apply: to the referenced resource's literal attribute, or to the ARN AWS will assign.
   const arnOf: Record<string, (body: Json) => string> = {
     aws_rds_cluster: (body) =>
@@ -126,7 +152,39 @@ Deno.test("every synthesized function's environment passes its handler's own val
     readCheckerEnvironment(envOf(`health_checks_${role}_db_health`));
     readAppCheckerEnvironment(envOf(`health_checks_${role}_app_health`));
   }
+  assert.equal(
+    readCheckerEnvironment(envOf("health_checks_secondary_db_health")).replicationStallSeconds,
+    config.health.replicationStallSeconds,
+  );
+  for (const vantage of ["secondary", "witness"] as const) {
+    const prober = readProbeEnvironment(envOf(`probes_${vantage}_primary_probe`));
+    assert.equal(prober.role, vantage);
+    assert.equal(prober.metricRegion, config.secondary.region, "every vote lands in the standby region");
+    assert.equal(prober.region, vantage === "witness" ? config.witness.region : config.secondary.region);
+  }
   const orchestrator = loadFailoverConfig(envOf("failover_secondary_failover"));
   assert.equal(orchestrator.appHostname, "app.dr.example.com");
   assert.equal(orchestrator.failoverCapacity, config.compute.primaryDesiredCapacity);
+});
+
+Deno.test("createHealthChecks() gives the standby's database checker its stall threshold and a minute of sampling", () => {
+  const { stack, config } = defaultStack();
+  const standby = resource(stack, "aws_lambda_function", "health_checks_secondary_db_health");
+  assert.equal(
+    standby.environment.variables.REPLICATION_STALL_SECONDS,
+    String(config.health.replicationStallSeconds),
+  );
+  assert.equal(standby.timeout, samplerLambdaTimeoutSeconds("db_health", config.health.checkTimeoutMs));
+  const primary = resource(stack, "aws_lambda_function", "health_checks_primary_db_health");
+  assert.equal(
+    primary.environment.variables.REPLICATION_STALL_SECONDS,
+    undefined,
+    "the writer replicates nothing in",
+  );
+  assert.equal(primary.timeout, checkerLambdaTimeoutSeconds("db_health", config.health.checkTimeoutMs));
+  assert.equal(
+    synthWith({ REPLICATION_STALL_SECONDS: "20" }).stack.resource.aws_lambda_function
+      .health_checks_secondary_db_health.environment.variables.REPLICATION_STALL_SECONDS,
+    "20",
+  );
 });

@@ -1,6 +1,7 @@
 // Shared test support: in-process synth of a configuration, lookups in the synthesized JSON, and the
 // offline terraform run (init, validate, plan, show -json) whose plan the policy tests read.
 import { loadConfig, type StackConfig } from "../modules/config.ts";
+import type { ProviderRole } from "../modules/naming.ts";
 import { synthesize } from "../main.ts";
 import { TerraformOutput, type TerraformStack } from "cdktf";
 export { ROLES } from "../modules/providers.ts";
@@ -56,8 +57,8 @@ export function resource(stack: Json, type: string, logicalId: string): Json {
   return body;
 }
 
-/** Resources of a type made with the provider of one region role. */
-export function resourcesIn(stack: Json, type: string, role: "primary" | "secondary"): Record<string, Json> {
+/** Resources of a type made with the provider of one role (the pair's, or the witness's). */
+export function resourcesIn(stack: Json, type: string, role: ProviderRole): Record<string, Json> {
   return Object.fromEntries(
     Object.entries(resources(stack, type)).filter(([, body]) => body.provider === `aws.${role}`),
   );
@@ -127,7 +128,11 @@ export function offlineOverride(): string {
     // Without an account lookup the provider cannot check the allow-list.
     allowed_account_ids: null,
   });
-  return JSON.stringify({ provider: { aws: [offline("primary"), offline("secondary")] } }, null, 2);
+  return JSON.stringify(
+    { provider: { aws: [offline("primary"), offline("secondary"), offline("witness")] } },
+    null,
+    2,
+  );
 }
 
 export interface OfflinePlan {
@@ -205,7 +210,7 @@ export function defaultOfflinePlan(): OfflinePlan {
 export interface PlannedResource {
   readonly address: string;
   readonly type: string;
-  /** `aws.primary` or `aws.secondary`. */
+  /** `aws.primary`, `aws.secondary` or `aws.witness`. */
   readonly providerKey: string;
   /** Values after apply, as far as known at plan time. */
   readonly after: Json;

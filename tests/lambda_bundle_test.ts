@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { bundleHandler, crc32, deterministicZip, type HandlerBundle } from "../modules/lambda_bundle.ts";
-import { available, PROJECT_ROOT } from "./helpers.ts";
+import { available, type Json, PROJECT_ROOT } from "./helpers.ts";
 import { fakeSsmEndpoint } from "./handler_fakes.ts";
 import { postgresAvailable, startPostgres } from "./postgres_fixture.ts";
 import { closedPort, createTestPki, startHttpsServer } from "./tls_fixture.ts";
@@ -39,7 +39,7 @@ function unpackInProject(bundle: HandlerBundle): string {
 
 Deno.mkdirSync(`${PROJECT_ROOT}/.build`, { recursive: true });
 
-for (const name of ["db_health", "app_health", "failover"]) {
+for (const name of ["db_health", "app_health", "primary_probe", "failover"]) {
   Deno.test(`bundleHandler("${name}") makes a byte-identical, valid zip twice (AWS SDK external)`, () => {
     const first = bundleHandler(name, Deno.makeTempDirSync({ prefix: "dr-bundle-a-" }), { cache: false });
     const second = bundleHandler(name, Deno.makeTempDirSync({ prefix: "dr-bundle-b-" }), { cache: false });
@@ -61,7 +61,12 @@ for (const name of ["db_health", "app_health", "failover"]) {
       /export \{[^}]*\bhandler\b[^}]*\};\s*(\/\*[\s\S]*\*\/\s*)?$/,
       "index.mjs exports handler",
     );
-    assert.match(source, /from "@aws-sdk\/client-ssm"/, "the SDK is imported from the runtime");
+    const client = name === "primary_probe" ? "cloudwatch" : "ssm";
+    assert.match(
+      source,
+      new RegExp(`from "@aws-sdk/client-${client}"`),
+      "the SDK is imported from the runtime",
+    );
     assert.doesNotMatch(source, /node_modules\/\.deno\/@aws-sdk/, "no AWS SDK code inlined");
     assert.doesNotMatch(source, /node_modules\/\.deno\/@smithy/, "no smithy code inlined");
     assert.match(source, /node_modules\/\.deno\/@aws-lambda-powertools\+logger@/, "Powertools is bundled");
@@ -213,7 +218,9 @@ Deno.test({
           "--input-type=module",
           "-e",
           'const { handler } = await import("./index.mjs");' +
-          'await handler({ source: "aws.events", "detail-type": "Scheduled Event" });',
+          // 3 s left: less than one more reading needs, so the minute's sampling stops at the first one.
+          'await handler({ source: "aws.events", "detail-type": "Scheduled Event" },' +
+          " { getRemainingTimeInMillis: () => 3000 });",
         ],
         cwd: dir,
         env: {
@@ -222,6 +229,7 @@ Deno.test({
           METRIC_NAMESPACE: "TransactionDR/test",
           CHECK_TIMEOUT_MS: "3000",
           PARAMETER_PREFIX: prefix,
+          REPLICATION_STALL_SECONDS: "10",
           AWS_ENDPOINT_URL_SSM: ssm.clientConfig.endpoint,
           AWS_ACCESS_KEY_ID: ssm.clientConfig.credentials.accessKeyId,
           AWS_SECRET_ACCESS_KEY: ssm.clientConfig.credentials.secretAccessKey,
@@ -233,12 +241,21 @@ Deno.test({
       const stdout = decoder.decode(output.stdout);
       assert.ok(output.success, decoder.decode(output.stderr) + stdout);
       const lines = jsonLines(stdout);
-      const emf = lines.find((line) => "_aws" in line)!;
-      assert.equal(emf.DatabaseHealthy, 1, stdout);
-      assert.equal(emf.ReplicationLagMs, 95);
-      assert.equal(typeof emf.DatabaseLatencyMs, "number");
-      assert.equal(emf.Region, "us-east-2");
-      assert.equal(emf.Role, "secondary");
+      const emf = lines.filter((line) => "_aws" in line);
+      assert.equal(emf.length, 2, stdout);
+      const [health, replication] = emf;
+      assert.equal(health.DatabaseHealthy, 1, stdout);
+      assert.equal(typeof health.DatabaseLatencyMs, "number");
+      assert.equal(replication.ReplicationLagMs, 95);
+      assert.equal(replication.ReplicationStalled, 0);
+      const stalled = (replication._aws as { CloudWatchMetrics: Array<{ Metrics: Json[] }> })
+        .CloudWatchMetrics[0]
+        .Metrics.find((metric) => metric.Name === "ReplicationStalled");
+      assert.equal(stalled.StorageResolution, 1);
+      for (const document of emf) {
+        assert.equal(document.Region, "us-east-2");
+        assert.equal(document.Role, "secondary");
+      }
       const check = lines.find((line) => line.message === "database check")!;
       assert.equal(check.outcome, "healthy");
       assert.equal(check.target, `localhost:${server.port}`);

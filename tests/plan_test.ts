@@ -7,6 +7,7 @@ import {
   defaultOfflinePlan,
   defaultStack,
   type Json,
+  type PlannedResource,
   plannedResources,
   terraform,
   terraformAvailable,
@@ -478,8 +479,13 @@ planTest("the application name is weighted 100 (primary) / 0 (standby), each rec
     const check = referenced(expressions.get(record.address), "health_check_id");
     assert.match(check ?? "", /^aws_route53_health_check\./, `${record.address} carries no health check`);
     assert.ok(record.after.set_identifier, record.address);
-    assert.equal(record.after.alias[0].evaluate_target_health, true, record.address);
     const alb = referenced(expressions.get(record.address)?.alias?.[0], "name");
+    // Only the primary's alias evaluates target health: the standby's calculated check covers its endpoint.
+    assert.equal(
+      record.after.alias[0].evaluate_target_health,
+      alb === "aws_lb.web_primary_alb",
+      record.address,
+    );
     return [alb, record.after.weighted_routing_policy[0].weight];
   }));
   assert.deepEqual(weights, { "aws_lb.web_primary_alb": 100, "aws_lb.web_secondary_alb": 0 });
@@ -490,14 +496,139 @@ planTest("the application name is weighted 100 (primary) / 0 (standby), each rec
     assert.equal(check.after.failure_threshold, config.dns.healthCheckFailureThreshold, check.address);
   }
   assert.equal(checks.filter((resource) => resource.after.type === "HTTPS").length, 2);
-  const calculated = checks.find((resource) => resource.after.type === "CALCULATED");
-  const alarmChecks = checks.filter((resource) => resource.after.type === "CLOUDWATCH_METRIC");
-  assert.equal(alarmChecks.length, 2, "primary unreachable + primary fenced");
-  assert.ok(alarmChecks.every((check) => check.after.cloudwatch_alarm_region === config.secondary.region));
-  assert.equal(
-    calculated?.after.child_health_threshold,
-    1 + alarmChecks.length,
-    "every child check must be healthy",
+  const calculated = Object.fromEntries(
+    checks.filter((resource) => resource.after.type === "CALCULATED")
+      .map((check) => [check.address, check.after.child_health_threshold]),
+  );
+  assert.deepEqual(calculated, {
+    "aws_route53_health_check.dns_primary_calculated_check": 2, // endpoint AND not fenced
+    "aws_route53_health_check.dns_secondary_calculated_check": 1, // endpoint OR fenced
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Failover decision and DNS: what may move traffic and what may start a failover
+
+/** Planned metric and composite alarms by alarm name. */
+function plannedAlarms(): Map<string, PlannedResource> {
+  return new Map(
+    plannedResources(defaultOfflinePlan().plan)
+      .filter((resource) =>
+        resource.type === "aws_cloudwatch_metric_alarm" || resource.type === "aws_cloudwatch_composite_alarm"
+      )
+      .map((alarm) => [alarm.after.alarm_name, alarm]),
+  );
+}
+
+planTest(
+  "no Route 53 health check reads an alarm other than the fence alarms (no raw probe data in DNS)",
+  () => {
+    const alarms = plannedAlarms();
+    const expressions = configuredExpressions();
+    const alarmChecks = plannedResources(defaultOfflinePlan().plan).filter((resource) =>
+      resource.type === "aws_route53_health_check" && resource.after.type === "CLOUDWATCH_METRIC"
+    );
+    assert.deepEqual(
+      alarmChecks.map((check) => referenced(expressions.get(check.address), "cloudwatch_alarm_name")).sort(),
+      [
+        "aws_cloudwatch_metric_alarm.failover_secondary_primary_fenced",
+        "aws_cloudwatch_metric_alarm.failover_secondary_primary_unfenced",
+      ],
+    );
+    for (const check of alarmChecks) {
+      const alarm = alarms.get(check.after.cloudwatch_alarm_name);
+      assert.ok(alarm, `${check.address} reads an alarm that is not planned`);
+      assert.equal(
+        alarm.after.metric_name,
+        "PrimaryFenced",
+        `${check.address}: the fence, a published decision`,
+      );
+      assert.equal(alarm.after.period, 60, "standard resolution: what Route 53 can read");
+      assert.equal(alarm.after.treat_missing_data, "ignore", "a gap keeps the fence as it was");
+      assert.equal(check.after.insufficient_data_health_status, "LastKnownStatus", check.address);
+      assert.equal(check.after.cloudwatch_alarm_region, defaultStack().config.secondary.region);
+    }
+  },
+);
+
+planTest(
+  "the decision is one quorum alarm whose every vote evaluates 10 s periods; only it starts the orchestrator",
+  () => {
+    const alarms = plannedAlarms();
+    const quorum = alarms.get("dr-failover-quorum-us-east-2-dev");
+    assert.ok(quorum && quorum.type === "aws_cloudwatch_composite_alarm");
+    assert.equal(
+      quorum.after.alarm_rule,
+      'ALARM("dr-primary-down-witness-us-east-2-dev") AND ' +
+        '(ALARM("dr-primary-down-standby-us-east-2-dev") OR ALARM("dr-replication-stalled-us-east-2-dev"))',
+    );
+    const votes = [...quorum.after.alarm_rule.matchAll(/ALARM\("([^"]+)"\)/g)].map((match) => match[1]);
+    assert.equal(votes.length, 3);
+    for (const name of votes) {
+      const vote = alarms.get(name);
+      assert.ok(vote, `${name} is not planned`);
+      assert.equal(vote.after.period, 10, `${name}: 10 s periods`);
+      assert.equal(vote.after.treat_missing_data, "notBreaching", `${name}: a silent vote is no vote`);
+      assert.equal(vote.providerKey, "aws.secondary");
+    }
+    const expressions = configuredExpressions();
+    // Event-pattern rules (not schedules): their patterns name ARNs known only after apply, so read the references.
+    const triggers = plannedResources(defaultOfflinePlan().plan).filter((resource) =>
+      resource.type === "aws_cloudwatch_event_rule" && resource.after.schedule_expression == null
+    );
+    assert.deepEqual(triggers.map((rule) => rule.address), [
+      "aws_cloudwatch_event_rule.failover_secondary_trigger",
+    ]);
+    assert.deepEqual(referencedResources(expressions.get(triggers[0].address)?.event_pattern), [
+      "aws_cloudwatch_composite_alarm.failover_secondary_quorum",
+    ]);
+  },
+);
+
+planTest(
+  "the witness prober exists in the witness region, with the witness provider, voting into the standby region",
+  () => {
+    const { plan } = defaultOfflinePlan();
+    const { config } = defaultStack();
+    const witnessProvider = plan.configuration.provider_config["aws.witness"];
+    assert.equal(witnessProvider?.expressions.region.constant_value, config.witness.region);
+    assert.equal(config.witness.region, "us-west-2");
+    const probers = plannedResources(plan).filter((resource) =>
+      resource.type === "aws_lambda_function" && resource.providerKey === "aws.witness"
+    );
+    assert.deepEqual(probers.map((prober) => prober.address), [
+      "aws_lambda_function.probes_witness_primary_probe",
+    ]);
+    assert.equal(probers[0].after.function_name, `dr-primary-probe-${config.witness.region}-dev`);
+    // The environment holds the primary ALB's name (known after apply): read it from the stack planned.
+    const env =
+      defaultStack().stack.resource.aws_lambda_function.probes_witness_primary_probe.environment.variables;
+    assert.equal(env.REGION_ROLE, "witness");
+    assert.equal(env.METRIC_REGION, config.secondary.region);
+    const schedule = plannedResources(plan).find((resource) =>
+      resource.address === "aws_cloudwatch_event_rule.probes_witness_primary_probe_schedule"
+    );
+    assert.equal(schedule?.providerKey, "aws.witness");
+    assert.equal(schedule?.after.schedule_expression, "rate(1 minute)");
+  },
+);
+
+planTest("the orchestrator may never detach a cluster (no rds:RemoveFromGlobalCluster anywhere)", () => {
+  const { plan, planText } = defaultOfflinePlan();
+  const policy = plannedResources(plan).find((resource) =>
+    resource.address === "aws_iam_role_policy.failover_secondary_failover_policy"
+  );
+  assert.ok(policy, "the orchestrator's policy is planned");
+  // The policy holds ARNs known only after apply: read its text from the stack the plan was made of.
+  const text = typeof policy.after.policy === "string"
+    ? policy.after.policy
+    : defaultStack().stack.resource.aws_iam_role_policy.failover_secondary_failover_policy.policy;
+  const actions = JSON.parse(text).Statement.flatMap((statement: Json) => [statement.Action].flat());
+  assert.ok(actions.includes("rds:FailoverGlobalCluster") && actions.includes("rds:SwitchoverGlobalCluster"));
+  assert.ok(!actions.includes("rds:RemoveFromGlobalCluster"));
+  assert.ok(
+    !planText.includes("RemoveFromGlobalCluster") &&
+      !defaultStack().jsonText.includes("RemoveFromGlobalCluster"),
   );
 });
 

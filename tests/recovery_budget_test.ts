@@ -393,13 +393,11 @@ Deno.test("make rto --readme rewrites the marked block of any Markdown file, and
 });
 
 // ---------------------------------------------------------------------------------------------------
-// The real default stack. Enable after merging the detect branch: the probers, decision alarms and quorum
-// alarm this budget reads are built there, so on this branch the default stack has blockers.
+// The real default stack.
 
 Deno.test({
   name:
     "the real default stack: every budget source exists, both targets hold, make rto exits 0, docs current",
-  ignore: true, // enable after merging the detect branch
   fn: () => {
     const { stack, stackDir } = defaultStack();
     for (const [type, id] of budgetSourceIds()) resource(stack, type, id);

@@ -30,9 +30,14 @@ Deno.test("review counts every resource of the default stack per region and type
   const vpc = counts.find((count) => count.type === "aws_vpc")!;
   assert.deepEqual(vpc.byProvider, { "aws.primary": 1, "aws.secondary": 1 });
   const text = renderReview(stack);
-  assert.match(text, /\| `aws_vpc` \| 1 \| 1 \| 2 \|/);
+  assert.match(text, /\| `aws_vpc` \| 1 \| 1 \| 0 \| 2 \|/);
+  assert.match(
+    text,
+    /\| `aws_lambda_function` \| 2 \| 4 \| 1 \| 7 \|/,
+    "the witness region holds its prober",
+  );
   assert.match(text, /\| `aws_iam_role` \(global\) \|/);
-  assert.match(text, new RegExp(`\\| \\*\\*total\\*\\* \\| \\d+ \\| \\d+ \\| ${total} \\|`));
+  assert.match(text, new RegExp(`\\| \\*\\*total\\*\\* \\| \\d+ \\| \\d+ \\| \\d+ \\| ${total} \\|`));
 });
 
 Deno.test("review lists the default stack's internet-open ingress with ports, and its egress", () => {

@@ -16,20 +16,52 @@ Deno.test("synthesize() is deterministic: two synths are byte-identical", () => 
   assert.equal(first.jsonText, second.jsonText);
 });
 
-Deno.test("synthesize() emits two aliased providers accepting hashicorp/aws 5.100.0 and no data sources", () => {
-  const { stack } = defaultStack();
-  assert.deepEqual(stack.provider.aws.map((provider: { alias: string }) => provider.alias), [
-    "primary",
-    "secondary",
-  ]);
+Deno.test("synthesize() emits the pair's and the witness's aliased providers accepting hashicorp/aws 5.100.0 and no data sources", () => {
+  const { stack, config } = defaultStack();
+  assert.deepEqual(
+    stack.provider.aws.map((
+      provider: { alias: string; region: string },
+    ) => [provider.alias, provider.region]),
+    [["primary", config.primary.region], ["secondary", config.secondary.region], ["witness", "us-west-2"]],
+  );
+  const witness = stack.provider.aws.find((provider: { alias: string }) => provider.alias === "witness");
+  assert.equal(witness.default_tags[0].tags["DR-Role"], "witness");
   assert.equal(stack.terraform.required_providers.aws.version, "5.100.0");
   assert.equal(stack.terraform.required_version, ">= 1.11.1", "ephemeral variables and *_wo arguments");
   assert.equal(stack.data, undefined, "data sources would call AWS at plan time");
   for (const { type, name, body } of allResources(stack)) {
     assert.match(
       body.provider ?? "",
-      /^aws\.(primary|secondary)$/,
+      /^aws\.(primary|secondary|witness)$/,
       `${type}.${name} names no aliased provider`,
+    );
+  }
+});
+
+Deno.test("the witness region holds only its prober: function, log group, key, role, schedule", () => {
+  const { stack } = defaultStack();
+  const witness = allResources(stack).filter(({ body }) => body.provider === "aws.witness");
+  assert.deepEqual([...new Set(witness.map(({ type }) => type))].sort(), [
+    "aws_cloudwatch_event_rule",
+    "aws_cloudwatch_event_target",
+    "aws_cloudwatch_log_group",
+    "aws_iam_role",
+    "aws_iam_role_policy",
+    "aws_kms_alias",
+    "aws_kms_key",
+    "aws_lambda_function",
+    "aws_lambda_function_event_invoke_config",
+    "aws_lambda_permission",
+  ]);
+  assert.ok(
+    witness.every(({ name }) => name.startsWith("probes_witness_") || name.startsWith("kms_witness")),
+  );
+  // Nothing outside the witness region refers to it: its failure can only silence its own vote.
+  for (const { type, name, body } of allResources(stack)) {
+    if (body.provider === "aws.witness") continue;
+    assert.ok(
+      !JSON.stringify(body).match(/probes_witness_|kms_witness/),
+      `${type}.${name} depends on the witness`,
     );
   }
 });

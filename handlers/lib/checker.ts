@@ -18,24 +18,29 @@ export function elapsedMs(clock: Clock, startedMs: number): number {
   return Math.round(clock.now() - startedMs);
 }
 
-export interface ScheduledCheck<E extends CheckerEnvironment, D extends { readonly log: CheckLogger }, R> {
-  /** `db_health` or `app_health`. */
+/** The part of the Lambda context a sampling check uses to stay inside its timeout. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export interface ScheduledCheck<E, D extends { readonly log: CheckLogger }, R> {
+  /** `db_health`, `app_health` or `primary_probe`. */
   readonly check: string;
   readonly readEnvironment: (env: Environment) => E;
   /** Builds the real clients; called once per warm function (clients keep caches and connections). */
   readonly wire: (env: E) => D;
-  readonly run: (deps: D) => Promise<R>;
+  readonly run: (deps: D, context?: InvocationContext) => Promise<R>;
   /** Logger for invalid input (before any client is wired); default Powertools JSON. Tests pass their own. */
   readonly inputLog?: (context: LoggerContext) => CheckLogger;
 }
 
 /** The body of a checker's exported `handler`. */
-export function scheduledHandler<E extends CheckerEnvironment, D extends { readonly log: CheckLogger }, R>(
+export function scheduledHandler<E, D extends { readonly log: CheckLogger }, R>(
   spec: ScheduledCheck<E, D, R>,
   env: Environment = process.env,
-): (event: unknown) => Promise<R> {
+): (event: unknown, context?: InvocationContext) => Promise<R> {
   let wired: { key: string; deps: D } | undefined;
-  return async (event) => {
+  return async (event, context) => {
     const problems: string[] = [];
     const collect = <T>(read: () => T): T | undefined => {
       try {
@@ -51,7 +56,9 @@ export function scheduledHandler<E extends CheckerEnvironment, D extends { reado
     if (environment === undefined || problems.length > 0) {
       const error = new HandlerInputError(problems);
       const declared = env[HANDLER_ENV.regionRole];
-      const role = declared === "primary" || declared === "secondary" ? declared : "unknown";
+      const role = declared === "primary" || declared === "secondary" || declared === "witness"
+        ? declared
+        : "unknown";
       (spec.inputLog ?? powertoolsLogger)({ check: spec.check, region: env[REGION_ENV] ?? "unknown", role })
         .error("invalid handler input", { outcome: "error", errorName: error.name, problems });
       throw error;
@@ -60,7 +67,7 @@ export function scheduledHandler<E extends CheckerEnvironment, D extends { reado
     if (wired?.key !== key) wired = { key, deps: spec.wire(environment) };
     const { deps } = wired;
     try {
-      return await spec.run(deps);
+      return await spec.run(deps, context);
     } catch (error) {
       deps.log.error("check failed unexpectedly", {
         outcome: "error",

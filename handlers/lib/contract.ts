@@ -86,6 +86,8 @@ export const HANDLER_ENV = {
   localHealthUrl: "LOCAL_HEALTH_URL",
   /** https URL of the peer region's ALB deep-health path. */
   peerHealthUrl: "PEER_HEALTH_URL",
+  /** https URL of the primary region's ALB deep-health path: what a prober of the primary GETs. */
+  primaryHealthUrl: "PRIMARY_HEALTH_URL",
   /**
    * The application's public host name (the certificate's name): sent as TLS SNI and Host header when the
    * app checker probes an ALB by its own DNS name.
@@ -117,6 +119,8 @@ export const HANDLER_ENV = {
   pollIntervalSeconds: "POLL_INTERVAL_SECONDS",
   /** Names of the alarms that vote in the failover decision (comma-separated, standby region). */
   decisionAlarmNames: "DECISION_ALARM_NAMES",
+  /** Seconds after which the standby's database checker counts replication from the primary as stalled. */
+  replicationStallSeconds: "REPLICATION_STALL_SECONDS",
 } as const;
 
 /** Deep-health path served by the instances (checks the database writer through the global endpoint). */
@@ -143,6 +147,21 @@ export const PROBE_INTERVAL_SECONDS = 10;
 export const PROBES_PER_INVOCATION = 6;
 
 /**
+ * Lambda timeout of a handler that samples on the PROBE_INTERVAL_SECONDS boundaries of one minute (the
+ * window starts after its set-up calls): primary_probe = no set-up, then GET + PutMetricData per sample;
+ * db_health on the standby = Parameter Store, connect, SELECT 1, then one status query per sample. Every
+ * call is bounded by CHECK_TIMEOUT_MS plus at most 1 s of client-side grace; plus 2 s for a cold start.
+ */
+export function samplerLambdaTimeoutSeconds(
+  check: "primary_probe" | "db_health",
+  checkTimeoutMs: number,
+): number {
+  const [setupCalls, callsPerSample] = check === "db_health" ? [3, 1] : [0, 2];
+  const window = PROBES_PER_INVOCATION * PROBE_INTERVAL_SECONDS;
+  return Math.ceil(((setupCalls + callsPerSample) * (checkTimeoutMs + 1000)) / 1000) + window + 2;
+}
+
+/**
  * Numeric limits enforced both at synth (modules/config.ts) and at a handler's cold start: defined once so
  * that a value synth accepts is never rejected by the running code (or the other way round).
  */
@@ -159,6 +178,11 @@ export const LIMITS = {
   auroraPromotionSeconds: { min: 30, max: 900 },
   /** POLL_INTERVAL_SECONDS: between two reads of the global cluster. */
   pollIntervalSeconds: { min: 1, max: 60 },
+  /**
+   * REPLICATION_STALL_SECONDS: the standby counts replication as stalled when the primary's data it sees is
+   * older than this. Above 60 the signal could not help a decision that must fall within 60 s.
+   */
+  replicationStallSeconds: { min: 5, max: 60 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

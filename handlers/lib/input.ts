@@ -1,15 +1,21 @@
 // Handler input validation: the environment the infrastructure sets (contract.ts HANDLER_ENV) and the
 // invocation event. Every problem is reported at once, each naming the field and the rule it breaks.
-import { HANDLER_ENV, type RegionRole } from "./contract.ts";
+import {
+  HANDLER_ENV,
+  type LimitName,
+  limitRule,
+  PROBE_INTERVAL_SECONDS,
+  PROBES_PER_INVOCATION,
+  type RegionRole,
+  type VantageRole,
+  withinLimit,
+} from "./contract.ts";
 import { HandlerInputError } from "./errors.ts";
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Set by the Lambda runtime: the region the function runs in. */
 export const REGION_ENV = "AWS_REGION";
-
-/** Bounds of CHECK_TIMEOUT_MS accepted by the handlers. */
-export const CHECK_TIMEOUT_RANGE_MS = { min: 100, max: 60_000 } as const;
 
 /** What both checkers read from their environment. */
 export interface CheckerEnvironment {
@@ -21,6 +27,26 @@ export interface CheckerEnvironment {
   readonly checkTimeoutMs: number;
   /** Parameter Store prefix, `/<app>/<suffix>`. */
   readonly parameterPrefix: string;
+}
+
+export interface DatabaseCheckerEnvironment extends CheckerEnvironment {
+  /** Standby only (REPLICATION_STALL_SECONDS): replication older than this counts as stalled. */
+  readonly replicationStallSeconds?: number;
+}
+
+/** What a prober of the primary reads (primary_probe, in the standby and the witness region). */
+export interface ProbeEnvironment {
+  /** The prober's own region (AWS_REGION): the Region dimension of its metrics. */
+  readonly region: string;
+  readonly role: VantageRole;
+  readonly metricNamespace: string;
+  /** Where the metrics go (METRIC_REGION): the standby region, also for the witness. */
+  readonly metricRegion: string;
+  readonly checkTimeoutMs: number;
+  readonly primaryHealthUrl: string;
+  readonly appHostname: string;
+  readonly probeIntervalSeconds: number;
+  readonly probesPerInvocation: number;
 }
 
 export interface AppCheckerEnvironment extends CheckerEnvironment {
@@ -48,6 +74,11 @@ class EnvironmentReader {
     if (!valid(value)) this.problems.push(`${name}="${value}": ${rule}`);
     return value;
   }
+
+  /** An integer inside a limit shared with the infrastructure (contract.ts LIMITS), with its rule text. */
+  limited(name: string, limit: LimitName): number {
+    return Number(this.read(name, (v) => /^\d+$/.test(v) && withinLimit(limit, Number(v)), limitRule(limit)));
+  }
 }
 
 function isHttpsUrl(value: string): boolean {
@@ -59,25 +90,33 @@ function isHttpsUrl(value: string): boolean {
   }
 }
 
+const readRegion = (reader: EnvironmentReader, name: string) =>
+  reader.read(name, (v) => REGION.test(v), "must be an AWS region name such as us-east-2");
+const readNamespace = (reader: EnvironmentReader) =>
+  reader.read(
+    HANDLER_ENV.metricNamespace,
+    (v) => NAMESPACE.test(v) && !v.startsWith("AWS/"),
+    "must be a custom CloudWatch namespace: 1-255 of A-Z a-z 0-9 space . _ - / # :, not starting with AWS/",
+  );
+const readHostname = (reader: EnvironmentReader) =>
+  reader.read(
+    HANDLER_ENV.appHostname,
+    (v) => DNS_NAME.test(v),
+    "must be a lowercase DNS name (the application's public host name), such as app.dr.example.com",
+  );
+const readHealthUrl = (reader: EnvironmentReader, name: string) =>
+  reader.read(name, isHttpsUrl, "must be an https:// URL (the ALB's DNS name and the deep-health path)");
+
 function readCommon(reader: EnvironmentReader): CheckerEnvironment {
-  const { min, max } = CHECK_TIMEOUT_RANGE_MS;
   return {
-    region: reader.read(REGION_ENV, (v) => REGION.test(v), "must be an AWS region name such as us-east-2"),
+    region: readRegion(reader, REGION_ENV),
     role: reader.read(
       HANDLER_ENV.regionRole,
       (v) => v === "primary" || v === "secondary",
       'must be "primary" or "secondary"',
     ) as RegionRole,
-    metricNamespace: reader.read(
-      HANDLER_ENV.metricNamespace,
-      (v) => NAMESPACE.test(v) && !v.startsWith("AWS/"),
-      "must be a custom CloudWatch namespace: 1-255 of A-Z a-z 0-9 space . _ - / # :, not starting with AWS/",
-    ),
-    checkTimeoutMs: Number(reader.read(
-      HANDLER_ENV.checkTimeoutMs,
-      (v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max,
-      `must be an integer number of milliseconds from ${min} to ${max}`,
-    )),
+    metricNamespace: readNamespace(reader),
+    checkTimeoutMs: reader.limited(HANDLER_ENV.checkTimeoutMs, "checkTimeoutMs"),
     parameterPrefix: reader.read(
       HANDLER_ENV.parameterPrefix,
       (v) => PARAMETER_PREFIX.test(v),
@@ -91,27 +130,55 @@ function check<T>(reader: EnvironmentReader, value: T): T {
   return value;
 }
 
-/** The database checker's environment; throws HandlerInputError listing every problem. */
-export function readCheckerEnvironment(env: Environment): CheckerEnvironment {
+/**
+ * The database checker's environment; the standby's also REPLICATION_STALL_SECONDS. Throws
+ * HandlerInputError listing every problem.
+ */
+export function readCheckerEnvironment(env: Environment): DatabaseCheckerEnvironment {
   const reader = new EnvironmentReader(env);
-  return check(reader, readCommon(reader));
+  const common = readCommon(reader);
+  if (common.role !== "secondary") return check(reader, common);
+  return check(reader, {
+    ...common,
+    replicationStallSeconds: reader.limited(HANDLER_ENV.replicationStallSeconds, "replicationStallSeconds"),
+  });
+}
+
+/** A prober's environment; throws HandlerInputError listing every problem. */
+export function readProbeEnvironment(env: Environment): ProbeEnvironment {
+  const reader = new EnvironmentReader(env);
+  const cadence = (name: string, expected: number) =>
+    Number(reader.read(
+      name,
+      (v) => v === String(expected),
+      `must be ${expected}: the 10 s alarm periods and the one-a-minute schedule are built on it`,
+    ));
+  return check(reader, {
+    region: readRegion(reader, REGION_ENV),
+    role: reader.read(
+      HANDLER_ENV.regionRole,
+      (v) => v === "secondary" || v === "witness",
+      'must be "secondary" or "witness" (the vantage point of the prober)',
+    ) as VantageRole,
+    metricNamespace: readNamespace(reader),
+    metricRegion: readRegion(reader, HANDLER_ENV.metricRegion),
+    checkTimeoutMs: reader.limited(HANDLER_ENV.checkTimeoutMs, "checkTimeoutMs"),
+    primaryHealthUrl: readHealthUrl(reader, HANDLER_ENV.primaryHealthUrl),
+    appHostname: readHostname(reader),
+    probeIntervalSeconds: cadence(HANDLER_ENV.probeIntervalSeconds, PROBE_INTERVAL_SECONDS),
+    probesPerInvocation: cadence(HANDLER_ENV.probesPerInvocation, PROBES_PER_INVOCATION),
+  });
 }
 
 /** The application checker's environment; throws HandlerInputError listing every problem. */
 export function readAppCheckerEnvironment(env: Environment): AppCheckerEnvironment {
   const reader = new EnvironmentReader(env);
   const common = readCommon(reader);
-  const url = (name: string) =>
-    reader.read(name, isHttpsUrl, "must be an https:// URL (the ALB's DNS name and the deep-health path)");
   return check(reader, {
     ...common,
-    localHealthUrl: url(HANDLER_ENV.localHealthUrl),
-    peerHealthUrl: url(HANDLER_ENV.peerHealthUrl),
-    appHostname: reader.read(
-      HANDLER_ENV.appHostname,
-      (v) => DNS_NAME.test(v),
-      "must be a lowercase DNS name (the application's public host name), such as app.dr.example.com",
-    ),
+    localHealthUrl: readHealthUrl(reader, HANDLER_ENV.localHealthUrl),
+    peerHealthUrl: readHealthUrl(reader, HANDLER_ENV.peerHealthUrl),
+    appHostname: readHostname(reader),
   });
 }
 

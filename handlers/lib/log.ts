@@ -1,7 +1,7 @@
 // Structured JSON logs (Powertools Logger): every line carries level, check, region and role; a check's
 // result line adds durationMs, outcome and errorClass.
 import { Logger } from "@aws-lambda-powertools/logger";
-import type { RegionRole } from "./contract.ts";
+import type { RegionRole, VantageRole } from "./contract.ts";
 import type { ErrorClass } from "./errors.ts";
 
 export type Outcome = "healthy" | "unhealthy" | "error";
@@ -23,10 +23,10 @@ export interface CheckLogger {
 }
 
 export interface LoggerContext {
-  /** The checker: `db_health` or `app_health`. */
+  /** The checker: `db_health`, `app_health` or `primary_probe`. */
   readonly check: string;
   readonly region: string;
-  readonly role: RegionRole | "unknown";
+  readonly role: RegionRole | VantageRole | "unknown";
 }
 
 export function powertoolsLogger(context: LoggerContext): CheckLogger {

@@ -1,7 +1,7 @@
 // Custom metrics as CloudWatch Embedded Metric Format lines on stdout (Powertools Metrics serializes them):
 // no PutMetricData call, no IAM permission, no VPC endpoint. Dimensions are exactly Region and Role.
 import process from "node:process";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricResolution, Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { METRIC_DIMENSIONS, METRICS, type RegionRole } from "./contract.ts";
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
@@ -9,8 +9,10 @@ export type Unit = "Count" | "Milliseconds";
 
 /** Where a check records its metrics; `flush()` emits them (one EMF document per flush). */
 export interface MetricsSink {
-  add(name: MetricName, unit: Unit, value: number): void;
-  flush(): void;
+  /** `high`: stored at 1 s resolution (metrics that 10 s alarm periods read). */
+  add(name: MetricName, unit: Unit, value: number, resolution?: "high"): void;
+  /** `timestampMs`: when the values were observed (default: now). */
+  flush(timestampMs?: number): void;
 }
 
 export interface EmfSinkOptions {
@@ -38,12 +40,18 @@ export function emfMetricsSink(options: EmfSinkOptions): MetricsSink {
   metrics.setDefaultDimensions(dimensions);
   let stored = 0;
   return {
-    add(name, unit, value) {
-      metrics.addMetric(name, UNITS[unit], value);
+    add(name, unit, value, resolution) {
+      metrics.addMetric(
+        name,
+        UNITS[unit],
+        value,
+        resolution === "high" ? MetricResolution.High : MetricResolution.Standard,
+      );
       stored++;
     },
-    flush() {
+    flush(timestampMs) {
       if (stored === 0) return;
+      metrics.setTimestamp(timestampMs ?? Date.now());
       write(JSON.stringify(metrics.serializeMetrics()));
       metrics.clearMetrics();
       stored = 0;
