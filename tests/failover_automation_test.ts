@@ -171,12 +171,21 @@ Deno.test("createFailoverAutomation() lets the orchestrator change the writer, n
     "arn:aws:ssm:us-east-2:123456789012:parameter/txn/dev/failover/active-region",
     "active region only: no writer-endpoint rewrite any more",
   );
+  assert.deepEqual(
+    bySid.FencePrimaryInstances,
+    {
+      Sid: "FencePrimaryInstances",
+      Effect: "Allow",
+      Action: ["ssm:PutParameter"],
+      Resource: "arn:aws:ssm:us-east-1:123456789012:parameter/txn/dev/failover/active-region",
+    },
+    "the primary region's copy: written only, where reachable",
+  );
   assert.deepEqual(bySid.ReadDecisionAlarms.Action, ["cloudwatch:DescribeAlarms"]);
   assert.deepEqual(bySid.ReadDecisionAlarms.Resource, [
     "${aws_cloudwatch_metric_alarm.failover_secondary_primary_down_standby.arn}",
     "${aws_cloudwatch_metric_alarm.failover_secondary_primary_down_witness.arn}",
     "${aws_cloudwatch_metric_alarm.failover_secondary_replication_stalled.arn}",
-    "${aws_cloudwatch_composite_alarm.failover_secondary_quorum.arn}",
   ]);
   assert.match(bySid.RaiseStandbyCapacity.Resource, /aws_autoscaling_group\..*secondary.*\.arn/);
 });

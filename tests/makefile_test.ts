@@ -206,7 +206,7 @@ Deno.test({
     const fits = make(dir, ["rto"]);
     assert.equal(fits.code, 0, fits.stderr);
     assert.match(fits.stdout, /within the 300 s RTO target/);
-    const slow = make(dir, ["rto"], { ROUTE53_INTERVAL_SECONDS: "30", ROUTE53_FAILURE_THRESHOLD: "10" });
+    const slow = make(dir, ["rto"], { AURORA_PROMOTION_SECONDS: "600" });
     assert.equal(slow.code, 2, "GNU make exits 2 for any failed recipe");
     assert.match(slow.stdout, /EXCEEDS the 300 s RTO target/);
     assert.match(slow.stderr, /\[Makefile:\d+: rto\] Error 3$/m);
