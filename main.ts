@@ -18,10 +18,13 @@ import { createHandlerAssets } from "./modules/lambda_function.ts";
 import { createHealthChecks } from "./modules/health_checks.ts";
 import { createFailoverAutomation } from "./modules/failover_automation.ts";
 import { createObservability } from "./modules/observability.ts";
+import { createReadiness } from "./modules/readiness.ts";
 import { recoveryBudget } from "./modules/recovery_budget.ts";
 import { DEEP_HEALTH_PATH, metricNamespace } from "./handlers/lib/contract.ts";
 
 export const OUTPUT_DIR = "cdktf.out";
+/** Where the witness prober runs until the WITNESS_REGION setting exists (issue "Failover you can trust"). */
+const WITNESS_REGION_DEFAULT = "us-west-2";
 /** Where handler zips are built (git-ignored); cdktf copies them into the stack's assets/. */
 const HANDLER_BUILD_DIR = new URL("./.build/handlers", import.meta.url).pathname;
 
@@ -131,7 +134,11 @@ export function synthesize(config: StackConfig, outdir: string): string {
     costCenter: config.costCenter,
     logRetentionDays: config.logRetentionDays,
   });
-  const code = createHandlerAssets(stack, ["db_health", "app_health", "failover"], HANDLER_BUILD_DIR);
+  const code = createHandlerAssets(
+    stack,
+    ["db_health", "app_health", "failover", "readiness"],
+    HANDLER_BUILD_DIR,
+  );
   const scheme = config.dns.tlsMode === "none" ? "http" : "https";
   const healthUrls = forEachRegion(
     regions,
@@ -178,6 +185,30 @@ export function synthesize(config: StackConfig, outdir: string): string {
     environmentSuffix: suffix,
     logRetentionDays: config.logRetentionDays,
   });
+  const readiness = createReadiness(stack, {
+    regions,
+    code: code.readiness,
+    keys,
+    alerting,
+    orchestratorEnvironment: failover.orchestratorEnvironment,
+    orchestratorFunctionName: failover.orchestratorFunctionName,
+    triggerRuleName: failover.triggerRuleName,
+    lockTableName: failover.lockTableName,
+    decisionAlarmNames: failover.decisionAlarmNames,
+    fenceAlarmName: failover.fenceAlarmName,
+    // The witness prober's region: its own setting (WITNESS_REGION) arrives with the witness prober.
+    witnessRegion: WITNESS_REGION_DEFAULT,
+    parameterPrefix: parameters.prefix,
+    globalClusterIdentifier: database.globalClusterIdentifier,
+    secondaryClusterIdentifier: database.clusters.secondary.clusterIdentifier,
+    amiParameter: config.compute.amiParameter,
+    rpoLagAlarmSeconds: config.objectives.rpoLagAlarmSeconds,
+    scheduleMinutes: config.readiness.scheduleMinutes,
+    metricNamespace: namespace,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    logRetentionDays: config.logRetentionDays,
+  });
   const dns = createFailoverDns(stack, {
     regions,
     zone,
@@ -208,7 +239,10 @@ export function synthesize(config: StackConfig, outdir: string): string {
           { key: "db_health", functionName: healthChecks[role].databaseChecker.functionName },
           { key: "app_health", functionName: healthChecks[role].appChecker.functionName },
           ...(role === "secondary"
-            ? [{ key: "failover", functionName: failover.orchestratorFunctionName }]
+            ? [
+              { key: "failover", functionName: failover.orchestratorFunctionName },
+              { key: "readiness", functionName: readiness.functionName },
+            ]
             : []),
         ],
       };
@@ -227,6 +261,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
     recoveryBudgetSeconds: budget.totalSeconds,
     checkerAlarmMinutes: config.objectives.checkerAlarmMinutes,
     replicationLatencyAlarmSeconds: config.objectives.replicationLatencyAlarmSeconds,
+    readinessPeriodSeconds: readiness.periodSeconds,
   });
 
   app.synth();

@@ -48,6 +48,15 @@ export interface FailoverAutomationOutputs {
   /** Alarms Route 53 reads for the primary record (unhealthy while in ALARM). */
   readonly primaryAlarmChecks: readonly AlarmCheck[];
   readonly orchestratorFunctionName: string;
+  /** The orchestrator's environment: the readiness evaluation runs its dry run with exactly this. */
+  readonly orchestratorEnvironment: Readonly<Record<string, string>>;
+  /** The EventBridge rule that starts the orchestrator. */
+  readonly triggerRuleName: string;
+  readonly lockTableName: string;
+  /** The alarms whose state decides an unplanned failover (standby region). */
+  readonly decisionAlarmNames: readonly string[];
+  /** In ALARM while PrimaryFenced >= 1 (standby region). */
+  readonly fenceAlarmName: string;
 }
 
 export function createFailoverAutomation(
@@ -119,6 +128,23 @@ export function createFailoverAutomation(
     `arn:aws:ssm:${region}:${inputs.accountId}:parameter${parameterName(inputs.parameterPrefix, key)}`;
   const activeRegionArn = parameterArn("activeRegion");
   const writerEndpointArn = parameterArn("writerEndpoint");
+  const environment = {
+    [HANDLER_ENV.parameterPrefix]: inputs.parameterPrefix,
+    [HANDLER_ENV.regionRole]: role,
+    [HANDLER_ENV.metricNamespace]: inputs.metricNamespace,
+    [HANDLER_ENV.checkTimeoutMs]: String(inputs.checkTimeoutMs),
+    [HANDLER_ENV.peerHealthUrl]: inputs.primaryHealthUrl,
+    [HANDLER_ENV.appHostname]: inputs.appHostname,
+    [HANDLER_ENV.globalClusterId]: inputs.globalClusterIdentifier,
+    [HANDLER_ENV.secondaryClusterArn]: inputs.secondaryClusterArn,
+    [HANDLER_ENV.secondaryClusterId]: inputs.secondaryClusterIdentifier,
+    [HANDLER_ENV.secondaryAsgName]: inputs.secondaryAsgName,
+    [HANDLER_ENV.failoverCapacity]: String(inputs.failoverCapacity),
+    [HANDLER_ENV.topicArn]: topicArn,
+    [HANDLER_ENV.idempotencyTable]: lockTableName,
+    [HANDLER_ENV.autoFailover]: String(inputs.autoFailover),
+    [HANDLER_ENV.rtoTargetSeconds]: String(inputs.rtoTargetSeconds),
+  };
   const orchestrator = createLambdaFunction(scope, {
     region: standby,
     concern: "failover",
@@ -173,30 +199,14 @@ export function createFailoverAutomation(
         Condition: { StringEquals: { "kms:ViaService": `dynamodb.${region}.amazonaws.com` } },
       },
     ],
-    environment: {
-      [HANDLER_ENV.parameterPrefix]: inputs.parameterPrefix,
-      [HANDLER_ENV.regionRole]: role,
-      [HANDLER_ENV.metricNamespace]: inputs.metricNamespace,
-      [HANDLER_ENV.checkTimeoutMs]: String(inputs.checkTimeoutMs),
-      [HANDLER_ENV.peerHealthUrl]: inputs.primaryHealthUrl,
-      [HANDLER_ENV.appHostname]: inputs.appHostname,
-      [HANDLER_ENV.globalClusterId]: inputs.globalClusterIdentifier,
-      [HANDLER_ENV.secondaryClusterArn]: inputs.secondaryClusterArn,
-      [HANDLER_ENV.secondaryClusterId]: inputs.secondaryClusterIdentifier,
-      [HANDLER_ENV.secondaryAsgName]: inputs.secondaryAsgName,
-      [HANDLER_ENV.failoverCapacity]: String(inputs.failoverCapacity),
-      [HANDLER_ENV.topicArn]: topicArn,
-      [HANDLER_ENV.idempotencyTable]: lockTableName,
-      [HANDLER_ENV.autoFailover]: String(inputs.autoFailover),
-      [HANDLER_ENV.rtoTargetSeconds]: String(inputs.rtoTargetSeconds),
-      POWERTOOLS_SERVICE_NAME: "dr-failover",
-    },
+    environment: { ...environment, POWERTOOLS_SERVICE_NAME: "dr-failover" },
   });
 
+  const triggerRuleName = physicalName("eventRule", "dr-failover-trigger", suffix, region);
   invokeOnEvent(scope, {
     region: standby,
     ruleId: id("trigger"),
-    ruleName: physicalName("eventRule", "dr-failover-trigger", suffix, region),
+    ruleName: triggerRuleName,
     description: `Starts the failover orchestrator when ${unreachableAlarmName} enters ALARM`,
     when: {
       eventPattern: JSON.stringify({
@@ -215,5 +225,10 @@ export function createFailoverAutomation(
       { key: "primary_fenced", alarmName: fenced.alarmName, alarmRegion: region },
     ],
     orchestratorFunctionName: orchestrator.functionName,
+    orchestratorEnvironment: environment,
+    triggerRuleName,
+    lockTableName,
+    decisionAlarmNames: [unreachable.alarmName],
+    fenceAlarmName: fenced.alarmName,
   };
 }

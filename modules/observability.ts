@@ -39,6 +39,8 @@ export interface ObservabilityInputs {
   readonly checkerAlarmMinutes: number;
   /** S3 replication latency alarm threshold (the RTC SLA is 900 s). */
   readonly replicationLatencyAlarmSeconds: number;
+  /** Period of the readiness evaluation (s): draws "ready to fail over" beside the recovery budget. */
+  readonly readinessPeriodSeconds?: number;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -404,6 +406,14 @@ function regionDashboard(
         { label: `budget ${inputs.recoveryBudgetSeconds} s`, value: inputs.recoveryBudgetSeconds },
       ],
     }),
+    ...(inputs.readinessPeriodSeconds
+      ? [graph(standby, {
+        title: "Ready to fail over (FailoverReady: 1 ready, 0 not; make readiness for why)",
+        stat: "Minimum",
+        periodSeconds: inputs.readinessPeriodSeconds,
+        lines: [checker("secondary", METRICS.failoverReady, "ready to fail over")],
+      })]
+      : []),
     graph(standby, {
       title: "Detection: the standby's view of the primary",
       stat: "Minimum",

@@ -58,7 +58,7 @@ Deno.test("createHealthChecks() points each app checker at its own and its peer'
 Deno.test("every Lambda function: nodejs22.x on arm64, traced, KMS, its log group created first, a failure destination", () => {
   const { stack } = defaultStack();
   const functions = resources(stack, "aws_lambda_function");
-  assert.equal(Object.keys(functions).length, 5, "two checkers per region + the orchestrator");
+  assert.equal(Object.keys(functions).length, 6, "two checkers per region, the orchestrator, readiness");
   const logGroups = Object.entries(resources(stack, "aws_cloudwatch_log_group"));
   const invokeConfigs = Object.values(resources(stack, "aws_lambda_function_event_invoke_config"));
   for (const [id, lambda] of Object.entries(functions)) {

@@ -75,16 +75,29 @@ Deno.test("the dashboards draw the recovery budget of this very stack against th
   ]);
 });
 
-Deno.test("every alarm notifies the topic of its own region on ALARM and OK", () => {
+Deno.test("every alarm notifies the topic of its own region on ALARM and OK, or through its composite", () => {
   const { stack } = defaultStack();
   const alarms = Object.entries(resources(stack, "aws_cloudwatch_metric_alarm"));
+  const composites = Object.entries(resources(stack, "aws_cloudwatch_composite_alarm"));
+  // Children of a composite alarm notify through it (its message names the triggering children).
+  const children = new Set(
+    composites.flatMap(([, composite]) =>
+      [...composite.alarm_rule.matchAll(/aws_cloudwatch_metric_alarm\.([a-z0-9_]+)\.alarm_name/g)].map((m) =>
+        m[1]
+      )
+    ),
+  );
   // per region: 2 checkers + hosts + 2 S3 + 2 per function; standby: 4 more + the failover automation's 2
-  assert.equal(alarms.length, (5 + 2 * 2) + (5 + 3 * 2 + 4) + 2, `${alarms.length} alarms`);
-  for (const [id, alarm] of alarms) {
+  const notifying = alarms.filter(([id]) => !children.has(id));
+  assert.equal(notifying.length, (5 + 2 * 2) + (5 + 4 * 2 + 4) + 2, `${notifying.length} alarms`);
+  for (const [id, alarm] of [...notifying, ...composites]) {
     const topic = `\${aws_sns_topic.alerting_${alarm.provider.replace("aws.", "")}.arn}`;
     assert.deepEqual(alarm.alarm_actions, [topic], id);
     assert.deepEqual(alarm.ok_actions, [topic], id);
     assert.ok(!alarm.extended_statistic, `${id}: Route 53 reads standard statistics only`);
+  }
+  for (const id of children) {
+    assert.equal(resources(stack, "aws_cloudwatch_metric_alarm")[id].alarm_actions, undefined, id);
   }
 });
 
