@@ -4,12 +4,7 @@
 
 import assert from "node:assert/strict";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import {
-  emfMetricSink,
-  type FailoverReport,
-  loadFailoverConfig,
-  parseFailoverEvent,
-} from "../handlers/failover.ts";
+import { emfMetricSink, loadFailoverConfig, parseFailoverEvent } from "../handlers/failover.ts";
 import { ConfigError } from "../handlers/lib/failover_config.ts";
 import { earliestDatapoint, EventValidationError } from "../handlers/lib/failover_event.ts";
 import { probeHealth } from "../handlers/lib/failover_probe.ts";
