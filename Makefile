@@ -115,7 +115,7 @@ diagram: deno ## regenerate the README's architecture diagram (from the default 
 # ---------------------------------------------------------------------------------------------------
 # Recovery objectives and operator actions against a deployed stack
 
-.PHONY: rto rto-readme drill failback
+.PHONY: rto rto-readme drill failback readiness
 
 rto: synth ## recovery-time budget of the synthesized stack vs the RTO (exit 1 when exceeded)
 	"$(DENO)" run --allow-read --allow-env tools/rto.ts "$(STACK_DIR)/cdk.tf.json"
@@ -129,3 +129,6 @@ drill: synth ## run the failover orchestrator in dry-run mode (needs AWS credent
 
 failback: synth ## planned return to the primary: Aurora switchover, fence cleared (ARGS=--yes / --dry-run)
 	"$(DENO)" run --allow-read --allow-env --allow-net --allow-sys tools/failback.ts "$(STACK_DIR)/cdk.tf.json" $(ARGS)
+
+readiness: synth ## would a failover succeed now? each readiness check with its evidence (exit 0 ready, 1 not, 2 cannot evaluate)
+	"$(DENO)" run --allow-read --allow-env --allow-net --allow-sys tools/readiness.ts "$(STACK_DIR)/cdk.tf.json"

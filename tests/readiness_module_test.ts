@@ -204,3 +204,9 @@ Deno.test("the standby dashboard draws 'ready to fail over' right after the reco
     ]);
   }
 });
+
+Deno.test("the 'not ready' runbook explains every check, by its contract name", () => {
+  const doc = Deno.readTextFileSync(new URL("../docs/readiness.md", import.meta.url));
+  const rows = [...doc.matchAll(/^\| `([a-z-]+)` +\|/gm)].map((match) => match[1]);
+  assert.deepEqual(rows, READINESS_CHECK_NAMES);
+});
