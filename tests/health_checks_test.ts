@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { defaultStack, type Json, resource, resources, resourcesIn } from "./helpers.ts";
 import { readAppCheckerEnvironment, readCheckerEnvironment } from "../handlers/lib/input.ts";
 import { loadFailoverConfig } from "../handlers/failover.ts";
+import { loadReadinessConfig } from "../handlers/lib/readiness_config.ts";
 
 const CHECKERS = ["db_health", "app_health"] as const;
 
@@ -129,4 +130,6 @@ Deno.test("every synthesized function's environment passes its handler's own val
   const orchestrator = loadFailoverConfig(envOf("failover_secondary_failover"));
   assert.equal(orchestrator.appHostname, "app.dr.example.com");
   assert.equal(orchestrator.failoverCapacity, config.compute.primaryDesiredCapacity);
+  const readiness = loadReadinessConfig(envOf("readiness_secondary_readiness"));
+  assert.deepEqual(readiness.failover, orchestrator, "readiness evaluates the orchestrator's configuration");
 });
