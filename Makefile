@@ -169,7 +169,7 @@ docs: diagram rto-docs deno ## regenerate every generated block: diagram, config
 # ---------------------------------------------------------------------------------------------------
 # Recovery objectives and operator actions against a deployed stack
 
-.PHONY: rto rto-docs drill failback
+.PHONY: rto rto-docs drill failback readiness
 
 # Make reports every failed recipe as its own exit status 2; the tool's code is in make's "Error N" line:
 # 3 = budget exceeded, 2 = no stack or invalid settings (docs/recovery.md).
@@ -188,3 +188,6 @@ drill: synth ## run the failover orchestrator in dry-run mode (needs AWS credent
 
 failback: synth ## planned return to the primary: Aurora switchover, fence cleared (ARGS=--yes / --dry-run)
 	@"$(DENO)" run $(DENO_QUIET) --allow-read --allow-env --allow-net --allow-sys tools/failback.ts "$(STACK_DIR)/operator.json" $(ARGS)
+
+readiness: synth ## would a failover succeed now? each readiness check with its evidence (exit 0 ready, 1 not, 2 cannot evaluate)
+	@"$(DENO)" run $(DENO_QUIET) --allow-read --allow-env --allow-net --allow-sys tools/readiness.ts "$(STACK_DIR)/operator.json"

@@ -27,6 +27,7 @@ import { createHealthChecks } from "./modules/health_checks.ts";
 import { createProbes } from "./modules/probes.ts";
 import { createFailoverAutomation } from "./modules/failover_automation.ts";
 import { createObservability } from "./modules/observability.ts";
+import { createReadiness } from "./modules/readiness.ts";
 import { recoveryBudget } from "./modules/recovery_budget.ts";
 import { createStackOutputs, OPERATOR_MANIFEST, operatorManifest } from "./modules/stack_outputs.ts";
 import { installStack } from "./modules/synth_output.ts";
@@ -145,7 +146,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
   });
   const code = createHandlerAssets(
     stack,
-    ["db_health", "app_health", "primary_probe", "failover"],
+    ["db_health", "app_health", "primary_probe", "failover", "readiness"],
     HANDLER_BUILD_DIR,
   );
   const scheme = config.dns.tlsMode === "none" ? "http" : "https";
@@ -215,6 +216,29 @@ export function synthesize(config: StackConfig, outdir: string): string {
     environmentSuffix: suffix,
     logRetentionDays: config.logRetentionDays,
   });
+  const readiness = createReadiness(stack, {
+    regions,
+    code: code.readiness,
+    keys,
+    alerting,
+    orchestratorEnvironment: failover.orchestratorEnvironment,
+    orchestratorFunctionName: failover.orchestratorFunctionName,
+    triggerRuleName: failover.triggerRuleName,
+    lockTableName: failover.lockTableName,
+    decisionAlarmNames: failover.decisionAlarmNames,
+    fenceAlarmName: failover.fence.fencedAlarmName,
+    witnessRegion: witness.region,
+    parameterPrefix: parameters.prefix,
+    globalClusterIdentifier: database.globalClusterIdentifier,
+    secondaryClusterIdentifier: database.clusters.secondary.clusterIdentifier,
+    amiParameter: config.compute.amiParameter,
+    rpoLagAlarmSeconds: config.objectives.rpoLagAlarmSeconds,
+    scheduleMinutes: config.readiness.scheduleMinutes,
+    metricNamespace: namespace,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    logRetentionDays: config.logRetentionDays,
+  });
   const dns = createFailoverDns(stack, {
     regions,
     zone,
@@ -248,6 +272,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
             ? [
               { key: "primary_probe", functionName: probes.secondary.functionName },
               { key: "failover", functionName: failover.orchestratorFunctionName },
+              { key: "readiness", functionName: readiness.functionName },
             ]
             : []),
         ],
@@ -269,6 +294,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
     probeVantagePoints: budget.vantagePoints,
     checkerAlarmMinutes: config.objectives.checkerAlarmMinutes,
     replicationLatencyAlarmSeconds: config.objectives.replicationLatencyAlarmSeconds,
+    readinessPeriodSeconds: readiness.periodSeconds,
   });
 
   createStackOutputs(stack, {
@@ -288,6 +314,8 @@ export function synthesize(config: StackConfig, outdir: string): string {
     activeRegionParameterName: parameters.regions.secondary.activeRegionParameterName,
     metricNamespace: namespace,
     fenceAlarmName: failover.fence.fencedAlarmName,
+    readinessFunctionName: readiness.functionName,
+    witnessRegion: witness.region,
     standbyCapacity: {
       minSize: config.compute.standbyMinSize,
       desiredCapacity: config.compute.standbyDesiredCapacity,

@@ -79,6 +79,11 @@ export interface ObjectivesConfig {
   readonly replicationLatencyAlarmSeconds: number;
 }
 
+export interface ReadinessSettings {
+  /** Minutes between two scheduled readiness evaluations (also the period of the readiness alarms). */
+  readonly scheduleMinutes: number;
+}
+
 export interface StackConfig {
   readonly environmentSuffix: string;
   readonly environment: string;
@@ -100,6 +105,7 @@ export interface StackConfig {
   readonly dns: DnsConfig;
   readonly health: HealthConfig;
   readonly objectives: ObjectivesConfig;
+  readonly readiness: ReadinessSettings;
 }
 
 /** The documented example account id: plan/apply refuse to run against it. */
@@ -289,9 +295,17 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: constant("900"),
     description: "S3 replication latency alarm",
   },
+  {
+    variable: "READINESS_SCHEDULE_MINUTES",
+    defaultValue: constant("30"),
+    description: "minutes between readiness evaluations",
+  },
 ];
 
-/** The raw values: the environment where set, else the defaults, in table order. */
+/** Readiness runs take up to 3 minutes and alarm on 2 periods, which CloudWatch caps at one day together. */
+export const READINESS_SCHEDULE_RANGE_MINUTES = { min: 5, max: 720 } as const;
+
+/** The raw values: the environment where set (and non-empty), else the defaults, in table order. */
 export function resolveSettings(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const values: Record<string, string> = {};
   for (const setting of SETTINGS) {
@@ -597,6 +611,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
   check("RPO_LAG_ALARM_SECONDS", rpoLagAlarmSeconds < rpoTargetSeconds, "must be below RPO_TARGET_SECONDS");
   const checkerAlarmMinutes = integer("CHECKER_ALARM_MINUTES", 1, 60);
   const replicationLatencyAlarmSeconds = integer("S3_REPLICATION_LATENCY_ALARM_SECONDS", 60, 86400);
+  const readinessScheduleMinutes = Number(raw.READINESS_SCHEDULE_MINUTES);
+  const { min: readinessMin, max: readinessMax } = READINESS_SCHEDULE_RANGE_MINUTES;
+  check(
+    "READINESS_SCHEDULE_MINUTES",
+    /^\d+$/.test(raw.READINESS_SCHEDULE_MINUTES) && readinessScheduleMinutes >= readinessMin &&
+      readinessScheduleMinutes <= readinessMax,
+    `must be a whole number from ${readinessMin} to ${readinessMax}: one run (up to 3 minutes) ends before ` +
+      "the next starts, and the alarm's two evaluation periods fit CloudWatch's one-day limit",
+  );
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -662,5 +685,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
       checkerAlarmMinutes,
       replicationLatencyAlarmSeconds,
     },
+    readiness: { scheduleMinutes: readinessScheduleMinutes },
   };
 }

@@ -61,6 +61,13 @@ export interface FailoverAutomationOutputs {
   /** The fence alarms Route 53 reads (the only alarms it may read). */
   readonly fence: FenceAlarms;
   readonly orchestratorFunctionName: string;
+  /** The orchestrator's environment: the readiness evaluation runs its dry run with exactly this. */
+  readonly orchestratorEnvironment: Readonly<Record<string, string>>;
+  /** The EventBridge rule that starts the orchestrator. */
+  readonly triggerRuleName: string;
+  readonly lockTableName: string;
+  /** The alarms that vote in the decision, and the quorum alarm over them (standby region). */
+  readonly decisionAlarmNames: readonly string[];
 }
 
 /** Seconds between two reads of the global cluster while the orchestrator waits for Aurora. */
@@ -94,6 +101,13 @@ export function createFailoverAutomation(
     serverSideEncryption: { enabled: true, kmsKeyArn: inputs.keys.secondary.keyArn },
     pointInTimeRecovery: { enabled: true },
   });
+  const environment = orchestratorEnvironment(inputs, lockTableName);
+  const triggerRuleName = physicalName(
+    "eventRule",
+    "dr-failover-trigger",
+    inputs.environmentSuffix,
+    standby.region,
+  );
   const orchestrator = createLambdaFunction(scope, {
     region: standby,
     concern: "failover",
@@ -110,12 +124,12 @@ export function createFailoverAutomation(
     maximumRetryAttempts: 2,
     maximumEventAgeSeconds: 900,
     statements: orchestratorStatements(inputs, decision, lockTable.arn),
-    environment: orchestratorEnvironment(inputs, lockTableName),
+    environment,
   });
   invokeOnEvent(scope, {
     region: standby,
     ruleId: logicalId("failover", standby.role, "trigger"),
-    ruleName: physicalName("eventRule", "dr-failover-trigger", inputs.environmentSuffix, standby.region),
+    ruleName: triggerRuleName,
     description: `Starts the failover orchestrator when the quorum alarm ${
       quorumName(inputs, standby)
     } enters ALARM`,
@@ -130,7 +144,14 @@ export function createFailoverAutomation(
     },
     functionArn: orchestrator.functionArn,
   });
-  return { fence, orchestratorFunctionName: orchestrator.functionName };
+  return {
+    fence,
+    orchestratorFunctionName: orchestrator.functionName,
+    orchestratorEnvironment: environment,
+    triggerRuleName,
+    lockTableName,
+    decisionAlarmNames: [...decision.children.map((alarm) => alarm.alarmName), decision.quorum.alarmName],
+  };
 }
 
 const alarmName = (inputs: FailoverAutomationInputs, region: RegionContext, base: string) =>

@@ -42,6 +42,8 @@ export interface ObservabilityInputs {
   readonly checkerAlarmMinutes: number;
   /** S3 replication latency alarm threshold (the RTC SLA is 900 s). */
   readonly replicationLatencyAlarmSeconds: number;
+  /** Period of the readiness evaluation (s): draws "ready to fail over" beside the recovery budget. */
+  readonly readinessPeriodSeconds?: number;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -437,6 +439,14 @@ function recoveryWidgets(region: RegionContext, inputs: ObservabilityInputs): Wi
       ],
     }),
     ...budgetWidgets(standby, inputs, measured),
+    ...(inputs.readinessPeriodSeconds
+      ? [graph(standby, {
+        title: "Ready to fail over (FailoverReady: 1 ready, 0 not; make readiness for why)",
+        stat: "Minimum",
+        periodSeconds: inputs.readinessPeriodSeconds,
+        lines: [measured(METRICS.failoverReady, "ready to fail over")],
+      })]
+      : []),
     graph(standby, {
       title: "Detection: the primary's deep health from each vantage point (10 s), replication, fence",
       stat: "Minimum",

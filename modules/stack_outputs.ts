@@ -28,6 +28,9 @@ export interface StackOutputsInputs {
   readonly metricNamespace: string;
   /** The standby-region alarm Route 53's fence check reads (ALARM while the primary is fenced). */
   readonly fenceAlarmName: string;
+  /** The scheduled readiness evaluation in the standby region (make readiness runs its configuration). */
+  readonly readinessFunctionName: string;
+  readonly witnessRegion: string;
   /** What failback restores the standby Auto Scaling group to. */
   readonly standbyCapacity: { readonly minSize: number; readonly desiredCapacity: number };
 }
@@ -39,10 +42,10 @@ export function createStackOutputs(stack: TerraformStack, inputs: StackOutputsIn
   const output = (name: string, description: string, value: unknown) =>
     new TerraformOutput(stack, name, { description, value });
   output("aws_account_id", "Account the providers are locked to (allowed_account_ids)", inputs.accountId);
-  // The witness region joins this record with the witness provider.
-  output("regions", "Region of each role: primary serves, secondary stands by", {
+  output("regions", "Region of each role: primary serves, secondary stands by, witness only probes", {
     primary: inputs.regions.primary.region,
     secondary: inputs.regions.secondary.region,
+    witness: inputs.witnessRegion,
   });
   output("dns_hosted_zone_id", "Route 53 hosted zone holding the failover records", inputs.hostedZoneId);
   output("database_global_cluster_id", "Aurora global cluster identifier", inputs.globalClusterIdentifier);
@@ -57,6 +60,11 @@ export function createStackOutputs(stack: TerraformStack, inputs: StackOutputsIn
     inputs.activeRegionParameterName,
   );
   output("metric_namespace", "CloudWatch namespace of the DR metrics", inputs.metricNamespace);
+  output(
+    "readiness_function_name",
+    `Readiness evaluation in ${inputs.regions.secondary.region}: would a failover succeed now (make readiness)`,
+    inputs.readinessFunctionName,
+  );
   output(
     "failover_fence_alarm_name",
     `Alarm in ${inputs.regions.secondary.region} that keeps DNS on the standby while the primary is fenced`,

@@ -107,7 +107,7 @@ export class FakeRds implements RdsApi {
   primaryStatus = "available";
   primaryUnreachable?: Error;
 
-  constructor(private readonly log: CallLog, private readonly service = "rds") {}
+  constructor(protected readonly log: CallLog, protected readonly service = "rds") {}
 
   async describeGlobalClusters(input: { GlobalClusterIdentifier?: string }) {
     await this.log.record(this.service, "describeGlobalClusters", input);
@@ -236,8 +236,8 @@ export class FakeAutoScaling implements AutoScalingApi {
 export class FakeSsm implements SsmApi {
   readonly params: Map<string, string>;
   constructor(
-    private readonly log: CallLog,
-    private readonly service: string,
+    protected readonly log: CallLog,
+    protected readonly service: string,
     initial: Record<string, string>,
   ) {
     this.params = new Map(Object.entries(initial));
@@ -271,7 +271,7 @@ export class FakeSns {
 /** The standby region's CloudWatch alarms, as DescribeAlarms returns them. */
 export class FakeAlarms {
   readonly alarms = new Map<string, MetricAlarm>();
-  constructor(private readonly log: CallLog) {}
+  constructor(protected readonly log: CallLog) {}
 
   set(
     name: string,

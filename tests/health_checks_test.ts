@@ -7,6 +7,7 @@ import {
   readProbeEnvironment,
 } from "../handlers/lib/input.ts";
 import { loadFailoverConfig } from "../handlers/failover.ts";
+import { loadReadinessConfig } from "../handlers/lib/readiness_config.ts";
 
 const CHECKERS = ["db_health", "app_health"] as const;
 
@@ -63,7 +64,11 @@ Deno.test("createHealthChecks() points each app checker at its own and its peer'
 Deno.test("every Lambda function: nodejs22.x on arm64, traced, KMS, its log group created first, a failure destination", () => {
   const { stack } = defaultStack();
   const functions = resources(stack, "aws_lambda_function");
-  assert.equal(Object.keys(functions).length, 7, "two checkers per region, two probers, the orchestrator");
+  assert.equal(
+    Object.keys(functions).length,
+    8,
+    "two checkers per region, two probers, the orchestrator, readiness",
+  );
   const logGroups = Object.entries(resources(stack, "aws_cloudwatch_log_group"));
   const invokeConfigs = Object.values(resources(stack, "aws_lambda_function_event_invoke_config"));
   for (const [id, lambda] of Object.entries(functions)) {
@@ -165,6 +170,8 @@ Deno.test("every synthesized function's environment passes its handler's own val
   const orchestrator = loadFailoverConfig(envOf("failover_secondary_failover"));
   assert.equal(orchestrator.appHostname, "app.dr.example.com");
   assert.equal(orchestrator.failoverCapacity, config.compute.primaryDesiredCapacity);
+  const readiness = loadReadinessConfig(envOf("readiness_secondary_readiness"));
+  assert.deepEqual(readiness.failover, orchestrator, "readiness evaluates the orchestrator's configuration");
 });
 
 Deno.test("createHealthChecks() gives the standby's database checker its stall threshold and a minute of sampling", () => {

@@ -39,7 +39,7 @@ function unpackInProject(bundle: HandlerBundle): string {
 
 Deno.mkdirSync(`${PROJECT_ROOT}/.build`, { recursive: true });
 
-for (const name of ["db_health", "app_health", "primary_probe", "failover"]) {
+for (const name of ["db_health", "app_health", "primary_probe", "failover", "readiness"]) {
   Deno.test(`bundleHandler("${name}") makes a byte-identical, valid zip twice (AWS SDK external)`, () => {
     const first = bundleHandler(name, Deno.makeTempDirSync({ prefix: "dr-bundle-a-" }), { cache: false });
     const second = bundleHandler(name, Deno.makeTempDirSync({ prefix: "dr-bundle-b-" }), { cache: false });

@@ -15,6 +15,7 @@ import {
 } from "./helpers.ts";
 import { SESSION_MANAGER_POLICY_ARN } from "../modules/compute.ts";
 import { NAME_ATTRIBUTES, SCOPED_NAME_TYPES } from "../tools/lib/compliance.ts";
+import { READINESS_CHECK_NAMES } from "../handlers/lib/contract.ts";
 
 const hasTerraform = available("terraform", terraformAvailable(), "terraform validate and the offline plan");
 
@@ -711,5 +712,90 @@ planTest(
         }
       }
     }
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------
+// Failover readiness
+
+planTest(
+  "readiness: scheduled in the standby region, every readiness alarm under one composite to the standby topic",
+  () => {
+    const { config } = defaultStack();
+    const expressions = configuredExpressions();
+    const planned = new Map(plannedResources(defaultOfflinePlan().plan).map((r) => [r.address, r]));
+    const rule = planned.get("aws_cloudwatch_event_rule.readiness_secondary_schedule")!;
+    assert.equal(rule.providerKey, "aws.secondary");
+    assert.equal(rule.after.schedule_expression, `rate(${config.readiness.scheduleMinutes} minutes)`);
+    assert.equal(
+      referenced(expressions.get("aws_cloudwatch_event_target.readiness_secondary_schedule_target"), "arn"),
+      "aws_lambda_function.readiness_secondary_readiness",
+    );
+    assert.equal(
+      planned.get("aws_lambda_function.readiness_secondary_readiness")!.providerKey,
+      "aws.secondary",
+    );
+
+    const composite = planned.get("aws_cloudwatch_composite_alarm.readiness_secondary_not_ready")!;
+    assert.equal(composite.providerKey, "aws.secondary");
+    const configured = expressions.get(composite.address);
+    assert.deepEqual(referencedResources(configured.alarm_actions), ["aws_sns_topic.alerting_secondary"]);
+    const children = referencedResources(configured.alarm_rule);
+    assert.equal(children.length, READINESS_CHECK_NAMES.length + 1, "FailoverReady and one alarm per check");
+    for (const child of children) {
+      const alarm = planned.get(child)!;
+      assert.equal(alarm.providerKey, "aws.secondary", child);
+      assert.equal(alarm.after.period, config.readiness.scheduleMinutes * 60, child);
+      assert.equal(alarm.after.evaluation_periods, 2, child);
+      assert.equal(alarm.after.datapoints_to_alarm, 2, child);
+      assert.ok(!alarm.after.alarm_actions?.length, `${child}: notifies through the composite`);
+    }
+  },
+);
+
+planTest(
+  "readiness: the role only describes and reads, beyond what every function has (own logs, traces, failure topic)",
+  () => {
+    // The planned policy names ARNs Terraform computes (unknown in an offline plan): read the document from
+    // the configuration the plan was made from.
+    const policy = defaultStack().stack.resource.aws_iam_role_policy.readiness_secondary_readiness_policy;
+    const statements: Json[] = JSON.parse(policy.policy).Statement;
+    const everyFunction = new Set([
+      "OwnLogs",
+      "Tracing",
+      "DecryptOwnEnvironment",
+      "FailureDestination",
+      "FailureDestinationKey",
+    ]);
+    const actions = (statement: Json): string[] => [statement.Action].flat();
+    for (const statement of statements.filter((s) => !everyFunction.has(s.Sid))) {
+      for (const action of actions(statement)) {
+        assert.match(action, /^[a-z0-9-]+:(Describe|Get)[A-Za-z]+$/, `${statement.Sid}: ${action}`);
+      }
+      for (const resource of [statement.Resource].flat()) {
+        if (resource !== "*") continue;
+        assert.ok(
+          actions(statement).every((action) =>
+            /^(autoscaling:Describe|ec2:Describe|cloudwatch:GetMetricData$)/.test(action)
+          ),
+          `${statement.Sid}: "*" only where AWS has no resource-level permission`,
+        );
+      }
+    }
+    const writes = statements.flatMap(actions)
+      .filter((action) =>
+        /:(Put|Update|Delete|Create|Modify|Failover|Switchover|Remove|Promote|Publish|Invoke|Encrypt|GenerateDataKey|Start|Stop|Set|Tag)/
+          .test(action)
+      )
+      .sort();
+    assert.deepEqual(writes, [
+      "kms:Encrypt", // via SNS only: the failure notification
+      "kms:GenerateDataKey",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "sns:Publish", // the async failure destination (the standby topic)
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
+    ]);
   },
 );

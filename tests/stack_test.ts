@@ -155,6 +155,7 @@ const OPERATOR_OUTPUTS = [
   "observability_primary_dashboard_url",
   "observability_secondary_dashboard_name",
   "observability_secondary_dashboard_url",
+  "readiness_function_name",
   "regions",
   "storage_primary_bucket_name",
   "storage_secondary_bucket_name",
@@ -212,7 +213,8 @@ Deno.test("operator.json holds every output with its description and its value a
     value("database_primary_cluster_arn"),
     "arn:aws:rds:us-east-1:123456789012:cluster:aurora-us-east-1-dev",
   );
-  assert.deepEqual(value("regions"), { primary: "us-east-1", secondary: "us-east-2" });
+  assert.deepEqual(value("regions"), { primary: "us-east-1", secondary: "us-east-2", witness: "us-west-2" });
+  assert.equal(value("readiness_function_name"), "dr-readiness-us-east-2-dev");
   assert.deepEqual(value("compute_secondary_standby_capacity"), { min_size: 1, desired_capacity: 1 });
   assert.equal(value("failover_fence_alarm_name"), "dr-primary-fenced-us-east-2-dev", "failback waits on it");
   for (

@@ -74,7 +74,43 @@ export const METRICS = {
   failoverFullCapacitySeconds: "FailoverFullCapacitySeconds",
   failoverStepSeconds: "FailoverStepSeconds",
   failoverInvoked: "FailoverInvoked",
+  /**
+   * 1 ready / 0 not ready to fail over, from the scheduled readiness evaluation in the standby region.
+   * Without a READINESS_CHECK_DIMENSION: the overall verdict; with it: that one check's verdict.
+   */
+  failoverReady: "FailoverReady",
 } as const;
+
+/** The extra dimension of a per-check FailoverReady datapoint (beside Region and Role): the check's name. */
+export const READINESS_CHECK_DIMENSION = "Check";
+
+/**
+ * The readiness checks, in report order: name -> the question it answers (alarm descriptions and docs use
+ * these words). A name is part of the contract: it is a metric dimension value and an alarm name.
+ */
+export const READINESS_CHECKS = {
+  "failover-dry-run": "the failover orchestrator's own dry run reads every step's state without an error",
+  "orchestrator": "the orchestrator Lambda is active, not throttled to zero, and its trigger rule is enabled",
+  "global-cluster": "the Aurora global cluster is available and no failover or switchover is running",
+  "standby-in-sync": "the standby cluster is a reader of the global cluster with replication connected",
+  "replication-lag": "the standby's replication lag is within the RPO alarm's threshold",
+  "standby-cluster": "the standby Aurora cluster is available and has an available instance (never headless)",
+  "standby-capacity":
+    "the standby Auto Scaling group can reach failover capacity: max size, warm pool, launches not suspended",
+  "launch-template":
+    "the standby group's launch template version exists and its AMI resolves to an available image",
+  "parameters":
+    "every Parameter Store entry the orchestrator and the instances read exists in the standby region",
+  "witness-prober": "the witness region's prober of the primary reported within the last minutes",
+  "standby-prober": "the standby region's prober of the primary reported within the last minutes",
+  "decision-alarms":
+    "every alarm that votes in the failover decision exists and has data (not INSUFFICIENT_DATA)",
+  "fence": "the fence is down while the primary serves (active-region = primary region, PrimaryFenced 0)",
+  "lock-table": "the orchestrator's DynamoDB lock table is reachable and ACTIVE",
+} as const;
+
+export type ReadinessCheckName = keyof typeof READINESS_CHECKS;
+export const READINESS_CHECK_NAMES = Object.keys(READINESS_CHECKS) as ReadinessCheckName[];
 
 /** Environment variables the infrastructure sets on the handlers. */
 export const HANDLER_ENV = {
@@ -121,6 +157,15 @@ export const HANDLER_ENV = {
   decisionAlarmNames: "DECISION_ALARM_NAMES",
   /** Seconds after which the standby's database checker counts replication from the primary as stalled. */
   replicationStallSeconds: "REPLICATION_STALL_SECONDS",
+  /** Region of the witness prober (its PrimaryProbeHealthy datapoints arrive in the standby region). */
+  witnessRegion: "WITNESS_REGION",
+  /** The failover orchestrator's function and the EventBridge rule that starts it (readiness reads both). */
+  orchestratorFunctionName: "ORCHESTRATOR_FUNCTION_NAME",
+  failoverTriggerRule: "FAILOVER_TRIGGER_RULE",
+  /** The standby-region alarm in ALARM while PrimaryFenced >= 1. */
+  fenceAlarmName: "FENCE_ALARM_NAME",
+  /** Replication lag (s) at which the RPO alarm fires: readiness fails its lag check above it. */
+  rpoLagAlarmSeconds: "RPO_LAG_ALARM_SECONDS",
 } as const;
 
 /** Deep-health path served by the instances (checks the database writer through the global endpoint). */

@@ -95,7 +95,7 @@ export function stackTargets(manifest: Json): StackTargets {
 /** Why the tools must not run here: placeholder account, or no credentials in the environment. */
 export function credentialProblems(
   env: Readonly<Record<string, string | undefined>>,
-  targets: StackTargets,
+  targets: Pick<StackTargets, "accountId">,
 ): string[] {
   const problems: string[] = [];
   if (targets.accountId === PLACEHOLDER_ACCOUNT_ID) {
