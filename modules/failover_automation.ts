@@ -66,7 +66,7 @@ export interface FailoverAutomationOutputs {
   /** The EventBridge rule that starts the orchestrator. */
   readonly triggerRuleName: string;
   readonly lockTableName: string;
-  /** The alarms that vote in the decision, and the quorum alarm over them (standby region). */
+  /** The alarms that vote in the decision (standby region): DECISION_ALARM_NAMES of the orchestrator. */
   readonly decisionAlarmNames: readonly string[];
 }
 
@@ -150,7 +150,7 @@ export function createFailoverAutomation(
     orchestratorEnvironment: environment,
     triggerRuleName,
     lockTableName,
-    decisionAlarmNames: [...decision.children.map((alarm) => alarm.alarmName), decision.quorum.alarmName],
+    decisionAlarmNames: decisionNames(inputs, standby),
   };
 }
 

@@ -418,6 +418,15 @@ function recoveryWidgets(region: RegionContext, inputs: ObservabilityInputs): Wi
     dimensions: { Region: region, Role: role },
     label,
   });
+  const [budgetWidget, ...phases] = budgetWidgets(standby, inputs, measured);
+  const readiness = inputs.readinessPeriodSeconds
+    ? [graph(standby, {
+      title: "Ready to fail over (FailoverReady: 1 ready, 0 not; make readiness for why)",
+      stat: "Minimum",
+      periodSeconds: inputs.readinessPeriodSeconds,
+      lines: [measured(METRICS.failoverReady, "ready to fail over")],
+    })]
+    : [];
   return [
     text(
       `## Recovery objectives - ${region.region} (${region.role})\nRTO target ${inputs.rtoTargetSeconds} s; ${
@@ -438,15 +447,9 @@ function recoveryWidgets(region: RegionContext, inputs: ObservabilityInputs): Wi
         { label: `alarm ${inputs.rpoLagAlarmSeconds} s`, value: inputs.rpoLagAlarmSeconds * 1000 },
       ],
     }),
-    ...budgetWidgets(standby, inputs, measured),
-    ...(inputs.readinessPeriodSeconds
-      ? [graph(standby, {
-        title: "Ready to fail over (FailoverReady: 1 ready, 0 not; make readiness for why)",
-        stat: "Minimum",
-        periodSeconds: inputs.readinessPeriodSeconds,
-        lines: [measured(METRICS.failoverReady, "ready to fail over")],
-      })]
-      : []),
+    budgetWidget,
+    ...readiness,
+    ...phases,
     graph(standby, {
       title: "Detection: the primary's deep health from each vantage point (10 s), replication, fence",
       stat: "Minimum",

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "../modules/config.ts";
 import { HANDLER_ENV, type LimitName, limitRule, LIMITS } from "../handlers/lib/contract.ts";
+import { loadReadinessConfig } from "../handlers/lib/readiness_config.ts";
 import { loadFailoverConfig } from "../handlers/failover.ts";
 import {
   readAppCheckerEnvironment,
@@ -39,6 +40,7 @@ const VALIDATORS: Record<string, (env: Env) => unknown> = {
   health_checks_secondary_app_health: readAppCheckerEnvironment,
   probes_secondary_primary_probe: readProbeEnvironment,
   probes_witness_primary_probe: readProbeEnvironment,
+  readiness_secondary_readiness: loadReadinessConfig,
 };
 
 function problemsOf(run: () => unknown): readonly string[] {

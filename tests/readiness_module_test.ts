@@ -189,7 +189,7 @@ Deno.test("the standby dashboard draws 'ready to fail over' right after the reco
       resource(stack, "aws_cloudwatch_dashboard", `observability_${role}_dashboard`).dashboard_body,
     );
     const titles = body.widgets.map((widget: Json) => widget.properties.title ?? "");
-    const rto = titles.findIndex((title: string) => title.startsWith("RTO"));
+    const rto = titles.findIndex((title: string) => title.startsWith("Recovery budget vs targets"));
     const ready = body.widgets[rto + 1].properties;
     assert.match(ready.title, /^Ready to fail over/);
     assert.equal(ready.period, 1800);

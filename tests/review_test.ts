@@ -33,7 +33,7 @@ Deno.test("review counts every resource of the default stack per region and type
   assert.match(text, /\| `aws_vpc` \| 1 \| 1 \| 0 \| 2 \|/);
   assert.match(
     text,
-    /\| `aws_lambda_function` \| 2 \| 4 \| 1 \| 7 \|/,
+    /\| `aws_lambda_function` \| 2 \| 5 \| 1 \| 8 \|/,
     "the witness region holds its prober",
   );
   assert.match(text, /\| `aws_iam_role` \(global\) \|/);

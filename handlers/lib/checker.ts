@@ -4,7 +4,7 @@
 import process from "node:process";
 import { HANDLER_ENV } from "./contract.ts";
 import { errorMessage, HandlerInputError } from "./errors.ts";
-import { assertScheduledEvent, type CheckerEnvironment, type Environment, REGION_ENV } from "./input.ts";
+import { assertScheduledEvent, type Environment, REGION_ENV } from "./input.ts";
 import { type CheckLogger, type LoggerContext, powertoolsLogger } from "./log.ts";
 
 /** Monotonic milliseconds, for latencies. */
