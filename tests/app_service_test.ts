@@ -3,7 +3,7 @@
 // and the boot-time configuration step runs against a stand-in AWS CLI.
 import assert from "node:assert/strict";
 import { decodeUserData, type EmbeddedFile } from "../modules/app_service/user_data.ts";
-import { DEEP_HEALTH_PATH, SHALLOW_HEALTH_PATH } from "../handlers/lib/contract.ts";
+import { DEEP_HEALTH_PATH, parameterName, SHALLOW_HEALTH_PATH } from "../handlers/lib/contract.ts";
 import { available, defaultStack, resource } from "./helpers.ts";
 import { postgresAvailable, type PostgresServer, startPostgres } from "./postgres_fixture.ts";
 
@@ -290,15 +290,17 @@ Deno.test({
 
 Deno.test({
   name:
-    "the front service proxies other paths to the published release, 404 without one, 502 when it is down",
+    "the front service proxies other paths to the published release (stating the active region), 404 without one, 502 when it is down",
   ignore: !hasPython,
   async fn() {
     const serviceDir = extractService();
     const releaseDir = Deno.makeTempDirSync({ prefix: "dr-release-" });
     const upstreamPort = freePort();
+    const fake = new FakeAws({ [ACTIVE_REGION_PARAMETER]: STANDBY_REGION });
     const service = await startService(serviceDir, {
       UPSTREAM_PORT: String(upstreamPort),
       RELEASE_DIR: releaseDir,
+      ...fenceEnv(fake, PRIMARY_REGION),
     });
     const controller = new AbortController();
     let upstream: Deno.HttpServer | undefined;
@@ -318,12 +320,22 @@ Deno.test({
             method: request.method,
             path: new URL(request.url).pathname + new URL(request.url).search,
             body: await request.text(),
+            activeRegion: request.headers.get("x-dr-active-region"),
           }, { status: 201, headers: { "X-Release": "1" } }),
       );
-      const response = await fetch(`${service.url}/orders?id=7`, { method: "POST", body: "amount=10" });
+      const response = await fetch(`${service.url}/orders?id=7`, {
+        method: "POST",
+        body: "amount=10",
+        headers: { "X-DR-Active-Region": PRIMARY_REGION }, // a client's claim never reaches the release
+      });
       assert.equal(response.status, 201);
       assert.equal(response.headers.get("x-release"), "1");
-      assert.deepEqual(await response.json(), { method: "POST", path: "/orders?id=7", body: "amount=10" });
+      assert.deepEqual(await response.json(), {
+        method: "POST",
+        path: "/orders?id=7",
+        body: "amount=10",
+        activeRegion: STANDBY_REGION,
+      });
       assert.equal((await getJson(`${service.url}${SHALLOW_HEALTH_PATH}`)).status, 200, "health stays local");
     } finally {
       controller.abort();
@@ -348,6 +360,14 @@ if args[:2] == ["ssm", "get-parameters"]:
         "Parameters": [{"Name": n, "Value": known[n]} for n in names if n in known],
         "InvalidParameters": [n for n in names if n not in known],
     }))
+elif args[:2] == ["ssm", "get-parameter"]:
+    if os.path.exists(os.path.join(root, "ssm-unreachable")):
+        sys.exit("Could not connect to the endpoint URL: https://ssm.%s.amazonaws.com/" % args[3])
+    known = json.load(open(os.path.join(root, "parameters.json")))
+    name = args[args.index("--name") + 1]
+    if args[args.index("--query") + 1] != "Parameter.Value" or name not in known:
+        sys.exit("ParameterNotFound or unexpected query: %s" % args)
+    print(known[name])
 elif args[:2] == ["s3api", "list-objects-v2"]:
     key = args[args.index("--prefix") + 1]
     found = os.path.exists(os.path.join(root, "release.tar.gz"))
@@ -357,6 +377,42 @@ elif args[:2] == ["s3", "cp"]:
 else:
     sys.exit("unexpected call: %s" % args)
 `;
+
+/** A folder for the stand-in CLI: its parameters, an "SSM unreachable" switch, and the calls it got. */
+class FakeAws {
+  readonly dir = Deno.makeTempDirSync({ prefix: "dr-fake-aws-" });
+
+  constructor(parameters: Record<string, string>) {
+    Deno.writeTextFileSync(`${this.dir}/aws.py`, FAKE_AWS);
+    this.setParameters(parameters);
+  }
+
+  setParameters(parameters: Record<string, string>): void {
+    // Written whole and renamed: the service may read it at any moment.
+    Deno.writeTextFileSync(`${this.dir}/parameters.json.new`, JSON.stringify(parameters));
+    Deno.renameSync(`${this.dir}/parameters.json.new`, `${this.dir}/parameters.json`);
+  }
+
+  setSsmReachable(reachable: boolean): void {
+    if (reachable) Deno.removeSync(`${this.dir}/ssm-unreachable`);
+    else Deno.writeTextFileSync(`${this.dir}/ssm-unreachable`, "");
+  }
+
+  calls(): string[][] {
+    try {
+      return Deno.readTextFileSync(`${this.dir}/calls.log`).trim().split("\n").map((line) =>
+        JSON.parse(line)
+      );
+    } catch {
+      return []; // no call made
+    }
+  }
+
+  /** What a process needs in its environment to use this stand-in as its AWS CLI. */
+  env(): Record<string, string> {
+    return { AWS_CLI: `python3 ${this.dir}/aws.py`, FAKE_AWS_DIR: this.dir };
+  }
+}
 
 interface BootRun {
   readonly success: boolean;
@@ -372,10 +428,8 @@ function runBootConfig(
   options: { release?: Record<string, string>; staleRelease?: boolean } = {},
 ): BootRun {
   const serviceDir = extractService();
-  const fakeDir = Deno.makeTempDirSync({ prefix: "dr-fake-aws-" });
+  const fake = new FakeAws(parameters);
   const work = Deno.makeTempDirSync({ prefix: "dr-boot-" });
-  Deno.writeTextFileSync(`${fakeDir}/aws.py`, FAKE_AWS);
-  Deno.writeTextFileSync(`${fakeDir}/parameters.json`, JSON.stringify(parameters));
   if (options.release) {
     const source = Deno.makeTempDirSync({ prefix: "dr-release-src-" });
     for (const [name, content] of Object.entries(options.release)) {
@@ -383,7 +437,7 @@ function runBootConfig(
       if (name === "run") Deno.chmodSync(`${source}/${name}`, 0o755);
     }
     const tar = new Deno.Command("tar", {
-      args: ["-czf", `${fakeDir}/release.tar.gz`, "-C", source, ...Object.keys(options.release)],
+      args: ["-czf", `${fake.dir}/release.tar.gz`, "-C", source, ...Object.keys(options.release)],
     }).outputSync();
     assert.ok(tar.success);
   }
@@ -397,8 +451,7 @@ function runBootConfig(
     args: [`${serviceDir}/boot_config.py`],
     env: {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      AWS_CLI: `python3 ${fakeDir}/aws.py`,
-      FAKE_AWS_DIR: fakeDir,
+      ...fake.env(),
       AWS_REGION: "us-east-2",
       PARAMETER_PREFIX: "/txn/dev",
       APP_ENV_FILE: envFile,
@@ -409,17 +462,13 @@ function runBootConfig(
     },
     clearEnv: true,
   }).outputSync();
-  let calls: string[][] = [];
-  try {
-    calls = Deno.readTextFileSync(`${fakeDir}/calls.log`).trim().split("\n").map((line) => JSON.parse(line));
-  } catch { /* no call made */ }
   return {
     success: result.success,
     stdout: new TextDecoder().decode(result.stdout),
     stderr: new TextDecoder().decode(result.stderr),
     envFile,
     releaseDir,
-    calls,
+    calls: fake.calls(),
   };
 }
 
@@ -467,6 +516,7 @@ Deno.test({
       DB_PORT: "5432",
       DB_USER: "txn_admin",
       REGION_ROLE: "primary",
+      ACTIVE_REGION_PARAMETER: parameterName("/txn/dev", "activeRegion"),
     });
     const [getParameters, listing] = run.calls;
     assert.deepEqual(getParameters.slice(0, 6), [
@@ -528,5 +578,192 @@ Deno.test({
     assert.match(run.stderr, /missing parameters: \/txn\/dev\/database\/master-password/);
     assert.equal(run.calls.length, 2, "retried");
     assert.throws(() => Deno.statSync(run.envFile), Deno.errors.NotFound);
+  },
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The instances' own fence: the front service follows failover/active-region in its region's Parameter
+// Store (through the stand-in CLI above), independently of DNS.
+
+const PRIMARY_REGION = "us-east-1";
+const STANDBY_REGION = "us-east-2";
+const ACTIVE_REGION_PARAMETER = parameterName("/txn/dev", "activeRegion");
+
+function fenceEnv(fake: FakeAws, region: string): Record<string, string> {
+  return {
+    ...fake.env(),
+    AWS_REGION: region,
+    ACTIVE_REGION_PARAMETER,
+    FENCE_POLL_SECONDS: "0.1",
+    FENCE_READ_TIMEOUT_SECONDS: "5",
+  };
+}
+
+/** Waits until the stand-in CLI has answered `count` more reads than `before` (so the watch saw them). */
+async function readsAfter(fake: FakeAws, before: number, count = 1): Promise<void> {
+  // Generous: each read starts a python3 process, slow on a loaded machine.
+  const deadline = Date.now() + 20_000;
+  while (fake.calls().length < before + count + 1) { // +1: the read under way may not be recorded yet
+    if (Date.now() > deadline) throw new Error(`the service made no ${count} more reads`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Asks until the deep-health answer has `status` (the watch reads every 0.1 s); returns that answer. */
+async function deepUntil(
+  url: string,
+  status: number,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const answer = await getJson(`${url}${DEEP_HEALTH_PATH}`);
+    if (answer.status === status || Date.now() > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const FENCED = {
+  status: 503,
+  body: { status: "unhealthy", reason: `fenced: writes moved to ${STANDBY_REGION}` },
+};
+
+Deno.test({
+  name:
+    "a primary instance's deep health is 503 'fenced' while active-region names the other region; the standby's is not",
+  ignore: !hasPostgres,
+  async fn(t) {
+    const serviceDir = extractService();
+    const server = await startPostgres();
+    const services: RunningService[] = [];
+    const start = async (env: Record<string, string>) => {
+      const service = await startService(serviceDir, env);
+      services.push(service);
+      return service;
+    };
+    try {
+      await t.step(
+        "active region = its own: 200; the read is bounded and names its region's parameter",
+        async () => {
+          const fake = new FakeAws({ [ACTIVE_REGION_PARAMETER]: PRIMARY_REGION });
+          const primary = await start({ ...databaseEnv(server), ...fenceEnv(fake, PRIMARY_REGION) });
+          const { status, body } = await getJson(`${primary.url}${DEEP_HEALTH_PATH}`);
+          assert.equal(status, 200, JSON.stringify(body));
+          assert.equal(body.writer, true);
+          const [read] = fake.calls();
+          assert.deepEqual(read.slice(0, 10), [
+            "ssm",
+            "get-parameter",
+            "--region",
+            PRIMARY_REGION,
+            "--name",
+            ACTIVE_REGION_PARAMETER,
+            "--query",
+            "Parameter.Value",
+            "--output",
+            "text",
+          ]);
+          assert.ok(
+            read.includes("--cli-connect-timeout") && read.includes("--cli-read-timeout"),
+            read.join(" "),
+          );
+        },
+      );
+
+      await t.step(
+        "failover, failed reads, failback: fenced while it names the standby, whatever a read does",
+        async () => {
+          const fake = new FakeAws({ [ACTIVE_REGION_PARAMETER]: PRIMARY_REGION });
+          const primary = await start({ ...databaseEnv(server), ...fenceEnv(fake, PRIMARY_REGION) });
+          assert.equal((await getJson(`${primary.url}${DEEP_HEALTH_PATH}`)).status, 200);
+
+          fake.setParameters({ [ACTIVE_REGION_PARAMETER]: STANDBY_REGION });
+          assert.deepEqual(await deepUntil(primary.url, 503), FENCED, "fenced although its database answers");
+          assert.equal((await fetch(`${primary.url}${DEEP_HEALTH_PATH}`, { method: "HEAD" })).status, 503);
+          assert.deepEqual(await getJson(`${primary.url}${SHALLOW_HEALTH_PATH}`), {
+            status: 200,
+            body: { status: "ok" },
+          }, "the ALB's shallow check is unchanged");
+
+          // Parameter Store unreachable (and a value that is no region): the last value read holds.
+          fake.setSsmReachable(false);
+          fake.setParameters({ [ACTIVE_REGION_PARAMETER]: PRIMARY_REGION });
+          await readsAfter(fake, fake.calls().length);
+          assert.deepEqual(await getJson(`${primary.url}${DEEP_HEALTH_PATH}`), FENCED);
+          fake.setSsmReachable(true);
+          fake.setParameters({ [ACTIVE_REGION_PARAMETER]: "None" });
+          await readsAfter(fake, fake.calls().length);
+          assert.deepEqual(await getJson(`${primary.url}${DEEP_HEALTH_PATH}`), FENCED);
+
+          fake.setParameters({ [ACTIVE_REGION_PARAMETER]: PRIMARY_REGION });
+          const back = await deepUntil(primary.url, 200);
+          assert.equal(back.status, 200, `failback unfences: ${JSON.stringify(back.body)}`);
+        },
+      );
+
+      await t.step("an instance (re)started while fenced is 503 from its first answer", async () => {
+        const fake = new FakeAws({ [ACTIVE_REGION_PARAMETER]: STANDBY_REGION });
+        const restarted = await start({ ...databaseEnv(server), ...fenceEnv(fake, PRIMARY_REGION) });
+        assert.deepEqual(await getJson(`${restarted.url}${DEEP_HEALTH_PATH}`), FENCED);
+      });
+
+      await t.step("nothing read yet (Parameter Store unreachable since start): not fenced", async () => {
+        const fake = new FakeAws({ [ACTIVE_REGION_PARAMETER]: STANDBY_REGION });
+        fake.setSsmReachable(false);
+        const primary = await start({ ...databaseEnv(server), ...fenceEnv(fake, PRIMARY_REGION) });
+        await readsAfter(fake, 0);
+        assert.equal((await getJson(`${primary.url}${DEEP_HEALTH_PATH}`)).status, 200);
+      });
+
+      await t.step("the standby's deep health ignores the fence: 200 before and after failover", async () => {
+        const fake = new FakeAws({ [ACTIVE_REGION_PARAMETER]: PRIMARY_REGION });
+        const standby = await start({
+          ...databaseEnv(server, {
+            REGION_ROLE: "secondary",
+            DB_HOST: "primary-writer.invalid",
+            DB_READER_HOST: server.host,
+          }),
+          ...fenceEnv(fake, STANDBY_REGION),
+        });
+        await readsAfter(fake, 0);
+        const before = await getJson(`${standby.url}${DEEP_HEALTH_PATH}`);
+        assert.equal(before.status, 200, JSON.stringify(before.body));
+        assert.equal(before.body.role, "standby");
+        fake.setParameters({ [ACTIVE_REGION_PARAMETER]: STANDBY_REGION });
+        await readsAfter(fake, fake.calls().length);
+        assert.equal((await getJson(`${standby.url}${DEEP_HEALTH_PATH}`)).status, 200);
+      });
+    } finally {
+      for (const service of services) await service.stop();
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "the front service refuses a fence poll period that is not a positive number of seconds, naming it",
+  ignore: !hasPython,
+  async fn() {
+    const serviceDir = extractService();
+    const child = new Deno.Command("python3", {
+      args: [`${serviceDir}/health_server.py`],
+      env: {
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        APP_PORT: "0",
+        BIND_ADDRESS: "127.0.0.1",
+        FENCE_POLL_SECONDS: "0",
+      },
+      clearEnv: true,
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    // A service that accepts the value would serve forever: stop it after a while.
+    const timer = setTimeout(() => child.kill("SIGTERM"), 10_000);
+    const run = await child.output();
+    clearTimeout(timer);
+    assert.equal(run.code, 1, "exits at once with an error");
+    assert.match(
+      new TextDecoder().decode(run.stderr),
+      /FENCE_POLL_SECONDS='0': must be a number of seconds greater than 0/,
+    );
   },
 });

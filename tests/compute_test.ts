@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { GROUP_METRICS, SESSION_MANAGER_POLICY_ARN } from "../modules/compute.ts";
 import { ARTIFACT_KEY, decodeUserData, upstreamPort } from "../modules/app_service/user_data.ts";
 import { artifactBucketName } from "../modules/naming.ts";
-import { parameterPrefix } from "../handlers/lib/contract.ts";
+import {
+  INSTANCE_FENCE_POLL_SECONDS,
+  INSTANCE_FENCE_READ_TIMEOUT_SECONDS,
+  parameterName,
+  parameterPrefix,
+} from "../handlers/lib/contract.ts";
 import { defaultStack, type Json, resource, resources, ROLES, synthWith } from "./helpers.ts";
 
 Deno.test("createCompute() resolves the AMI through SSM, requires IMDSv2 and turns on detailed monitoring", () => {
@@ -196,6 +201,47 @@ Deno.test("createCompute() gives the instance role its own parameters, key throu
   assert.equal(attachments.length, 2, "one managed policy per instance role");
 });
 
+/** Whether an identity policy lets `action` on `arn` through: an explicit Deny wins, then any Allow. */
+function policyAllows(policy: Json, action: string, arn: string): boolean {
+  const matches = (patterns: string | string[], value: string) =>
+    [patterns].flat().some((pattern) =>
+      new RegExp(
+        `^${pattern.split("*").map((part) => part.replace(/[.?+^$()[\]{}|\\]/g, "\\$&")).join(".*")}$`,
+      )
+        .test(value)
+    );
+  const applies = (statement: Json) =>
+    matches(statement.Action, action) &&
+    (statement.Resource !== undefined
+      ? matches(statement.Resource, arn)
+      : !matches(statement.NotResource, arn));
+  const statements: Json[] = policy.Statement;
+  if (statements.some((statement) => statement.Effect === "Deny" && applies(statement))) return false;
+  return statements.some((statement) => (statement.Effect ?? "Allow") === "Allow" && applies(statement));
+}
+
+Deno.test("createCompute() lets each instance read its own region's active-region parameter (the fence) and no other copy", () => {
+  const { stack, config } = defaultStack();
+  const name = parameterName(parameterPrefix(config.appName, config.environmentSuffix), "activeRegion");
+  const arnIn = (region: string) => `arn:aws:ssm:${region}:${config.accountId}:parameter${name}`;
+  for (const role of ROLES) {
+    const inline = JSON.parse(
+      resource(stack, "aws_iam_role_policy", `compute_${role}_instance_policy`).policy,
+    );
+    // The attached AmazonSSMManagedInstanceCore allows reading every parameter in every region.
+    const managed = { Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: "*" };
+    const policy = { Statement: [...inline.Statement, managed] };
+    const own = config[role].region;
+    const peer = config[role === "primary" ? "secondary" : "primary"].region;
+    assert.ok(policyAllows(policy, "ssm:GetParameter", arnIn(own)), `${role} reads ${arnIn(own)}`);
+    assert.ok(!policyAllows(policy, "ssm:GetParameter", arnIn(peer)), `${role} must not read ${arnIn(peer)}`);
+    assert.ok(
+      !policyAllows(policy, "ssm:PutParameter", arnIn(own)),
+      "only the orchestrator and failback write it",
+    );
+  }
+});
+
 Deno.test("createCompute() user data embeds the service, its settings per region, and fits EC2's 16 KiB", () => {
   const { stack, config } = defaultStack();
   const sourceOf = (name: string) =>
@@ -216,6 +262,8 @@ Deno.test("createCompute() user data embeds the service, its settings per region
     assert.equal(values.APP_PORT, String(config.compute.appPort));
     assert.equal(values.UPSTREAM_PORT, String(upstreamPort(config.compute.appPort)));
     assert.equal(values.ARTIFACT_KEY, ARTIFACT_KEY);
+    assert.equal(values.FENCE_POLL_SECONDS, String(INSTANCE_FENCE_POLL_SECONDS));
+    assert.equal(values.FENCE_READ_TIMEOUT_SECONDS, String(INSTANCE_FENCE_READ_TIMEOUT_SECONDS));
     assert.equal(
       values.DB_SSLMODE,
       "verify-ca",

@@ -207,6 +207,15 @@ export function samplerLambdaTimeoutSeconds(
 }
 
 /**
+ * The instances' own fence: every instance reads `activeRegion` from its region's Parameter Store this often,
+ * and a primary instance's deep health fails while it names another region. Bounds how long a demoted
+ * primary whose copy the orchestrator could write still looks healthy.
+ */
+export const INSTANCE_FENCE_POLL_SECONDS = 15;
+/** Hard bound on one such read (the CLI is killed after it): below the poll, so reads never pile up. */
+export const INSTANCE_FENCE_READ_TIMEOUT_SECONDS = 10;
+
+/**
  * Numeric limits enforced both at synth (modules/config.ts) and at a handler's cold start: defined once so
  * that a value synth accepts is never rejected by the running code (or the other way round).
  */

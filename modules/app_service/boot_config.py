@@ -2,7 +2,8 @@
 """Runs at every boot before the front service (also after a warm-pool start, which skips user data).
 
 1. Reads this region's parameters from Parameter Store (the password decrypted through SSM) into the
-   service environment file (mode 0600), retrying while they are not readable yet.
+   service environment file (mode 0600), retrying while they are not readable yet. Adds the name of the
+   active-region parameter, which the front service follows itself (it changes on failover, not at boot).
 2. Pulls the application release s3://<artifact bucket>/<ARTIFACT_KEY> (a .tar.gz with an executable
    `run` at its root) into RELEASE_DIR when one is published; removes a stale release when none is.
 
@@ -28,6 +29,8 @@ PARAMETERS = {
     "database/master-password": "DB_PASSWORD",
     "storage/artifact-bucket": "ARTIFACT_BUCKET",
 }
+# Written by the failover orchestrator and by failback (contract.ts PARAMETER_KEYS.activeRegion).
+ACTIVE_REGION_KEY = "failover/active-region"
 
 
 def log(event, **fields):
@@ -146,6 +149,7 @@ def main():
         int(environ.get("PARAMETER_ATTEMPTS") or 20),
         float(environ.get("PARAMETER_RETRY_SECONDS") or 3),
     )
+    values["ACTIVE_REGION_PARAMETER"] = "%s/%s" % (environ["PARAMETER_PREFIX"], ACTIVE_REGION_KEY)
     write_environment(environ["APP_ENV_FILE"], values)
     log("configuration-written", path=environ["APP_ENV_FILE"], keys=sorted(values))
     pull_release(values["ARTIFACT_BUCKET"], environ["ARTIFACT_KEY"], environ["RELEASE_DIR"])

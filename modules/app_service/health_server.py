@@ -3,12 +3,18 @@
 
 GET /health        200 while this process serves (the ALB target-group check).
 GET /health/deep   primary region: 200 only when the database writer answers through the global writer
-                   endpoint over verified TLS and is not in recovery. Standby region (REGION_ROLE=secondary):
+                   endpoint over verified TLS and is not in recovery, and the region is not fenced (503
+                   "fenced: writes moved to <region>" while the active-region parameter names another region).
+                   Standby region (REGION_ROLE=secondary):
                    200 when its own regional cluster answers through the region's reader endpoint, i.e. the
                    region is ready to take over (the primary's writer is out of its reach by design).
                    503 with a JSON reason otherwise. Route 53 and the health-checker Lambdas probe this path.
-anything else      proxied to the published application release on 127.0.0.1:UPSTREAM_PORT, or 404 when
-                   no release is published.
+anything else      proxied to the published application release on 127.0.0.1:UPSTREAM_PORT (with the
+                   X-DR-Active-Region header once known), or 404 when no release is published.
+
+The fence: a background thread reads ACTIVE_REGION_PARAMETER from this region's Parameter Store every
+FENCE_POLL_SECONDS (the AWS CLI, each read killed after FENCE_READ_TIMEOUT_SECONDS) and keeps the last value
+read; a failed read keeps it. Nothing read yet means not fenced: DNS is the other, independent layer.
 
 Configuration comes from the environment (systemd EnvironmentFile written from Parameter Store at boot).
 Reasons returned to callers are coarse categories: this port is public through the load balancer, so the
@@ -18,6 +24,7 @@ import http.client
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -25,6 +32,8 @@ import time
 
 SHALLOW_PATH = "/health"
 DEEP_PATH = "/health/deep"
+ACTIVE_REGION_HEADER = "X-DR-Active-Region"
+REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 WRITER_QUERY = "SELECT NOT pg_is_in_recovery()"
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
@@ -39,6 +48,17 @@ def setting(name, default=None):
 
 def log(event, **fields):
     print(json.dumps(dict(event=event, time=round(time.time(), 3), **fields)), flush=True)
+
+
+def positive_seconds(environ, name, default):
+    value = environ.get(name) or default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0
+    if not seconds > 0:
+        raise SystemExit("%s=%r: must be a number of seconds greater than 0" % (name, value))
+    return seconds
 
 
 def classify_failure(stderr):
@@ -116,6 +136,75 @@ class WriterCheck:
         return 200, {"status": "ok", "writer": True, "latencyMs": latency_ms}, None
 
 
+class ActiveRegionWatch:
+    """The last value of the active-region parameter read from this region's Parameter Store."""
+
+    def __init__(self, environ):
+        self.region = environ.get("AWS_REGION") or ""
+        self.parameter = environ.get("ACTIVE_REGION_PARAMETER") or ""
+        self.missing = [name for name in ("AWS_REGION", "ACTIVE_REGION_PARAMETER") if not environ.get(name)]
+        self.poll_seconds = positive_seconds(environ, "FENCE_POLL_SECONDS", 15)
+        self.timeout_seconds = positive_seconds(environ, "FENCE_READ_TIMEOUT_SECONDS", 10)
+        self.command = (environ.get("AWS_CLI") or "aws").split()
+        # The CLI needs no database secret; one attempt per read, the next poll is the retry.
+        self.cli_env = {name: value for name, value in environ.items() if not name.startswith("DB_")}
+        self.cli_env["AWS_MAX_ATTEMPTS"] = "1"
+        self.lock = threading.Lock()
+        self.value = None
+        self.failures = 0
+
+    def read(self):
+        """(value, None) or (None, problem). A third of the bound each for connecting and reading."""
+        phase = str(max(1, int(self.timeout_seconds / 3)))
+        command = self.command + [
+            "ssm", "get-parameter", "--region", self.region, "--name", self.parameter,
+            "--query", "Parameter.Value", "--output", "text",
+            "--cli-connect-timeout", phase, "--cli-read-timeout", phase,
+        ]
+        try:
+            completed = subprocess.run(command, env=self.cli_env, capture_output=True, text=True,
+                                       timeout=self.timeout_seconds, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return None, "no answer within %g s" % self.timeout_seconds
+        except OSError as error:
+            return None, str(error)
+        if completed.returncode != 0:
+            return None, completed.stderr.strip()[:500] or "exit status %d" % completed.returncode
+        value = completed.stdout.strip()
+        if not REGION_NAME.match(value):
+            return None, "not a region name: %r" % value[:64]
+        return value, None
+
+    def poll_once(self):
+        value, problem = self.read()
+        with self.lock:
+            previous = self.value
+            if value is None:
+                self.failures += 1
+                failures = self.failures
+            else:
+                self.value, self.failures = value, 0
+        if value is None:
+            log("active-region-read-failed", problem=problem, keeping=previous, failures=failures)
+        elif value != previous:
+            log("active-region", value=value, previous=previous, region=self.region,
+                fenced=value != self.region)
+
+    def run_forever(self):
+        while True:
+            time.sleep(self.poll_seconds)
+            self.poll_once()
+
+    def active_region(self):
+        with self.lock:
+            return self.value
+
+    def moved_to(self):
+        """The region writes moved to, when it is not this one; None when not fenced or nothing read yet."""
+        active = self.active_region()
+        return active if active is not None and active != self.region else None
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "dr-app-health"
     protocol_version = "HTTP/1.1"
@@ -135,12 +224,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == SHALLOW_PATH and self.command in ("GET", "HEAD"):
             self.send_json(200, {"status": "ok"})
         elif path == DEEP_PATH and self.command in ("GET", "HEAD"):
-            status, body, detail = self.server.writer_check.result()
-            if status != 200:
-                log("deep-health-failed", reason=body["reason"], detail=detail)
-            self.send_json(status, body)
+            self.deep_health()
         else:
             self.proxy()
+
+    def deep_health(self):
+        writer_check = self.server.writer_check
+        # The standby's answer means "ready to take over": the fence concerns only the demoted primary.
+        moved_to = None if writer_check.standby else self.server.fence.moved_to()
+        if moved_to is not None:
+            # Logged when the watch reads the change, not per probe (Route 53 probes several times a second).
+            self.send_json(503, {"status": "unhealthy", "reason": "fenced: writes moved to %s" % moved_to})
+            return
+        status, body, detail = writer_check.result()
+        if status != 200:
+            log("deep-health-failed", reason=body["reason"], detail=detail)
+        self.send_json(status, body)
 
     def proxy(self):
         upstream_port = self.server.upstream_port
@@ -150,7 +249,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
-        headers = {name: value for name, value in self.headers.items() if name.lower() not in HOP_BY_HOP}
+        # A client's own X-DR-Active-Region is dropped: only this service states the active region.
+        headers = {name: value for name, value in self.headers.items()
+                   if name.lower() not in HOP_BY_HOP and name.lower() != ACTIVE_REGION_HEADER.lower()}
+        active_region = self.server.fence.active_region()
+        if active_region is not None:
+            headers[ACTIVE_REGION_HEADER] = active_region
         connection = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=30)
         try:
             connection.request(self.command, self.path, body=body, headers=headers)
@@ -179,6 +283,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def main():
+    fence = ActiveRegionWatch(os.environ)
     port = int(setting("APP_PORT", "8080"))
     server = http.server.ThreadingHTTPServer((setting("BIND_ADDRESS", "0.0.0.0"), port), Handler)
     server.daemon_threads = True
@@ -186,6 +291,14 @@ def main():
     upstream = setting("UPSTREAM_PORT")
     server.upstream_port = int(upstream) if upstream else None
     server.release_dir = setting("RELEASE_DIR")
+    server.fence = fence
+    if fence.missing:
+        log("fence-disabled", missing=fence.missing)
+    else:
+        # First read before serving (requests wait in the listen backlog): a restarted instance of a fenced
+        # primary never answers healthy in between.
+        fence.poll_once()
+        threading.Thread(target=fence.run_forever, name="active-region", daemon=True).start()
     log("listening", port=server.server_address[1], missing=server.writer_check.missing)
     try:
         server.serve_forever()

@@ -4,6 +4,10 @@
 // like freshly launched ones.
 import { Buffer } from "node:buffer";
 import { gunzipSync, gzipSync } from "node:zlib";
+import {
+  INSTANCE_FENCE_POLL_SECONDS,
+  INSTANCE_FENCE_READ_TIMEOUT_SECONDS,
+} from "../../handlers/lib/contract.ts";
 
 /** Object key of the application release in the region's artifact bucket (a .tar.gz with `run` at its root). */
 export const ARTIFACT_KEY = "app/current.tar.gz";
@@ -57,6 +61,8 @@ export function appServiceFiles(settings: AppUserDataSettings): EmbeddedFile[] {
     DEEP_CHECK_TIMEOUT_SECONDS: "2",
     // Route 53 probes from many locations several times a second: one database round trip serves them all.
     DEEP_CHECK_CACHE_SECONDS: "2",
+    FENCE_POLL_SECONDS: String(INSTANCE_FENCE_POLL_SECONDS),
+    FENCE_READ_TIMEOUT_SECONDS: String(INSTANCE_FENCE_READ_TIMEOUT_SECONDS),
   };
   for (const [name, value] of Object.entries(environment)) {
     if (!/^[A-Za-z0-9_./:-]+$/.test(value)) throw new Error(`${name}="${value}" is not a plain setting`);
