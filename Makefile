@@ -169,7 +169,7 @@ docs: diagram rto-docs deno ## regenerate every generated block: diagram, config
 # ---------------------------------------------------------------------------------------------------
 # Recovery objectives and operator actions against a deployed stack
 
-.PHONY: rto rto-docs drill failback readiness
+.PHONY: rto rto-docs drill failback readiness db-bootstrap
 
 # Make reports every failed recipe as its own exit status 2; the tool's code is in make's "Error N" line:
 # 3 = budget exceeded, 2 = no stack or invalid settings (docs/recovery.md).
@@ -188,6 +188,11 @@ drill: synth ## run the failover orchestrator in dry-run mode (needs AWS credent
 
 failback: synth ## planned return to the primary: Aurora switchover, fence cleared (ARGS=--yes / --dry-run)
 	@"$(DENO)" run $(DENO_QUIET) --allow-read --allow-env --allow-net --allow-sys tools/failback.ts "$(STACK_DIR)/operator.json" $(ARGS)
+
+# Once after the first apply (and whenever wanted: idempotent). Needs the master password and a route to the
+# writer (inside the VPC, or a Session Manager port forward: DB_BOOTSTRAP_ADDRESS / DB_BOOTSTRAP_PORT).
+db-bootstrap: deno ## create the application and checker database roles (IAM authentication); see docs/operations.md
+	@"$(DENO)" run $(DENO_QUIET) --allow-read --allow-env --allow-net --allow-sys tools/db_bootstrap.ts
 
 readiness: synth ## would a failover succeed now? each readiness check with its evidence (exit 0 ready, 1 not, 2 cannot evaluate)
 	@"$(DENO)" run $(DENO_QUIET) --allow-read --allow-env --allow-net --allow-sys tools/readiness.ts "$(STACK_DIR)/operator.json"

@@ -1,5 +1,6 @@
 // Database checker, one per region, in the VPC: connects to its region's cluster (the global writer
-// endpoint on the primary, the cluster reader endpoint on the secondary) over verified TLS, runs
+// endpoint on the primary, the cluster reader endpoint on the secondary) over verified TLS as the checker
+// database role with an IAM authentication token (never the master credentials), runs
 // `SELECT 1`, and on the secondary reads aurora_global_db_status(): at once, then on each 10 s boundary of
 // its minute over the same connection. Publishes DatabaseHealthy (0/1), DatabaseLatencyMs and, on the
 // secondary, ReplicationLagMs and ReplicationStalled (1/0, high resolution: a decision alarm reads it) per
@@ -7,6 +8,7 @@
 // calculation stopped advancing (a lost primary region freezes it).
 import process from "node:process";
 import {
+  DATABASE_USERS,
   METRICS,
   PARAMETER_KEYS,
   type ParameterKey,
@@ -28,6 +30,7 @@ import { type CheckLogger, powertoolsLogger } from "./lib/log.ts";
 import { emfMetricsSink, type MetricsSink } from "./lib/metrics.ts";
 import { ParameterError, type ParameterReader, ssmParameterReader } from "./lib/parameters.ts";
 import { type Connect, type DatabaseSession, pgConnect } from "./lib/postgres.ts";
+import { type AuthToken, iamAuthToken } from "./lib/iam_token.ts";
 
 export const CHECK_NAME = "db_health";
 
@@ -47,6 +50,8 @@ export interface DatabaseCheckDeps {
   readonly replicationStallSeconds?: number;
   readonly parameters: ParameterReader;
   readonly connect: Connect;
+  /** The checker role's password: an IAM authentication token. */
+  readonly authToken: AuthToken;
   readonly metrics: MetricsSink;
   readonly log: CheckLogger;
   readonly clock: Clock;
@@ -78,7 +83,7 @@ export interface DatabaseCheckResult {
   readonly error?: string;
 }
 
-const CONNECTION_KEYS = ["port", "databaseName", "masterUsername", "masterPassword"] as const;
+const CONNECTION_KEYS = ["port", "databaseName"] as const;
 const DEFAULT_STALL_SECONDS = 10;
 
 /** This region's lag and the age of its calculation; undefined on the writer (nothing to replicate). */
@@ -173,12 +178,13 @@ export async function checkDatabase(
   const started = clock.now();
   let session: DatabaseSession | undefined;
   try {
+    const user = DATABASE_USERS.checker;
     session = await deps.connect({
       host,
       port,
       database: values.databaseName,
-      user: values.masterUsername,
-      password: values.masterPassword,
+      user,
+      password: await deps.authToken({ host, port, user }),
       timeoutMs: deps.timeoutMs,
     });
     await session.query("SELECT 1");
@@ -227,6 +233,7 @@ export function wireDatabaseCheck(env: DatabaseCheckerEnvironment): DatabaseChec
       : { replicationStallSeconds: env.replicationStallSeconds }),
     parameters: ssmParameterReader({ prefix: env.parameterPrefix, timeoutMs: env.checkTimeoutMs }),
     connect: pgConnect(),
+    authToken: iamAuthToken(env.region),
     metrics: emfMetricsSink({ namespace: env.metricNamespace, region: env.region, role: env.role }),
     log: powertoolsLogger({ check: CHECK_NAME, region: env.region, role: env.role }),
     clock: systemClock,

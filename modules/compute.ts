@@ -17,7 +17,7 @@ import type { ComputeConfig } from "./config.ts";
 import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
 import { artifactBucketName, logicalId, physicalName } from "./naming.ts";
 import { assumeRolePolicy, policyDocument } from "./policy.ts";
-import { parameterPrefix } from "../handlers/lib/contract.ts";
+import { type ParameterKey, parameterName, parameterPrefix } from "../handlers/lib/contract.ts";
 import type { KmsOutputs } from "./kms.ts";
 import type { NetworkOutputs } from "./network.ts";
 import type { SecurityGroupOutputs } from "./security_groups.ts";
@@ -29,6 +29,8 @@ export interface ComputeInputs {
   readonly network: NetworkOutputs;
   readonly securityGroups: SecurityGroupOutputs;
   readonly keys: KmsOutputs;
+  /** `rds-db:connect` resources of the application database role (both clusters). */
+  readonly appConnectArns: readonly string[];
   /** Auto Scaling's service-linked role that the key policies allow to use the EBS keys. */
   readonly autoScalingRoleArn: string;
   /** Target group of each region's load balancer (registered inline by the group). */
@@ -83,6 +85,17 @@ export const GROUP_METRICS = [
   "GroupAndWarmPoolTotalCapacity",
 ];
 
+/** The parameters an instance reads (boot_config.py's PARAMETERS and the fence's active region). */
+export const INSTANCE_PARAMETER_KEYS: readonly ParameterKey[] = [
+  "writerEndpoint",
+  "readerEndpoint",
+  "regionRole",
+  "port",
+  "databaseName",
+  "artifactBucket",
+  "activeRegion",
+];
+
 export function createCompute(scope: Construct, inputs: ComputeInputs): ComputeOutputs {
   const suffix = inputs.environmentSuffix;
   const compute = inputs.compute;
@@ -113,15 +126,18 @@ export function createCompute(scope: Construct, inputs: ComputeInputs): ComputeO
       role: instanceRole.id,
       policy: policyDocument([
         {
+          // Exactly what boot_config.py and the fence read: no secret among them.
           Sid: "ReadOwnParameters",
           Action: ["ssm:GetParameter", "ssm:GetParameters"],
-          Resource: `arn:aws:ssm:${region}:${account}:parameter${prefix}/*`,
+          Resource: INSTANCE_PARAMETER_KEYS.map((parameter) =>
+            `arn:aws:ssm:${region}:${account}:parameter${parameterName(prefix, parameter)}`
+          ),
         },
         {
-          Sid: "DecryptParametersThroughSsm",
-          Action: "kms:Decrypt",
-          Resource: key.keyArn,
-          Condition: { StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` } },
+          // The instances and their release log in as the application role with IAM tokens.
+          Sid: "ConnectAsApplicationRole",
+          Action: "rds-db:connect",
+          Resource: [...inputs.appConnectArns],
         },
         {
           Sid: "ReadReleaseArtifact",
@@ -158,6 +174,18 @@ export function createCompute(scope: Construct, inputs: ComputeInputs): ComputeO
             "ssm:GetParameterHistory",
           ],
           NotResource: `arn:aws:ssm:${region}:${account}:parameter${prefix}/*`,
+        },
+        {
+          // Break-glass only; the managed policy's ssm:GetParameter* on "*" would otherwise reach it.
+          Sid: "NeverTheMasterPassword",
+          Effect: "Deny",
+          Action: [
+            "ssm:GetParameter",
+            "ssm:GetParameters",
+            "ssm:GetParametersByPath",
+            "ssm:GetParameterHistory",
+          ],
+          Resource: `arn:aws:ssm:${region}:${account}:parameter${parameterName(prefix, "masterPassword")}`,
         },
       ]),
     });

@@ -19,6 +19,7 @@ import { assumeRolePolicy, policyDocument } from "./policy.ts";
 import type { KmsOutputs } from "./kms.ts";
 import type { NetworkOutputs } from "./network.ts";
 import type { SecurityGroupOutputs } from "./security_groups.ts";
+import { DATABASE_USERS } from "../handlers/lib/contract.ts";
 
 export interface DatabaseInputs {
   readonly regions: RegionPair;
@@ -56,6 +57,11 @@ export interface DatabaseOutputs {
   readonly databaseName: string;
   readonly masterUsername: string;
   readonly clusters: PerRegion<DatabaseCluster>;
+  /**
+   * `rds-db:connect` resources of each database identity (DATABASE_USERS) on both clusters: the global
+   * writer endpoint leads to either, whichever is the writer.
+   */
+  readonly connectArns: Readonly<Record<keyof typeof DATABASE_USERS, readonly string[]>>;
   /** The ephemeral master password and its version: valid only in write-only (`*_wo`) arguments. */
   readonly masterPassword: { readonly writeOnlyValue: string; readonly version: number };
 }
@@ -286,13 +292,20 @@ export function createDatabase(scope: Construct, inputs: DatabaseInputs): Databa
     });
   }
 
+  const clusters = { primary: primary.outputs, secondary: secondary.outputs };
+  const connectArns = (user: string) =>
+    (["primary", "secondary"] as const).map((role) =>
+      `arn:aws:rds-db:${inputs.regions[role].region}:${inputs.accountId}:dbuser:` +
+      `${clusters[role].clusterResourceId}/${user}`
+    );
   return {
     globalClusterIdentifier: global.globalClusterIdentifier,
     globalWriterEndpoint: global.endpoint,
     port: config.port,
     databaseName: config.databaseName,
     masterUsername: config.masterUsername,
-    clusters: { primary: primary.outputs, secondary: secondary.outputs },
+    clusters,
+    connectArns: { app: connectArns(DATABASE_USERS.app), checker: connectArns(DATABASE_USERS.checker) },
     masterPassword: { writeOnlyValue: password.stringValue, version: passwordVersion.numberValue },
   };
 }

@@ -29,6 +29,8 @@ export interface HealthCheckInputs {
   readonly code: { readonly dbHealth: HandlerCode; readonly appHealth: HandlerCode };
   readonly keys: KmsOutputs;
   readonly network: NetworkOutputs;
+  /** `rds-db:connect` resources of the checker database role (both clusters). */
+  readonly checkerConnectArns: readonly string[];
   readonly securityGroups: SecurityGroupOutputs;
   readonly alerting: AlertingOutputs;
   /** Parameter Store prefix `/<app>/<suffix>` (same in both regions). */
@@ -98,11 +100,11 @@ export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs):
       timeoutSeconds: role === "secondary"
         ? samplerLambdaTimeoutSeconds("db_health", inputs.checkTimeoutMs)
         : checkerLambdaTimeoutSeconds("db_health", inputs.checkTimeoutMs),
-      statements: [readParameters([endpoint, "port", "databaseName", "masterUsername", "masterPassword"]), {
-        Sid: "DecryptPasswordThroughSsm",
-        Action: ["kms:Decrypt"],
-        Resource: inputs.keys[role].keyArn,
-        Condition: { StringEquals: { "kms:ViaService": `ssm.${region.region}.amazonaws.com` } },
+      // No password: the checker role logs in with an IAM token (the master password is break-glass).
+      statements: [readParameters([endpoint, "port", "databaseName"]), {
+        Sid: "ConnectAsCheckerRole",
+        Action: ["rds-db:connect"],
+        Resource: [...inputs.checkerConnectArns],
       }],
       environment: {
         ...sharedEnvironment,

@@ -35,6 +35,12 @@ const BUNDLE_FORMAT_VERSION = "1";
 const REQUIRE_SHIM = 'import { createRequire as __createRequire } from "node:module";\n' +
   "const require = __createRequire(import.meta.url);";
 
+/**
+ * Handlers using an SDK library the runtime may lack (db_health: @aws-sdk/rds-signer): only the SDK's
+ * clients stay external, the library and what it needs beyond them are bundled.
+ */
+const BUNDLES_SDK_LIBRARIES = new Set(["db_health"]);
+
 function buildOptions(name: string): esbuild.BuildOptions {
   return {
     entryPoints: [`${PROJECT_ROOT}/${HANDLERS_DIR}/${name}.ts`],
@@ -48,7 +54,7 @@ function buildOptions(name: string): esbuild.BuildOptions {
     target: "node22",
     mainFields: ["module", "main"],
     // pg-native: pg's optional native binding, loaded only on request; never used here.
-    external: ["@aws-sdk/*", "pg-native"],
+    external: [BUNDLES_SDK_LIBRARIES.has(name) ? "@aws-sdk/client-*" : "@aws-sdk/*", "pg-native"],
     banner: { js: REQUIRE_SHIM },
     charset: "utf8",
     legalComments: "eof",

@@ -181,7 +181,9 @@ function readinessStatements(inputs: ReadinessInputs, region: string): PolicySta
   const account = inputs.accountId;
   const parameterArn = (name: string) => `arn:aws:ssm:${region}:${account}:parameter${name}`;
   const alarmArn = (name: string) => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;
+  // The master password is break-glass: nothing that runs routinely reads it, readiness included.
   const contractParameters = (Object.keys(PARAMETER_KEYS) as ParameterKey[])
+    .filter((key) => key !== "masterPassword")
     .map((key) => parameterArn(parameterName(inputs.parameterPrefix, key)));
   return [
     {

@@ -99,13 +99,19 @@ async function getJson(
   return { status: response.status, body: await response.json() };
 }
 
+/**
+ * The front service's database settings; its IAM token comes from a stand-in CLI that answers `token` (the
+ * fixture's password: no local server can check an IAM token).
+ */
 function databaseEnv(server: PostgresServer, overrides: Record<string, string> = {}): Record<string, string> {
+  const tokens = new FakeAws({}, overrides.TOKEN ?? server.password);
   return {
+    ...tokens.env(),
+    AWS_REGION: "us-east-1",
     DB_HOST: server.host,
     DB_PORT: String(server.port),
     DB_NAME: server.database,
     DB_USER: server.user,
-    DB_PASSWORD: server.password,
     DB_SSLMODE: "verify-full",
     DB_SSLROOTCERT: server.caCertificatePath,
     DEEP_CHECK_TIMEOUT_SECONDS: "2",
@@ -186,7 +192,7 @@ Deno.test({
       await t.step(
         "/health/deep is 503 with a wrong password, and tells the internet no details",
         async () => {
-          const wrong = await start(databaseEnv(server, { DB_PASSWORD: "not-the-password" }));
+          const wrong = await start(databaseEnv(server, { TOKEN: "not-the-password" }));
           const response = await fetch(`${wrong.url}${DEEP_HEALTH_PATH}`);
           const text = await response.text();
           assert.equal(response.status, 503);
@@ -227,11 +233,10 @@ Deno.test({
             host: server.host,
             port: server.port,
             db: server.database,
-            user: server.user,
-            password: server.password,
           }));
           assert.ok(run.success, run.stderr);
           const booted = await start({
+            ...databaseEnv(server),
             ...readEnvFile(run.envFile),
             DB_SSLMODE: "verify-full",
             DB_SSLROOTCERT: server.caCertificatePath,
@@ -368,6 +373,8 @@ elif args[:2] == ["ssm", "get-parameter"]:
     if args[args.index("--query") + 1] != "Parameter.Value" or name not in known:
         sys.exit("ParameterNotFound or unexpected query: %s" % args)
     print(known[name])
+elif args[:2] == ["rds", "generate-db-auth-token"]:
+    print(open(os.path.join(root, "token")).read())
 elif args[:2] == ["s3api", "list-objects-v2"]:
     key = args[args.index("--prefix") + 1]
     found = os.path.exists(os.path.join(root, "release.tar.gz"))
@@ -382,8 +389,10 @@ else:
 class FakeAws {
   readonly dir = Deno.makeTempDirSync({ prefix: "dr-fake-aws-" });
 
-  constructor(parameters: Record<string, string>) {
+  /** `token`: what `rds generate-db-auth-token` answers; default the PostgreSQL fixture's default password. */
+  constructor(parameters: Record<string, string>, token = "test-only-password") {
     Deno.writeTextFileSync(`${this.dir}/aws.py`, FAKE_AWS);
+    Deno.writeTextFileSync(`${this.dir}/token`, token);
     this.setParameters(parameters);
   }
 
@@ -482,15 +491,13 @@ function readEnvFile(path: string): Record<string, string> {
   );
 }
 
-function parametersFor(database: { host: string; port: number; db: string; user: string; password: string }) {
+function parametersFor(database: { host: string; port: number; db: string }) {
   return {
     "/txn/dev/database/writer-endpoint": database.host,
     "/txn/dev/database/reader-endpoint": database.host,
     "/txn/dev/region/role": "primary",
     "/txn/dev/database/port": String(database.port),
     "/txn/dev/database/name": database.db,
-    "/txn/dev/database/master-username": database.user,
-    "/txn/dev/database/master-password": database.password,
     "/txn/dev/storage/artifact-bucket": "artifacts-123456789012-us-east-2-dev",
   };
 }
@@ -500,9 +507,8 @@ Deno.test({
     "boot_config.py writes the service environment (0600) from Parameter Store and removes a stale release",
   ignore: !hasPython,
   fn() {
-    const password = `p"a\\s$s 'word`;
     const run = runBootConfig(
-      parametersFor({ host: "db.example", port: 5432, db: "transactions", user: "txn_admin", password }),
+      parametersFor({ host: "db.example", port: 5432, db: `tr"an\\s$ 'actions` }),
       { staleRelease: true },
     );
     assert.ok(run.success, run.stderr + run.stdout);
@@ -511,10 +517,8 @@ Deno.test({
       ARTIFACT_BUCKET: "artifacts-123456789012-us-east-2-dev",
       DB_HOST: "db.example",
       DB_READER_HOST: "db.example",
-      DB_NAME: "transactions",
-      DB_PASSWORD: password,
+      DB_NAME: `tr"an\\s$ 'actions`,
       DB_PORT: "5432",
-      DB_USER: "txn_admin",
       REGION_ROLE: "primary",
       ACTIVE_REGION_PARAMETER: parameterName("/txn/dev", "activeRegion"),
     });
@@ -545,7 +549,7 @@ Deno.test({
   name: "boot_config.py installs a published release with an executable run, and rejects one without",
   ignore: !hasPython,
   fn() {
-    const parameters = parametersFor({ host: "db", port: 5432, db: "d", user: "u", password: "p" });
+    const parameters = parametersFor({ host: "db", port: 5432, db: "d" });
     const installed = runBootConfig(parameters, {
       release: { run: "#!/bin/sh\necho hi\n", "app.cfg": "x=1\n" },
     });
@@ -565,17 +569,11 @@ Deno.test({
   name: "boot_config.py fails (systemd retries) while a parameter is missing, naming it",
   ignore: !hasPython,
   fn() {
-    const parameters: Record<string, string> = parametersFor({
-      host: "db",
-      port: 5432,
-      db: "d",
-      user: "u",
-      password: "p",
-    });
-    delete parameters["/txn/dev/database/master-password"];
+    const parameters: Record<string, string> = parametersFor({ host: "db", port: 5432, db: "d" });
+    delete parameters["/txn/dev/database/name"];
     const run = runBootConfig(parameters);
     assert.equal(run.success, false);
-    assert.match(run.stderr, /missing parameters: \/txn\/dev\/database\/master-password/);
+    assert.match(run.stderr, /missing parameters: \/txn\/dev\/database\/name/);
     assert.equal(run.calls.length, 2, "retried");
     assert.throws(() => Deno.statSync(run.envFile), Deno.errors.NotFound);
   },

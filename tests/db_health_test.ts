@@ -29,6 +29,8 @@ import {
 } from "./handler_fakes.ts";
 import { postgresAvailable, type PostgresServer, startPostgres } from "./postgres_fixture.ts";
 import { createTestPki } from "./tls_fixture.ts";
+import { bootstrapDatabase } from "../tools/lib/db_bootstrap.ts";
+import { DATABASE_USERS } from "../handlers/lib/contract.ts";
 
 const TIMEOUT_MS = 500;
 /**
@@ -40,19 +42,17 @@ const START =
     new Date(),
   );
 
-function parametersFor(
-  server: PostgresServer,
-  password = server.password,
-): Partial<Record<ParameterKey, string>> {
+function parametersFor(server: PostgresServer): Partial<Record<ParameterKey, string>> {
   return {
     writerEndpoint: server.host,
     readerEndpoint: server.host,
     port: String(server.port),
     databaseName: server.database,
-    masterUsername: server.user,
-    masterPassword: password,
   };
 }
+
+/** The checker's token stands in as a password the fixture sets (IAM cannot be exercised locally). */
+const CHECKER_PASSWORD = "checker-test-token";
 
 function deps(
   server: PostgresServer,
@@ -66,6 +66,8 @@ function deps(
     timeoutMs: TIMEOUT_MS,
     parameters: fakeParameters(parametersFor(server)),
     connect: pgConnect({ ca: server.caCertificate }),
+    authToken: ({ user }) =>
+      Promise.resolve(user === DATABASE_USERS.checker ? CHECKER_PASSWORD : "unknown user"),
     clock: systemClock,
     wallClock: fakeWallClock(START),
     replicationStallSeconds: 10,
@@ -101,11 +103,17 @@ async function installFakeGlobalDbStatus(server: PostgresServer): Promise<pg.Cli
     CREATE FUNCTION aurora_global_db_status()
       RETURNS TABLE (aws_region text, highest_lsn_written bigint, durability_lag_in_msec bigint,
         rpo_lag_in_msec bigint, last_lag_calculation_time timestamptz, feedback_epoch integer, feedback_xmin xid)
-      LANGUAGE sql AS $$
+      LANGUAGE sql SECURITY DEFINER AS $$
         SELECT s.aws_region, s.highest_lsn_written, s.durability_lag_in_msec, s.rpo_lag_in_msec,
           coalesce(s.last_lag_calculation_time, clock_timestamp()), s.feedback_epoch, s.feedback_xmin
         FROM fake_global_db_status s, (SELECT pg_sleep((SELECT seconds FROM fake_delay))) pause
       $$;`);
+  // The checker role as `make db-bootstrap` creates it, with a password standing in for its IAM token.
+  await bootstrapDatabase(
+    { query: async (sql) => (await admin.query(sql)).rows, close: () => Promise.resolve() },
+    server.database,
+  );
+  await admin.query(`ALTER ROLE ${DATABASE_USERS.checker} PASSWORD '${CHECKER_PASSWORD}'`);
   return admin;
 }
 
@@ -130,8 +138,8 @@ Deno.test({
         assert.ok(values.DatabaseLatencyMs >= 0 && values.DatabaseLatencyMs < TIMEOUT_MS * 4);
         assert.equal(values.ReplicationLagMs, undefined);
         assert.deepEqual((d.parameters as ReturnType<typeof fakeParameters>).reads, [
-          ["writerEndpoint", "port", "databaseName", "masterUsername", "masterPassword"],
-        ]);
+          ["writerEndpoint", "port", "databaseName"],
+        ], "no user name or password parameter: the checker role with an IAM token");
         assert.equal(d.log.lines.length, 1);
         const [line] = d.log.lines;
         assert.equal(line.level, "INFO");
@@ -271,7 +279,7 @@ Deno.test({
       });
 
       await t.step("wrong password: unhealthy (auth)", async () => {
-        const d = deps(server, { parameters: fakeParameters(parametersFor(server, "not-the-password")) });
+        const d = deps(server, { authToken: () => Promise.resolve("not-the-token") });
         const result = await checkDatabase(d);
         assert.equal(result.errorClass, "auth", result.error);
         assert.equal(metricValues(d.metrics.documents).DatabaseHealthy, 0);
@@ -305,7 +313,7 @@ Deno.test({
 
       await t.step("missing parameter: bad configuration is thrown, not reported as unhealthy", async () => {
         const values = parametersFor(server);
-        delete values.masterPassword;
+        delete values.databaseName;
         const d = deps(server, { parameters: fakeParameters(values) });
         await assert.rejects(checkDatabase(d), { name: "ParameterError" });
         assert.deepEqual(d.metrics.documents, []);
@@ -493,10 +501,9 @@ function fakeDeps(session: DatabaseSession, clock: ReturnType<typeof fakeWallClo
       readerEndpoint: "reader.example",
       port: "5432",
       databaseName: "transactions",
-      masterUsername: "txn_admin",
-      masterPassword: "test-only",
     }),
     connect: () => Promise.resolve(session),
+    authToken: () => Promise.resolve("test-only"),
     metrics: captureMetrics("us-east-2", "secondary"),
     log: captureLogger(),
     clock: systemClock,

@@ -120,6 +120,7 @@ Deno.test("createParameters() outputs the prefix and, per region, the active-reg
       databaseName: "transactions",
       masterUsername: "txn_admin",
       clusters: { primary: cluster("primary"), secondary: cluster("secondary") },
+      connectArns: { app: [], checker: [] },
       masterPassword: { writeOnlyValue: "${var.db_master_password}", version: 1 },
     },
     storage: { primary: bucket("primary"), secondary: bucket("secondary") },

@@ -67,9 +67,19 @@ async function serverUser(): Promise<{ name?: string; uid?: number; gid?: number
   return { name: "postgres", uid, gid };
 }
 
-export async function startPostgres(
-  options: { password?: string; database?: string } = {},
-): Promise<PostgresServer> {
+export interface PostgresOptions {
+  readonly password?: string;
+  readonly database?: string;
+  /**
+   * Roles the server asks for a cleartext password (over TLS), as Aurora asks IAM-authenticated roles for
+   * their token; every other role authenticates with SCRAM.
+   */
+  readonly cleartextUsers?: readonly string[];
+  /** Roles let in without a password (over TLS): for a client whose IAM token no local server can check. */
+  readonly trustUsers?: readonly string[];
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const password = options.password ?? "test-only-password";
   const database = options.database ?? "transactions";
   const user = await serverUser();
@@ -102,9 +112,16 @@ export async function startPostgres(
     "UTF8",
   ], user.name);
   // TLS only for TCP clients: a non-TLS connection is refused, as by Aurora with rds.force_ssl = 1.
+  const cleartext = options.cleartextUsers?.length
+    ? `hostssl all ${options.cleartextUsers.join(",")} 127.0.0.1/32 password\n`
+    : "";
+  const trust = options.trustUsers?.length
+    ? `hostssl all ${options.trustUsers.join(",")} 127.0.0.1/32 trust\n`
+    : "";
   await Deno.writeTextFile(
     `${dataDir}/pg_hba.conf`,
-    "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\nhostnossl all all 0.0.0.0/0 reject\n",
+    `local all all scram-sha-256\n${cleartext}${trust}hostssl all all 127.0.0.1/32 scram-sha-256\n` +
+      "hostnossl all all 0.0.0.0/0 reject\n",
   );
   const port = freePort();
   const serverOptions = [

@@ -19,7 +19,10 @@ export const PARAMETER_KEYS = {
   port: "database/port",
   databaseName: "database/name",
   masterUsername: "database/master-username",
-  /** SecureString (KMS key of the region), written with a write-only value. */
+  /**
+   * SecureString (KMS key of the region), written with a write-only value. Break-glass only: no runtime role
+   * may read it (instances and checkers connect as DATABASE_USERS with IAM tokens).
+   */
   masterPassword: "database/master-password",
   /** `primary` or `secondary`: the role of the region this parameter lives in. */
   regionRole: "region/role",
@@ -36,6 +39,32 @@ export type ParameterKey = keyof typeof PARAMETER_KEYS;
 export function parameterName(prefix: string, key: ParameterKey): string {
   return `${prefix}/${PARAMETER_KEYS[key]}`;
 }
+
+/**
+ * Database identities (created by `make db-bootstrap`, tools/db_bootstrap.ts): the instances and the
+ * released application connect as `app`, the database checkers as `checker`, both with IAM authentication
+ * tokens; the master user is break-glass and for the bootstrap only.
+ */
+export const DATABASE_USERS = { app: "dr_app", checker: "dr_checker" } as const;
+/** The schema the application role owns; it has no privilege elsewhere. */
+export const APP_SCHEMA = "app";
+
+/**
+ * How every database client connects (instances, checkers, bootstrap): TLS verified against the RDS CA
+ * bundle with the host name checked. IAM tokens are answered only to the cleartext request Aurora's IAM
+ * authentication makes (libpq `require_auth=password`), after the server proved its name; the master
+ * password of the bootstrap only through SCRAM (`require_auth=scram-sha-256`), never in clear.
+ */
+export const DATABASE_TLS = {
+  sslMode: "verify-full",
+  /** Where the instances keep the RDS global CA bundle (written by setup.sh). */
+  instanceCaBundlePath: "/etc/dr-app/rds-ca.pem",
+  iamRequireAuth: "password",
+  passwordRequireAuth: "scram-sha-256",
+} as const;
+
+/** IAM authentication tokens are valid 15 minutes; clients renew theirs well before. */
+export const DATABASE_TOKEN_REFRESH_SECONDS = 600;
 
 /** Custom metric namespace (Embedded Metric Format, per region). */
 export function metricNamespace(environmentSuffix: string): string {

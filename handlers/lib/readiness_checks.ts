@@ -194,7 +194,8 @@ const GET_PARAMETERS_LIMIT = 10;
 
 export const parametersCheck: ReadinessCheck = async (ctx) => {
   const { parameterPrefix, region, primaryRegion } = ctx.config.failover;
-  const keys = Object.keys(PARAMETER_KEYS) as ParameterKey[];
+  // The master password is break-glass, read by no routine process (nor by this check).
+  const keys = (Object.keys(PARAMETER_KEYS) as ParameterKey[]).filter((key) => key !== "masterPassword");
   const names = keys.map((key) => parameterName(parameterPrefix, key));
   const found = new Map<string, string>();
   const missing: string[] = [];

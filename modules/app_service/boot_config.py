@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs at every boot before the front service (also after a warm-pool start, which skips user data).
 
-1. Reads this region's parameters from Parameter Store (the password decrypted through SSM) into the
+1. Reads this region's parameters from Parameter Store (no secret: the application role logs in with IAM
+   tokens, DB_USER comes with the instance settings; the master password is never read) into the
    service environment file (mode 0600), retrying while they are not readable yet. Adds the name of the
    active-region parameter, which the front service follows itself (it changes on failover, not at boot).
 2. Pulls the application release s3://<artifact bucket>/<ARTIFACT_KEY> (a .tar.gz with an executable
@@ -25,8 +26,6 @@ PARAMETERS = {
     "region/role": "REGION_ROLE",
     "database/port": "DB_PORT",
     "database/name": "DB_NAME",
-    "database/master-username": "DB_USER",
-    "database/master-password": "DB_PASSWORD",
     "storage/artifact-bucket": "ARTIFACT_BUCKET",
 }
 # Written by the failover orchestrator and by failback (contract.ts PARAMETER_KEYS.activeRegion).

@@ -85,13 +85,14 @@ class WriterCheck:
         self.cache_seconds = float(environ.get("DEEP_CHECK_CACHE_SECONDS") or 0)
         self.standby = environ.get("REGION_ROLE") == "secondary"
         host = "DB_READER_HOST" if self.standby else "DB_HOST"
-        required = {host: "PGHOST", "DB_PORT": "PGPORT", "DB_NAME": "PGDATABASE", "DB_USER": "PGUSER",
-                    "DB_PASSWORD": "PGPASSWORD"}
+        required = {host: "PGHOST", "DB_PORT": "PGPORT", "DB_NAME": "PGDATABASE", "DB_USER": "PGUSER"}
         self.missing = sorted(name for name in required if not environ.get(name))
         self.psql_env = {
             "PATH": environ.get("PATH", "/usr/bin:/bin"),
             "PGSSLMODE": environ.get("DB_SSLMODE") or "verify-full",
             "PGSSLROOTCERT": environ.get("DB_SSLROOTCERT") or "",
+            # libpq 16+: answer only the authentication Aurora's IAM login asks for (the token, over TLS).
+            "PGREQUIREAUTH": environ.get("DB_REQUIRE_AUTH") or "password",
             # libpq waits at least 2 s for a connection, whatever smaller value is given.
             "PGCONNECT_TIMEOUT": str(max(2, int(self.timeout_seconds))),
             "PGOPTIONS": "-c statement_timeout=%d" % int(self.timeout_seconds * 1000),
@@ -99,6 +100,7 @@ class WriterCheck:
         }
         for source, target in required.items():
             self.psql_env[target] = environ.get(source, "")
+        self.token = IamToken(environ, self.psql_env)
         self.lock = threading.Lock()
         self.cached = None
         self.cached_at = 0.0
@@ -115,10 +117,13 @@ class WriterCheck:
         if self.missing:
             return 503, {"status": "unhealthy", "reason": "configuration missing"}, "missing " + ",".join(
                 self.missing)
+        token, problem = self.token.value()
+        if token is None:
+            return 503, {"status": "unhealthy", "reason": "database authentication failed"}, problem
         started = time.monotonic()
         command = ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", WRITER_QUERY]
         try:
-            completed = subprocess.run(command, env=self.psql_env, capture_output=True, text=True,
+            completed = subprocess.run(command, env=dict(self.psql_env, PGPASSWORD=token), capture_output=True, text=True,
                                        timeout=self.timeout_seconds + 1, stdin=subprocess.DEVNULL)
         except FileNotFoundError:
             return 503, {"status": "unhealthy", "reason": "database client not installed"}, "psql missing"
@@ -134,6 +139,36 @@ class WriterCheck:
         if answer != "t":
             return 503, {"status": "unhealthy", "reason": "database is not the writer"}, "answer " + answer
         return 200, {"status": "ok", "writer": True, "latencyMs": latency_ms}, None
+
+
+class IamToken:
+    """The application role's IAM authentication token (aws rds generate-db-auth-token, a local signature),
+    renewed every TOKEN_REFRESH_SECONDS: tokens are valid 15 minutes."""
+
+    def __init__(self, environ, psql_env):
+        self.command = (environ.get("AWS_CLI") or "aws").split() + [
+            "rds", "generate-db-auth-token", "--region", environ.get("AWS_REGION") or "",
+            "--hostname", psql_env.get("PGHOST", ""), "--port", psql_env.get("PGPORT", ""),
+            "--username", psql_env.get("PGUSER", ""), "--output", "text",
+        ]
+        self.cli_env = {name: value for name, value in environ.items() if not name.startswith("DB_")}
+        self.refresh_seconds = positive_seconds(environ, "TOKEN_REFRESH_SECONDS", 600)
+        self.token = None
+        self.made_at = 0.0
+
+    def value(self):
+        """(token, None) or (None, problem)."""
+        if self.token is not None and time.monotonic() - self.made_at < self.refresh_seconds:
+            return self.token, None
+        try:
+            completed = subprocess.run(self.command, env=self.cli_env, capture_output=True, text=True,
+                                       timeout=10, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return None, "token: %s" % error
+        if completed.returncode != 0 or not completed.stdout.strip():
+            return None, "token: " + (completed.stderr.strip()[:500] or "empty answer")
+        self.token, self.made_at = completed.stdout.strip(), time.monotonic()
+        return self.token, None
 
 
 class ActiveRegionWatch:

@@ -5,6 +5,9 @@
 import { Buffer } from "node:buffer";
 import { gunzipSync, gzipSync } from "node:zlib";
 import {
+  DATABASE_TLS,
+  DATABASE_TOKEN_REFRESH_SECONDS,
+  DATABASE_USERS,
   INSTANCE_FENCE_POLL_SECONDS,
   INSTANCE_FENCE_READ_TIMEOUT_SECONDS,
 } from "../../handlers/lib/contract.ts";
@@ -54,10 +57,12 @@ export function appServiceFiles(settings: AppUserDataSettings): EmbeddedFile[] {
     RELEASE_DIR: "/opt/dr-app/release",
     APP_ENV_FILE: "/etc/dr-app/app.env",
     LOG_GROUP: settings.logGroupName,
-    // Chain verified against the RDS CA bundle, host name not: whether RDS certificates name the global
-    // writer endpoint is undocumented, and a mismatch would fail the primary's deep check, i.e. start a failover.
-    DB_SSLMODE: "verify-ca",
-    DB_SSLROOTCERT: "/etc/dr-app/rds-ca.pem",
+    // The application role, with IAM tokens; verify-full as every client (DATABASE_TLS in contract.ts).
+    DB_USER: DATABASE_USERS.app,
+    DB_SSLMODE: DATABASE_TLS.sslMode,
+    DB_SSLROOTCERT: DATABASE_TLS.instanceCaBundlePath,
+    DB_REQUIRE_AUTH: DATABASE_TLS.iamRequireAuth,
+    TOKEN_REFRESH_SECONDS: String(DATABASE_TOKEN_REFRESH_SECONDS),
     DEEP_CHECK_TIMEOUT_SECONDS: "2",
     // Route 53 probes from many locations several times a second: one database round trip serves them all.
     DEEP_CHECK_CACHE_SECONDS: "2",
