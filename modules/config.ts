@@ -2,6 +2,7 @@
 // of rules. All problems are reported at once; nothing is synthesized when any rule fails.
 import { maxSuffixLength } from "./naming.ts";
 import { type LimitName, limitRule, withinLimit } from "../handlers/lib/contract.ts";
+import { PROTECTION_SETTINGS, type ProtectionConfig, protectionConfig } from "./protection_config.ts";
 
 export interface RegionConfig {
   /** AWS region name. */
@@ -106,6 +107,7 @@ export interface StackConfig {
   readonly health: HealthConfig;
   readonly objectives: ObjectivesConfig;
   readonly readiness: ReadinessSettings;
+  readonly protection: ProtectionConfig;
 }
 
 /** The documented example account id: plan/apply refuse to run against it. */
@@ -300,6 +302,7 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: constant("30"),
     description: "minutes between readiness evaluations",
   },
+  ...PROTECTION_SETTINGS,
 ];
 
 /** Readiness runs take up to 3 minutes and alarm on 2 periods, which CloudWatch caps at one day together. */
@@ -621,6 +624,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
       "the next starts, and the alarm's two evaluation periods fit CloudWatch's one-day limit",
   );
 
+  const protection = protectionConfig(raw, check);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     environmentSuffix: suffix,
@@ -686,5 +691,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
       replicationLatencyAlarmSeconds,
     },
     readiness: { scheduleMinutes: readinessScheduleMinutes },
+    protection,
   };
 }
