@@ -18,6 +18,7 @@ import { createSecurityGroups } from "./modules/security_groups.ts";
 import { createAlerting } from "./modules/alerting.ts";
 import { createDatabase } from "./modules/database.ts";
 import { createStorage } from "./modules/storage.ts";
+import { createBackupPlans } from "./modules/backup.ts";
 import { createParameters } from "./modules/parameters.ts";
 import { createLoadBalancer } from "./modules/load_balancer.ts";
 import { createAccessLogBuckets, createWebAcls } from "./modules/edge_protection.ts";
@@ -95,7 +96,17 @@ export function synthesize(config: StackConfig, outdir: string): string {
     accountId: config.accountId,
     environmentSuffix: suffix,
     logRetentionDays: config.logRetentionDays,
+    productionProfile: config.protection.productionProfile,
   });
+  if (config.protection.productionProfile) {
+    createBackupPlans(stack, {
+      regions,
+      keys,
+      clusterArns: forEachRegion(regions, ({ role }) => database.clusters[role].clusterArn),
+      accountId: config.accountId,
+      environmentSuffix: suffix,
+    });
+  }
   const storage = createStorage(stack, {
     regions,
     keys,

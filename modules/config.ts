@@ -2,7 +2,12 @@
 // of rules. All problems are reported at once; nothing is synthesized when any rule fails.
 import { maxSuffixLength } from "./naming.ts";
 import { type LimitName, limitRule, withinLimit } from "../handlers/lib/contract.ts";
-import { PROTECTION_SETTINGS, type ProtectionConfig, protectionConfig } from "./protection_config.ts";
+import {
+  PRODUCTION_LOG_RETENTION_DAYS,
+  PROTECTION_SETTINGS,
+  type ProtectionConfig,
+  protectionConfig,
+} from "./protection_config.ts";
 
 export interface RegionConfig {
   /** AWS region name. */
@@ -637,7 +642,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     secondary,
     witness: { region: raw.WITNESS_REGION },
     alertEmails,
-    logRetentionDays,
+    // The production profile keeps logs at least a year (a retention the settings table offers).
+    logRetentionDays: protection.productionProfile
+      ? Math.max(logRetentionDays, PRODUCTION_LOG_RETENTION_DAYS)
+      : logRetentionDays,
     stateBucket: raw.STATE_BUCKET,
     stateRegion: raw.STATE_REGION,
     stateKey: raw.STATE_KEY,

@@ -77,7 +77,7 @@ export const KEY_USE_ACTIONS = [
 ];
 
 /** Services that call KMS on behalf of this account's principals with the region's key. */
-export const KEY_USING_SERVICES = ["dynamodb", "ec2", "lambda", "rds", "s3", "sns", "ssm"] as const;
+export const KEY_USING_SERVICES = ["backup", "dynamodb", "ec2", "lambda", "rds", "s3", "sns", "ssm"] as const;
 
 export function createKmsKeys(scope: Construct, inputs: KmsInputs): KmsOutputs {
   return forEachRegion(inputs.regions, (region) =>

@@ -15,6 +15,9 @@ export interface ProtectionConfig {
   readonly productionProfile: boolean;
 }
 
+/** Minimum CloudWatch Logs retention under the production profile. */
+export const PRODUCTION_LOG_RETENTION_DAYS = 365;
+
 /** Bounds of a WAFv2 rate-based rule's limit (the provider's and AWS's range, lower end conservative). */
 export const WAF_RATE_LIMIT_RANGE = { min: 100, max: 2_000_000_000 } as const;
 
