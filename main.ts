@@ -18,8 +18,10 @@ import { createSecurityGroups } from "./modules/security_groups.ts";
 import { createAlerting } from "./modules/alerting.ts";
 import { createDatabase } from "./modules/database.ts";
 import { createStorage } from "./modules/storage.ts";
+import { createBackupPlans } from "./modules/backup.ts";
 import { createParameters } from "./modules/parameters.ts";
 import { createLoadBalancer } from "./modules/load_balancer.ts";
+import { createAccessLogBuckets, createWebAcls } from "./modules/edge_protection.ts";
 import { createCompute } from "./modules/compute.ts";
 import { createFailoverDns, createHostedZone } from "./modules/failover_dns.ts";
 import { createHandlerAssets } from "./modules/lambda_function.ts";
@@ -52,11 +54,16 @@ export function synthesize(config: StackConfig, outdir: string): string {
   const regions = createRegionPair(stack, config);
   const witness = createWitnessRegion(stack, config);
   const serviceRoles = createServiceRoles(stack, { regions, environmentSuffix: suffix });
+  const keyManagement = {
+    adminPrincipalArn: config.protection.kmsAdminPrincipalArn,
+    deletionWindowDays: config.protection.productionProfile ? 30 : 7,
+  };
   const keys = createKmsKeys(stack, {
     regions,
     accountId: config.accountId,
     environmentSuffix: suffix,
     autoScalingRoleArn: serviceRoles.autoScalingRoleArn,
+    ...keyManagement,
   });
   const network = createNetwork(stack, {
     regions,
@@ -89,7 +96,17 @@ export function synthesize(config: StackConfig, outdir: string): string {
     accountId: config.accountId,
     environmentSuffix: suffix,
     logRetentionDays: config.logRetentionDays,
+    productionProfile: config.protection.productionProfile,
   });
+  if (config.protection.productionProfile) {
+    createBackupPlans(stack, {
+      regions,
+      keys,
+      clusterArns: forEachRegion(regions, ({ role }) => database.clusters[role].clusterArn),
+      accountId: config.accountId,
+      environmentSuffix: suffix,
+    });
+  }
   const storage = createStorage(stack, {
     regions,
     keys,
@@ -114,6 +131,12 @@ export function synthesize(config: StackConfig, outdir: string): string {
     appRecordName: config.dns.appRecordName,
     environmentSuffix: suffix,
   });
+  const accessLogs = createAccessLogBuckets(stack, {
+    regions,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    retentionDays: config.protection.productionProfile ? 365 : 90,
+  });
   const loadBalancers = createLoadBalancer(stack, {
     regions,
     network,
@@ -128,7 +151,17 @@ export function synthesize(config: StackConfig, outdir: string): string {
     zoneId: zone.zoneId,
     appFqdn: zone.appFqdn,
     validationRecordTtlSeconds: config.dns.recordTtlSeconds,
+    accessLogs,
+    deletionProtection: config.protection.productionProfile,
   });
+  if (config.protection.wafEnabled) {
+    createWebAcls(stack, {
+      regions,
+      environmentSuffix: suffix,
+      albArns: forEachRegion(regions, ({ role }) => loadBalancers[role].albArn),
+      rateLimitPer5Minutes: config.protection.wafRateLimitPer5Minutes,
+    });
+  }
   const compute = createCompute(stack, {
     regions,
     network,
@@ -180,7 +213,12 @@ export function synthesize(config: StackConfig, outdir: string): string {
     code: code.primary_probe,
     keys: {
       secondary: keys.secondary,
-      witness: createWitnessKey(stack, { witness, accountId: config.accountId, environmentSuffix: suffix }),
+      witness: createWitnessKey(stack, {
+        witness,
+        accountId: config.accountId,
+        environmentSuffix: suffix,
+        ...keyManagement,
+      }),
     },
     alerting,
     primaryHealthUrl: healthUrls.primary,

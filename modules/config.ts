@@ -2,6 +2,12 @@
 // of rules. All problems are reported at once; nothing is synthesized when any rule fails.
 import { maxSuffixLength } from "./naming.ts";
 import { type LimitName, limitRule, withinLimit } from "../handlers/lib/contract.ts";
+import {
+  PRODUCTION_LOG_RETENTION_DAYS,
+  PROTECTION_SETTINGS,
+  type ProtectionConfig,
+  protectionConfig,
+} from "./protection_config.ts";
 
 export interface RegionConfig {
   /** AWS region name. */
@@ -106,6 +112,7 @@ export interface StackConfig {
   readonly health: HealthConfig;
   readonly objectives: ObjectivesConfig;
   readonly readiness: ReadinessSettings;
+  readonly protection: ProtectionConfig;
 }
 
 /** The documented example account id: plan/apply refuse to run against it. */
@@ -300,6 +307,7 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: constant("30"),
     description: "minutes between readiness evaluations",
   },
+  ...PROTECTION_SETTINGS,
 ];
 
 /** Readiness runs take up to 3 minutes and alarm on 2 periods, which CloudWatch caps at one day together. */
@@ -621,6 +629,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
       "the next starts, and the alarm's two evaluation periods fit CloudWatch's one-day limit",
   );
 
+  const protection = protectionConfig(raw, check);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     environmentSuffix: suffix,
@@ -632,7 +642,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     secondary,
     witness: { region: raw.WITNESS_REGION },
     alertEmails,
-    logRetentionDays,
+    // The production profile keeps logs at least a year (a retention the settings table offers).
+    logRetentionDays: protection.productionProfile
+      ? Math.max(logRetentionDays, PRODUCTION_LOG_RETENTION_DAYS)
+      : logRetentionDays,
     stateBucket: raw.STATE_BUCKET,
     stateRegion: raw.STATE_REGION,
     stateKey: raw.STATE_KEY,
@@ -686,5 +699,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
       replicationLatencyAlarmSeconds,
     },
     readiness: { scheduleMinutes: readinessScheduleMinutes },
+    protection,
   };
 }

@@ -32,6 +32,8 @@ export interface DatabaseInputs {
   readonly accountId: string;
   readonly environmentSuffix: string;
   readonly logRetentionDays: number;
+  /** Deletion protection and final snapshots (production profile); default off: the stack stays destroyable. */
+  readonly productionProfile?: boolean;
   /** Enhanced-monitoring granularity; default 60. */
   readonly monitoringIntervalSeconds?: number;
   /** Performance Insights retention; default 7 (the free tier). */
@@ -118,9 +120,9 @@ export function createDatabase(scope: Construct, inputs: DatabaseInputs): Databa
     engineVersion: config.engineVersion,
     databaseName: config.databaseName,
     storageEncrypted: true,
-    deletionProtection: false,
+    deletionProtection: inputs.productionProfile ?? false,
     // Removes the members from the global cluster on destroy instead of failing.
-    forceDestroy: true,
+    forceDestroy: !inputs.productionProfile,
   });
 
   const member = (context: RegionContext, primaryWriter?: RdsClusterInstance) => {
@@ -214,8 +216,13 @@ export function createDatabase(scope: Construct, inputs: DatabaseInputs): Databa
       preferredBackupWindow: config.backupWindow,
       preferredMaintenanceWindow: config.maintenanceWindow,
       copyTagsToSnapshot: true,
-      skipFinalSnapshot: true,
-      deletionProtection: false,
+      ...(inputs.productionProfile
+        ? {
+          skipFinalSnapshot: false,
+          finalSnapshotIdentifier: `${clusterIdentifier}-final`,
+          deletionProtection: true,
+        }
+        : { skipFinalSnapshot: true, deletionProtection: false }),
       iamDatabaseAuthenticationEnabled: true,
       enabledCloudwatchLogsExports: ["postgresql"],
       ...(instanceClass === "db.serverless" ? { serverlessv2ScalingConfiguration: serverlessCapacity } : {}),

@@ -115,6 +115,7 @@ export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs):
         NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
       },
       vpc: {
+        vpcId: inputs.network[role].vpcId,
         subnetIds: inputs.network[role].appSubnetIds,
         securityGroupId: inputs.securityGroups[role].databaseCheckerSecurityGroupId,
       },

@@ -1,6 +1,8 @@
-// One customer-managed KMS key per region, the witness region included (rotation on, alias), its key policy
-// ready for the services this stack encrypts with: RDS, S3, SNS, SSM and Lambda use it through IAM principals of the account;
-// CloudWatch Logs, CloudWatch alarms and EventBridge need key-policy grants of their own.
+// One customer-managed KMS key per region, the witness region included (rotation on, alias). The key policy
+// separates administration (one configurable principal, which cannot encrypt or decrypt) from use: principals
+// of this account may use the key only through the AWS services this stack encrypts with (RDS, S3, SNS, SSM,
+// Lambda, DynamoDB, EBS), as their IAM policies allow; CloudWatch Logs, CloudWatch alarms, EventBridge and the
+// Auto Scaling service-linked role have key-policy grants of their own.
 import { Construct } from "constructs";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias/index.js";
@@ -22,6 +24,8 @@ export interface KmsInputs {
   readonly autoScalingRoleArn: string;
   /** Days before a deleted key is gone; 7 keeps `terraform destroy` cheap to undo for a week. */
   readonly deletionWindowDays?: number;
+  /** Administers the keys (policy, rotation, deletion), never uses them; default the account root. */
+  readonly adminPrincipalArn?: string;
 }
 
 export interface RegionKey {
@@ -32,21 +36,16 @@ export interface RegionKey {
 
 export type KmsOutputs = PerRegion<RegionKey>;
 
-/** Administration and use by IAM principals of this account; explicit actions instead of `kms:*`. */
-const ACCOUNT_KEY_ACTIONS = [
+/** Key administration: everything but cryptographic use (no Encrypt, Decrypt, ReEncrypt, GenerateDataKey). */
+export const KEY_ADMIN_ACTIONS = [
   "kms:CancelKeyDeletion",
   "kms:CreateAlias",
-  "kms:CreateGrant",
-  "kms:Decrypt",
   "kms:DeleteAlias",
   "kms:DescribeKey",
   "kms:DisableKey",
   "kms:DisableKeyRotation",
   "kms:EnableKey",
   "kms:EnableKeyRotation",
-  "kms:Encrypt",
-  "kms:GenerateDataKey",
-  "kms:GenerateDataKeyWithoutPlaintext",
   "kms:GetKeyPolicy",
   "kms:GetKeyRotationStatus",
   "kms:ListAliases",
@@ -55,9 +54,6 @@ const ACCOUNT_KEY_ACTIONS = [
   "kms:ListKeyRotations",
   "kms:ListResourceTags",
   "kms:PutKeyPolicy",
-  "kms:ReEncryptFrom",
-  "kms:ReEncryptTo",
-  "kms:RetireGrant",
   "kms:RevokeGrant",
   "kms:RotateKeyOnDemand",
   "kms:ScheduleKeyDeletion",
@@ -66,6 +62,22 @@ const ACCOUNT_KEY_ACTIONS = [
   "kms:UpdateAlias",
   "kms:UpdateKeyDescription",
 ];
+
+/** Cryptographic use, granted to this account's principals only through the services below. */
+export const KEY_USE_ACTIONS = [
+  "kms:CreateGrant",
+  "kms:Decrypt",
+  "kms:DescribeKey",
+  "kms:Encrypt",
+  "kms:GenerateDataKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+  "kms:RetireGrant",
+];
+
+/** Services that call KMS on behalf of this account's principals with the region's key. */
+export const KEY_USING_SERVICES = ["backup", "dynamodb", "ec2", "lambda", "rds", "s3", "sns", "ssm"] as const;
 
 export function createKmsKeys(scope: Construct, inputs: KmsInputs): KmsOutputs {
   return forEachRegion(inputs.regions, (region) =>
@@ -86,6 +98,7 @@ export interface WitnessKeyInputs {
   readonly accountId: string;
   readonly environmentSuffix: string;
   readonly deletionWindowDays?: number;
+  readonly adminPrincipalArn?: string;
 }
 
 /** The witness region's key: only its prober's log group and environment use it (no topic, no volumes). */
@@ -96,16 +109,33 @@ export function createWitnessKey(scope: Construct, inputs: WitnessKeyInputs): Re
 function createKey(
   scope: Construct,
   { provider, region, role }: ProviderContext,
-  inputs: { accountId: string; environmentSuffix: string; deletionWindowDays?: number },
+  inputs: {
+    accountId: string;
+    environmentSuffix: string;
+    deletionWindowDays?: number;
+    adminPrincipalArn?: string;
+  },
   serviceStatements: readonly PolicyStatement[],
 ): RegionKey {
   const account = inputs.accountId;
   const keyPolicy = policyDocument([
     {
-      Sid: "AccountAdministrationAndUse",
-      Principal: { AWS: `arn:aws:iam::${account}:root` },
-      Action: ACCOUNT_KEY_ACTIONS,
+      Sid: "KeyAdministration",
+      Principal: { AWS: inputs.adminPrincipalArn ?? `arn:aws:iam::${account}:root` },
+      Action: KEY_ADMIN_ACTIONS,
       Resource: "*", // in a key policy "*" is this key
+    },
+    {
+      Sid: "UseThroughStackServices",
+      Principal: { AWS: `arn:aws:iam::${account}:root` },
+      Action: KEY_USE_ACTIONS,
+      Resource: "*", // in a key policy "*" is this key
+      Condition: {
+        StringEquals: {
+          "kms:CallerAccount": account,
+          "kms:ViaService": KEY_USING_SERVICES.map((service) => `${service}.${region}.amazonaws.com`),
+        },
+      },
     },
     {
       Sid: "CloudWatchLogsOfThisAccount",

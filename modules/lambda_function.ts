@@ -71,7 +71,13 @@ export interface LambdaFunctionInputs {
    */
   readonly failureTopicArn?: string;
   /** Runs in these subnets with this security group (only the database checker needs the VPC). */
-  readonly vpc?: { readonly subnetIds: readonly string[]; readonly securityGroupId: string };
+  readonly vpc?: LambdaVpc;
+}
+
+export interface LambdaVpc {
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly securityGroupId: string;
 }
 
 export interface LambdaFunctionOutputs {
@@ -98,25 +104,7 @@ export function createLambdaFunction(scope: Construct, inputs: LambdaFunctionInp
     name: physicalName("iamRole", `lambda-${inputs.name}`, inputs.environmentSuffix, region),
     assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com", inputs.accountId),
   });
-  const vpcStatements: PolicyStatement[] = inputs.vpc
-    ? [
-      {
-        Sid: "DescribeNetworkInterfaces",
-        Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeVpcs"],
-        Resource: "*", // EC2 Describe actions support no resource-level permissions
-      },
-      {
-        Sid: "ManageOwnNetworkInterfaces",
-        Action: [
-          "ec2:CreateNetworkInterface",
-          "ec2:DeleteNetworkInterface",
-          "ec2:AssignPrivateIpAddresses",
-          "ec2:UnassignPrivateIpAddresses",
-        ],
-        Resource: `arn:aws:ec2:${region}:${inputs.accountId}:*`,
-      },
-    ]
-    : [];
+  const vpcStatements = inputs.vpc ? networkInterfaceStatements(region, inputs.accountId, inputs.vpc) : [];
   const policy = new IamRolePolicy(scope, id("policy"), {
     provider,
     name: `${functionName}-policy`,
@@ -241,4 +229,48 @@ export function invokeOnEvent(scope: Construct, inputs: EventTriggerInputs): voi
     principal: "events.amazonaws.com",
     sourceArn: rule.arn,
   });
+}
+
+/**
+ * ENI permissions of a VPC function, held to the stack's VPC and the function's subnets and security group.
+ * Service Authorization Reference (Amazon EC2): CreateNetworkInterface authorizes the new `network-interface`
+ * (condition keys `ec2:Subnet`, `ec2:Vpc`) and the `subnet` and `security-group` it uses (exact ARNs here);
+ * Delete/Assign/Unassign act on a `network-interface`, which carries `ec2:Vpc` too.
+ */
+export function networkInterfaceStatements(
+  region: string,
+  accountId: string,
+  vpc: LambdaVpc,
+): PolicyStatement[] {
+  const arn = (resource: string) => `arn:aws:ec2:${region}:${accountId}:${resource}`;
+  const vpcArn = arn(`vpc/${vpc.vpcId}`);
+  const subnetArns = vpc.subnetIds.map((subnetId) => arn(`subnet/${subnetId}`));
+  return [
+    {
+      Sid: "DescribeNetworkInterfaces",
+      Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeVpcs"],
+      Resource: "*", // EC2 Describe actions support no resource-level permissions
+    },
+    {
+      Sid: "CreateNetworkInterfacesInOwnSubnets",
+      Action: "ec2:CreateNetworkInterface",
+      Resource: arn("network-interface/*"),
+      Condition: { ArnEquals: { "ec2:Vpc": vpcArn, "ec2:Subnet": subnetArns } },
+    },
+    {
+      Sid: "UseOwnSubnetsAndSecurityGroup",
+      Action: "ec2:CreateNetworkInterface",
+      Resource: [...subnetArns, arn(`security-group/${vpc.securityGroupId}`)],
+    },
+    {
+      Sid: "ManageNetworkInterfacesInOwnVpc",
+      Action: [
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+      ],
+      Resource: arn("network-interface/*"),
+      Condition: { ArnEquals: { "ec2:Vpc": vpcArn } },
+    },
+  ];
 }

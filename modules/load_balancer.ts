@@ -15,6 +15,7 @@ import { logicalId, physicalName } from "./naming.ts";
 import { SHALLOW_HEALTH_PATH } from "../handlers/lib/contract.ts";
 import type { NetworkOutputs } from "./network.ts";
 import type { SecurityGroupOutputs } from "./security_groups.ts";
+import type { RegionAccessLogs } from "./edge_protection.ts";
 
 export interface LoadBalancerInputs {
   readonly regions: RegionPair;
@@ -34,6 +35,10 @@ export interface LoadBalancerInputs {
   readonly validationRecordTtlSeconds?: number;
   /** Seconds an instance keeps finishing requests after deregistration; default 30. */
   readonly deregistrationDelaySeconds?: number;
+  /** Where each ALB writes its access logs (edge_protection.ts). */
+  readonly accessLogs: PerRegion<RegionAccessLogs>;
+  /** Deletion protection on the ALBs (production profile); default false: the stack stays destroyable. */
+  readonly deletionProtection?: boolean;
 }
 
 export interface RegionLoadBalancer {
@@ -49,8 +54,11 @@ export interface RegionLoadBalancer {
 
 export type LoadBalancerOutputs = PerRegion<RegionLoadBalancer>;
 
-/** TLS 1.3 and 1.2 with forward-secret AEAD ciphers only. */
-export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+/**
+ * TLS 1.3 and 1.2, forward-secret AEAD (GCM / ChaCha20-Poly1305) suites only: the `-Res` ("restricted")
+ * variant drops the CBC suites that `ELBSecurityPolicy-TLS13-1-2-2021-06` still offers for TLS 1.2.
+ */
+export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
 
 export const TARGET_HEALTH_CHECK = {
   intervalSeconds: 10,
@@ -78,7 +86,12 @@ export function createLoadBalancer(scope: Construct, inputs: LoadBalancerInputs)
       securityGroups: [inputs.securityGroups[role].albSecurityGroupId],
       subnets: [...inputs.network[role].publicSubnetIds],
       dropInvalidHeaderFields: true,
-      enableDeletionProtection: false,
+      enableDeletionProtection: inputs.deletionProtection ?? false,
+      accessLogs: {
+        enabled: true,
+        bucket: inputs.accessLogs[role].bucketName,
+        prefix: inputs.accessLogs[role].prefix,
+      },
       tags: { Name: albName },
     });
 

@@ -118,7 +118,7 @@ Deno.test("createLoadBalancer() uses the operator's certificates with TLS_MODE=e
 });
 
 Deno.test("createLoadBalancer() with TLS_MODE=none serves plain HTTP only (test domains)", () => {
-  const { stack } = synthWith({ TLS_MODE: "none" });
+  const { stack } = synthWith({ TLS_MODE: "none", TLS_NONE_ACKNOWLEDGED: "yes" });
   assert.deepEqual(resources(stack, "aws_acm_certificate"), {});
   for (const role of ROLES) {
     const listeners = Object.values(resourcesIn(stack, "aws_lb_listener", role));

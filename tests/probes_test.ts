@@ -104,10 +104,11 @@ Deno.test("createProbes() puts the witness prober in WITNESS_REGION, its logs un
   assert.equal(logs.kms_key_id, "${aws_kms_key.kms_witness.arn}");
   const key = JSON.parse(resource(stack, "aws_kms_key", "kms_witness").policy);
   assert.deepEqual(key.Statement.map((statement: Json) => statement.Sid), [
-    "AccountAdministrationAndUse",
+    "KeyAdministration",
+    "UseThroughStackServices",
     "CloudWatchLogsOfThisAccount",
   ]);
-  assert.deepEqual(key.Statement[1].Principal, { Service: "logs.ca-central-1.amazonaws.com" });
+  assert.deepEqual(key.Statement[2].Principal, { Service: "logs.ca-central-1.amazonaws.com" });
   const alarm = resource(stack, "aws_cloudwatch_metric_alarm", "failover_secondary_primary_down_witness");
   assert.deepEqual(alarm.dimensions, { Region: "ca-central-1", Role: "witness" });
 });
