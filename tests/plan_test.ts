@@ -697,6 +697,7 @@ planTest(
         "logs:CreateLogStream",
         "logs:DescribeLogStreams",
         "logs:PutLogEvents",
+        "rds-db:connect",
         "s3:GetObject",
         "s3:ListBucket",
         "ssm:GetParameter",
@@ -712,7 +713,10 @@ planTest(
       for (const statement of allows) {
         for (const resource of [statement.Resource].flat()) {
           assert.notEqual(resource, "*", `${roleAddress}: ${statement.Sid}`);
-          assert.match(resource, /^(arn:aws:(ssm|s3|logs|kms):|\$\{aws_(kms_key|cloudwatch_log_group)\.)/);
+          assert.match(
+            resource,
+            /^(arn:aws:(ssm|s3|logs|kms|rds-db):|\$\{aws_(kms_key|cloudwatch_log_group)\.)/,
+          );
         }
         if ([statement.Action].flat().includes("kms:Decrypt")) {
           assert.match(
