@@ -129,3 +129,11 @@ drill: synth ## run the failover orchestrator in dry-run mode (needs AWS credent
 
 failback: synth ## planned return to the primary: Aurora switchover, fence cleared (ARGS=--yes / --dry-run)
 	"$(DENO)" run --allow-read --allow-env --allow-net --allow-sys tools/failback.ts "$(STACK_DIR)/cdk.tf.json" $(ARGS)
+
+# ---------------------------------------------------------------------------------------------------
+# Rehearsal on a local AWS emulator (moto): no AWS account, nothing leaves the machine's loopback
+
+.PHONY: rehearse
+
+rehearse: deno ## apply the default stack to a local AWS emulator, drill, destroy, check nothing is left
+	"$(DENO)" run --allow-env --allow-read --allow-write --allow-run --allow-sys --allow-net=127.0.0.1 tools/rehearse.ts
