@@ -1,8 +1,7 @@
 // One rehearsal of the stack on the AWS emulator, shared by `make rehearse` (tools/rehearse.ts) and
 // tests/rehearsal_test.ts: start the emulator, apply, drill, destroy, check what is left, stop. Each phase
 // is timed into the timeline; close() always stops the emulator and removes the working copy.
-import { LambdaClient } from "@aws-sdk/client-lambda";
-import { GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
+import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { createFailoverHandler, type FailoverReport } from "../../handlers/failover.ts";
 import { HANDLER_ENV } from "../../handlers/lib/contract.ts";
 import type { StepLog } from "../../handlers/lib/steps.ts";

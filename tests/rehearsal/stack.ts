@@ -117,7 +117,12 @@ export function providerMirror(): string | undefined {
  * loopback proxy so that a request meant for real AWS fails at once instead of leaving the machine.
  */
 function terraformEnv(guardNetwork: boolean): Record<string, string> {
-  const keep = ["PATH", "HOME", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR"];
+  const proxies = ["HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy"];
+  const keep = [
+    ...["PATH", "HOME", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR", "TF_LOG", "TF_LOG_PATH"],
+    // init may need the registry, through the user's proxy
+    ...(guardNetwork ? [] : proxies),
+  ];
   const env: Record<string, string> = Object.fromEntries(
     keep.flatMap((name) => Deno.env.get(name) !== undefined ? [[name, Deno.env.get(name)!]] : []),
   );
@@ -128,10 +133,9 @@ function terraformEnv(guardNetwork: boolean): Record<string, string> {
     TF_VAR_db_master_password: REHEARSAL_DB_PASSWORD,
   });
   if (guardNetwork) {
-    for (const name of ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"]) {
-      env[name] = "http://127.0.0.1:9";
+    for (const name of proxies) {
+      env[name] = name.toLowerCase() === "no_proxy" ? "127.0.0.1,localhost" : "http://127.0.0.1:9";
     }
-    env.NO_PROXY = env.no_proxy = "127.0.0.1,localhost";
   }
   return env;
 }
