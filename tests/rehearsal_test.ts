@@ -209,6 +209,7 @@ Deno.test({
         ignore: !applied,
         fn: async () => {
           const { report, before, after } = await drill(r);
+          assert.deepEqual(after, before, "the emulator's state after the drill");
           assert.equal(report.outcome, "drill");
           assert.equal(report.ok, true, JSON.stringify(report.steps, null, 2));
           assert.equal(report.wouldAbort, true, "a healthy primary: a real alarm now would abort");
@@ -220,7 +221,6 @@ Deno.test({
           assert.deepEqual(report.steps.filter((step) => step.status === "done").map((step) => step.step), [
             "verify-primary-down",
           ]);
-          assert.deepEqual(after, before, "the emulator's state after the drill");
         },
       }),
     );

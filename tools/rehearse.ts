@@ -131,11 +131,11 @@ async function main(): Promise<number> {
     console.log("\ntimeline:");
     for (const phase of r.timeline) {
       console.log(
-        `  ${phase.phase.padEnd(16)} ${phase.seconds.toFixed(1).padStart(7)} s  ${phase.ok ? "" : "FAILED"}`,
+        `  ${phase.phase.padEnd(20)} ${phase.seconds.toFixed(1).padStart(7)} s  ${phase.ok ? "" : "FAILED"}`,
       );
     }
     const total = r.timeline.reduce((sum, phase) => sum + phase.seconds, 0);
-    console.log(`  ${"total".padEnd(16)} ${total.toFixed(1).padStart(7)} s`);
+    console.log(`  ${"total".padEnd(20)} ${total.toFixed(1).padStart(7)} s`);
     if (failures.length > 0) {
       console.error(`\nrehearsal FAILED:\n  ${failures.join("\n  ")}`);
       if (log.lines.length > 0) console.error(`\norchestrator log:\n  ${log.lines.join("\n  ")}`);

@@ -77,7 +77,7 @@ export async function startRehearsal(
     const regions = stackRegions(stack);
     const dir = workDir;
     await phase("terraform init", () => init(dir));
-    const baseline = await phase("inventory", () => inventory(emulator.endpoint, regions));
+    const baseline = await phase("baseline inventory", () => inventory(emulator.endpoint, regions));
     return { emulator, stack, workDir, regions, baseline, timeline, log, onLine, phase, close };
   } catch (error) {
     await close();
@@ -110,18 +110,21 @@ export interface DrillResult {
  */
 export function drill(r: Rehearsal): Promise<DrillResult> {
   return r.phase("drill", async () => {
+    const { region, environment } = await deployedOrchestrator(r);
+    const healthPath = new URL(environment[HANDLER_ENV.peerHealthUrl]).pathname;
     const health = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      () => new Response("ok"),
+      (request) =>
+        new URL(request.url).pathname === healthPath
+          ? new Response("ok")
+          : new Response("not found", { status: 404 }),
     );
     try {
-      const { region, environment } = await deployedOrchestrator(r);
-      const peerPath = new URL(environment[HANDLER_ENV.peerHealthUrl]).pathname;
       const orchestrator = rehearsalFailoverDeps({
         endpoint: r.emulator.endpoint,
         region,
         environment,
-        peerHealthUrl: `http://127.0.0.1:${health.addr.port}${peerPath}`,
+        peerHealthUrl: `http://127.0.0.1:${health.addr.port}${healthPath}`,
         log: r.log,
       });
       const before = await inventory(r.emulator.endpoint, r.regions);
@@ -142,9 +145,8 @@ export function drill(r: Rehearsal): Promise<DrillResult> {
 export async function deployedOrchestrator(
   r: Rehearsal,
 ): Promise<{ region: string; environment: Record<string, string> }> {
-  const [, body] = Object.entries(r.stack.resource.aws_lambda_function as Record<string, Json>)
-    .find(([, fn]) => fn.environment?.variables?.[HANDLER_ENV.globalClusterId] !== undefined) ??
-    [undefined, undefined];
+  const body = Object.values(r.stack.resource.aws_lambda_function as Record<string, Json>)
+    .find((fn) => fn.environment?.variables?.[HANDLER_ENV.globalClusterId] !== undefined);
   if (!body) throw new Error(`no Lambda function with ${HANDLER_ENV.globalClusterId} in the stack`);
   const alias = String(body.provider).replace(/^aws\./, "");
   const region = r.stack.provider.aws.find((provider: Json) => provider.alias === alias).region;
@@ -159,7 +161,7 @@ export function destroyStack(r: Rehearsal): Promise<void> {
 
 /** What the emulator holds now and did not hold before the apply, by inventory section; empty when clean. */
 export async function leftovers(r: Rehearsal): Promise<Record<string, string[]>> {
-  const now = await inventory(r.emulator.endpoint, r.regions);
+  const now = await r.phase("leftovers", () => inventory(r.emulator.endpoint, r.regions));
   const found: Record<string, string[]> = {};
   for (const [section, kinds] of Object.entries(now as Record<string, Record<string, Json[]>>)) {
     for (const [kind, items] of Object.entries(kinds)) {
