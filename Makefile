@@ -196,3 +196,11 @@ db-bootstrap: deno ## create the application and checker database roles (IAM aut
 
 readiness: synth ## would a failover succeed now? each readiness check with its evidence (exit 0 ready, 1 not, 2 cannot evaluate)
 	@"$(DENO)" run $(DENO_QUIET) --allow-read --allow-env --allow-net --allow-sys tools/readiness.ts "$(STACK_DIR)/operator.json"
+
+# ---------------------------------------------------------------------------------------------------
+# Rehearsal on a local AWS emulator (moto): no AWS account, nothing leaves the machine's loopback
+
+.PHONY: rehearse
+
+rehearse: deno ## apply the default stack to a local AWS emulator, drill, destroy, check nothing is left
+	@"$(DENO)" run $(DENO_QUIET) --allow-env --allow-read --allow-write --allow-run --allow-sys --allow-net=127.0.0.1 tools/rehearse.ts

@@ -223,10 +223,11 @@ export function createCompute(scope: Construct, inputs: ComputeInputs): ComputeO
       },
       monitoring: { enabled: true },
       blockDeviceMappings: [{
-        // Root device of Amazon Linux; the size stays the AMI's own.
+        // Root device of Amazon Linux, sized explicitly (ROOT_VOLUME_GB), not left to the AMI.
         deviceName: "/dev/xvda",
         ebs: {
           volumeType: "gp3",
+          volumeSize: compute.rootVolumeGb,
           encrypted: "true",
           kmsKeyId: key.keyArn,
           deleteOnTermination: "true",

@@ -38,6 +38,8 @@ export interface ComputeConfig {
   readonly instanceType: string;
   /** SSM public parameter resolved by EC2 at launch (`resolve:ssm:`), region-specific by itself. */
   readonly amiParameter: string;
+  /** Root (gp3) volume of each instance in GiB; explicit, never the AMI's own size. */
+  readonly rootVolumeGb: number;
   readonly appPort: number;
   readonly primaryMinSize: number;
   readonly primaryDesiredCapacity: number;
@@ -234,6 +236,7 @@ export const SETTINGS: readonly Setting[] = [
     defaultValue: constant("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"),
     description: "public SSM parameter of the AMI",
   },
+  { variable: "ROOT_VOLUME_GB", defaultValue: constant("20"), description: "instance root volume (GiB)" },
   { variable: "APP_PORT", defaultValue: constant("8080"), description: "application port" },
   { variable: "PRIMARY_MIN_SIZE", defaultValue: constant("2"), description: "primary ASG minimum" },
   { variable: "PRIMARY_DESIRED_CAPACITY", defaultValue: constant("2"), description: "primary ASG desired" },
@@ -556,6 +559,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     /^\/aws\/service\/[A-Za-z0-9_.\/-]+$/.test(raw.AMI_PARAMETER),
     "must be a public SSM parameter path under /aws/service/",
   );
+  // At least the AMI's snapshot (8 GiB for Amazon Linux 2023); 16384 is the gp3 maximum.
+  const rootVolumeGb = integer("ROOT_VOLUME_GB", 8, 16384);
   const appPort = integer("APP_PORT", 1024, 65535);
   check("APP_PORT", appPort !== databasePort, "must differ from DB_PORT");
   const primaryMinSize = integer("PRIMARY_MIN_SIZE", 1, 100);
@@ -665,6 +670,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     compute: {
       instanceType: raw.INSTANCE_TYPE,
       amiParameter: raw.AMI_PARAMETER,
+      rootVolumeGb,
       appPort,
       primaryMinSize,
       primaryDesiredCapacity,

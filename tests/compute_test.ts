@@ -33,17 +33,23 @@ Deno.test("createCompute() resolves the AMI through SSM, requires IMDSv2 and tur
   }
 });
 
-Deno.test("createCompute() encrypts the gp3 root volume with the region's own key", () => {
-  const { stack } = defaultStack();
+Deno.test("createCompute() sizes the gp3 root volume explicitly and encrypts it with the region's own key", () => {
+  const { stack, config } = defaultStack();
   for (const role of ROLES) {
     const [root] = resource(stack, "aws_launch_template", `compute_${role}_template`).block_device_mappings;
     assert.equal(root.device_name, "/dev/xvda");
     assert.deepEqual(root.ebs, {
       volume_type: "gp3",
+      volume_size: config.compute.rootVolumeGb,
       encrypted: "true",
       kms_key_id: `\${aws_kms_key.kms_${role}.arn}`,
       delete_on_termination: "true",
     });
+  }
+  const sized = synthWith({ ROOT_VOLUME_GB: "64" }).stack;
+  for (const role of ROLES) {
+    const [root] = resource(sized, "aws_launch_template", `compute_${role}_template`).block_device_mappings;
+    assert.equal(root.ebs.volume_size, 64);
   }
 });
 

@@ -88,6 +88,11 @@ const INVALID: ReadonlyArray<[string, Record<string, string>, string]> = [
   ["Route 53 interval it does not offer", { ROUTE53_INTERVAL_SECONDS: "15" }, "must be 10 or 30"],
   ["existing TLS without ARNs", { TLS_MODE: "existing" }, "PRIMARY_CERTIFICATE_ARN"],
   ["lag alarm above the RPO", { RPO_LAG_ALARM_SECONDS: "90" }, "must be below RPO_TARGET_SECONDS"],
+  [
+    "root volume under the Amazon Linux snapshot",
+    { ROOT_VOLUME_GB: "4" },
+    'ROOT_VOLUME_GB="4": must be a whole number from 8 to 16384',
+  ],
   ["auto failover not a boolean", { AUTO_FAILOVER: "yes" }, 'AUTO_FAILOVER="yes": must be true or false'],
   [
     "witness not a region",
