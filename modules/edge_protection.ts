@@ -4,8 +4,7 @@
 import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js";
+import { makeBucketPrivate } from "./private_bucket.ts";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy/index.js";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js";
 import { Wafv2WebAcl, type Wafv2WebAclRule } from "@cdktf/provider-aws/lib/wafv2-web-acl/index.js";
@@ -87,18 +86,10 @@ export function createAccessLogBuckets(
       bucket: bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
     });
-    const publicAccessBlock = new S3BucketPublicAccessBlock(scope, id("log_public_access_block"), {
+    const publicAccessBlock = makeBucketPrivate(scope, {
       provider,
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(scope, id("log_ownership"), {
-      provider,
-      bucket: bucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
+      bucketId: bucket.id,
+      idOf: (key) => id(`log_${key}`),
     });
     const policy = new S3BucketPolicy(scope, id("log_policy"), {
       provider,

@@ -6,8 +6,7 @@ import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning/index.js";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js";
+import { makeBucketPrivate } from "./private_bucket.ts";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy/index.js";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js";
 import { S3BucketReplicationConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-replication-configuration/index.js";
@@ -73,19 +72,7 @@ export function createStorage(scope: Construct, inputs: StorageInputs): StorageO
         bucketKeyEnabled: true,
       }],
     });
-    const publicAccessBlock = new S3BucketPublicAccessBlock(scope, id("public_access_block"), {
-      provider,
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(scope, id("ownership"), {
-      provider,
-      bucket: bucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
-    });
+    const publicAccessBlock = makeBucketPrivate(scope, { provider, bucketId: bucket.id, idOf: id });
     new S3BucketPolicy(scope, id("policy"), {
       provider,
       bucket: bucket.id,

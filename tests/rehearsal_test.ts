@@ -7,6 +7,7 @@ import { allResources, available, defaultStack, terraformAvailable } from "./hel
 import { emulatorAvailable } from "./rehearsal/emulator.ts";
 import { emulatorClientOptions } from "./rehearsal/clients.ts";
 import { emulatorOverride, serviceOf } from "./rehearsal/stack.ts";
+import { failoverAndFailback } from "./rehearsal/failover_path.ts";
 import {
   applyStack,
   destroyStack,
@@ -157,6 +158,73 @@ async function exerciseGlobalDatabase(r: Rehearsal): Promise<void> {
   assert.ok(switchover.at(-1)!.GlobalClusterMembers!.every((m) => m.SynchronizationStatus === "connected"));
 }
 
+async function failoverThenFailback(r: Rehearsal): Promise<void> {
+  const [primaryRegion, standbyRegion] = r.regions;
+  const result = await failoverAndFailback(r);
+  assert.ok(result.published >= 24, `both probers published two minutes of probes (${result.published})`);
+  assert.equal(result.healthyDecision.quorum, false, JSON.stringify(result.healthyDecision.states));
+  assert.ok(Object.values(result.healthyDecision.states).every((state) => state === "OK"));
+  const down = Object.entries(result.downDecision.states);
+  assert.ok(
+    down.some(([name, state]) => name.includes("witness") && state === "ALARM"),
+    JSON.stringify(down),
+  );
+  assert.ok(
+    down.some(([name, state]) => name.includes("standby") && state === "ALARM"),
+    JSON.stringify(down),
+  );
+  assert.equal(result.downDecision.quorum, true);
+
+  const { report } = result;
+  assert.equal(report.outcome, "failed-over", JSON.stringify(report.steps, null, 2));
+  assert.equal(report.ok, true);
+  assert.ok(report.promotion === "switchover" || report.promotion === "failover");
+  assert.equal(report.probe?.healthy, false, "nothing had started: the orchestrator re-probed the primary");
+  assert.equal(result.before.writerRegion, primaryRegion);
+  assert.equal(result.afterFailover.writerRegion, standbyRegion, "the standby cluster is the global writer");
+  const failoverCapacity = Number(
+    r.stack.resource.aws_lambda_function.failover_secondary_failover.environment
+      .variables.FAILOVER_CAPACITY,
+  );
+  assert.ok(result.afterFailover.standbyDesired >= failoverCapacity, "standby raised to the primary's size");
+  assert.ok(result.afterFailover.standbyDesired >= result.before.standbyDesired, "never lowered");
+  assert.equal(result.afterFailover.activeRegion[standbyRegion], standbyRegion);
+  assert.equal(result.afterFailover.activeRegion[primaryRegion], standbyRegion, "reachable: written too");
+  assert.equal(result.fencedValue, 1, "PrimaryFenced published");
+  assert.equal(result.notifications.length, 1, "one SNS notification");
+  assert.match(result.notifications[0].Message!, /Timeline:/);
+  assert.deepEqual(
+    result.lockItems.map((item) => item.status?.S),
+    ["COMPLETED"],
+    "the lock item completed with the report",
+  );
+  assert.equal(result.repeat.replayed, true, "the same event again does nothing new");
+
+  const { failback } = result;
+  assert.equal(failback.ok, true, JSON.stringify(failback.steps, null, 2));
+  assert.deepEqual(failback.steps.map((step) => step.step), [
+    "keep-unplanned-snapshot",
+    "aurora-switchover",
+    "active-region",
+    "primary-unfenced",
+    "traffic-drained",
+    "standby-capacity",
+  ]);
+  const ends = failback.steps.map((step) => Date.parse(step.startedAt) + step.durationMs);
+  assert.ok(ends.every((end, i) => i === 0 || Date.parse(failback.steps[i].startedAt) >= ends[i - 1] - 1));
+  assert.equal(result.afterFailback.writerRegion, primaryRegion, "the primary writes again");
+  assert.deepEqual(result.afterFailback.activeRegion, {
+    [primaryRegion]: primaryRegion,
+    [standbyRegion]: primaryRegion,
+  });
+  assert.deepEqual(
+    [result.afterFailback.standbyMin, result.afterFailback.standbyDesired],
+    [result.before.standbyMin, result.before.standbyDesired],
+    "the standby is back to standby capacity, last",
+  );
+  assert.equal(result.failbackNotifications, 1);
+}
+
 Deno.test("the emulator override sends every aliased provider and every service of the stack to the emulator", () => {
   const { stack } = defaultStack();
   const endpoint = "http://127.0.0.1:4566";
@@ -231,6 +299,14 @@ Deno.test({
           "the emulator's FailoverGlobalCluster and SwitchoverGlobalCluster move the writer through their transitions",
         ignore: !applied,
         fn: () => exerciseGlobalDatabase(r),
+      }),
+    );
+
+    passed.push(
+      await t.step({
+        name: "failover from the probers' datapoints through the quorum, then failback in order",
+        ignore: !applied,
+        fn: () => failoverThenFailback(r),
       }),
     );
 

@@ -17,6 +17,7 @@ import {
   startRehearsal,
 } from "../tests/rehearsal/rehearsal.ts";
 import type { Json } from "../tests/helpers.ts";
+import { failoverAndFailback } from "../tests/rehearsal/failover_path.ts";
 
 function commandWorks(command: string, args: string[]): boolean {
   try {
@@ -61,6 +62,42 @@ async function rehearse(r: Rehearsal): Promise<string[]> {
       check(report.outcome === "drill" && report.ok, `drill report ok (outcome ${report.outcome})`);
       check(isDeepStrictEqual(before, after), "the emulator's state after the drill equals the state before");
       printState(after, r.regions);
+    });
+  }
+  if (applied) {
+    await attempt("failover (primary's health down) and failback, end to end", async () => {
+      const result = await failoverAndFailback(r);
+      const votes = Object.entries(result.downDecision.states).map(([name, state]) => `${name} ${state}`);
+      console.log(`  decision alarms from the probers' datapoints: ${votes.join(", ")}`);
+      check(
+        result.downDecision.quorum,
+        "the quorum alarm's rule holds: witness AND (standby OR replication)",
+      );
+      for (const step of result.report.steps) {
+        console.log(`  ${step.step.padEnd(22)} ${step.status.padEnd(12)} ${step.detail}`);
+      }
+      check(
+        result.report.outcome === "failed-over" && result.report.ok,
+        `failover: ${result.report.outcome}`,
+      );
+      check(result.afterFailover.writerRegion === r.regions[1], `writer after failover: ${r.regions[1]}`);
+      check(result.repeat.replayed === true, "the same event again changes nothing");
+      for (const step of result.failback.steps) {
+        console.log(`  ${step.step.padEnd(22)} ${step.status.padEnd(12)} ${step.detail}`);
+      }
+      check(result.failback.ok, "failback completed");
+      check(result.afterFailback.writerRegion === r.regions[0], `writer after failback: ${r.regions[0]}`);
+      for (
+        const [label, state] of [["before", result.before], ["after failover", result.afterFailover], [
+          "after failback",
+          result.afterFailback,
+        ]] as const
+      ) {
+        console.log(
+          `  ${label.padEnd(15)} writer ${state.writerRegion}, standby min ${state.standbyMin} desired ` +
+            `${state.standbyDesired}, active-region ${JSON.stringify(state.activeRegion)}`,
+        );
+      }
     });
   }
   await attempt("destroy", async () => {

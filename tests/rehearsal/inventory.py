@@ -114,6 +114,10 @@ def regional(endpoint, region):
             {"name": a["AlarmName"], "state": a["StateValue"], "actionsEnabled": a["ActionsEnabled"]}
             for a in pages(cloudwatch, "describe_alarms", "MetricAlarms")
         ],
+        "compositeAlarms": [
+            {"name": a["AlarmName"], "state": a["StateValue"], "rule": a["AlarmRule"]}
+            for a in pages(cloudwatch, "describe_alarms", "CompositeAlarms", AlarmTypes=["CompositeAlarm"])
+        ],
         "autoScalingGroups": [
             {"name": g["AutoScalingGroupName"], "min": g["MinSize"], "max": g["MaxSize"], "desired": g["DesiredCapacity"]}
             for g in pages(autoscaling, "describe_auto_scaling_groups", "AutoScalingGroups")

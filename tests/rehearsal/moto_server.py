@@ -16,6 +16,9 @@ Written against moto 5.2.1 (server extras). What it adds or corrects, every chan
 - DescribeGlobalClusters honours GlobalClusterIdentifier (moto returns every global cluster).
 - Global clusters live in moto's us-east-1 backend whatever the region asked: removing a member (and
   deleting a member cluster) from another region was a silent no-op that left a ghost member.
+- PutCompositeAlarm: moto 5.2.1 answers "not implemented" (Terraform then retries until its timeout), although
+  its alarm model, DescribeAlarms (CompositeAlarms), SetAlarmState and DeleteAlarms already handle a rule:
+  the action is routed to moto's own PutMetricAlarm, which reads AlarmRule for exactly this.
 """
 
 import os
@@ -36,6 +39,7 @@ from moto.rds.exceptions import (  # noqa: E402
 )
 from moto.rds.models import GlobalCluster, RDSBackend, rds_backends  # noqa: E402
 from moto.rds.responses import RDSResponse  # noqa: E402
+from moto.cloudwatch.responses import CloudWatchResponse  # noqa: E402
 
 # DescribeGlobalClusters calls during which a failover or switchover shows as in progress.
 TRANSITION_READS = int(os.environ.get("REHEARSAL_TRANSITION_READS", "2"))
@@ -247,6 +251,7 @@ def install() -> None:
     RDSResponse.remove_from_global_cluster = remove_from_global_cluster
     RDSBackend.delete_db_cluster = delete_db_cluster
     GlobalCluster.global_cluster_members = property(_member_view)
+    CloudWatchResponse.put_composite_alarm = CloudWatchResponse.put_metric_alarm
 
 
 if __name__ == "__main__":

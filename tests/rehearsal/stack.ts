@@ -26,6 +26,8 @@ const SERVICE_OF_TYPE: ReadonlyArray<readonly [RegExp, string]> = [
   [/^aws_sns_/, "sns"],
   [/^aws_sqs_/, "sqs"],
   [/^aws_ssm_/, "ssm"],
+  [/^aws_wafv2_/, "wafv2"],
+  [/^aws_backup_/, "backup"],
   [
     /^aws_(vpc|subnet|route|route_table|internet_gateway|nat_gateway|eip|security_group|default_security_group|flow_log|launch_template)(_|$)/,
     "ec2",
