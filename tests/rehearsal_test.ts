@@ -262,6 +262,13 @@ Deno.test({
       await t.step("every planned resource is created (plan = state)", async () => {
         const { planned, created } = await applyStack(r);
         applied = true;
+        const backend =
+          JSON.parse(Deno.readTextFileSync(`${r.workDir}/.terraform/terraform.tfstate`)).backend;
+        assert.equal(
+          backend.config.path,
+          `${r.workDir}/terraform.tfstate`,
+          "the state stays in the working copy",
+        );
         assert.equal(
           planned.length,
           allResources(r.stack).length,

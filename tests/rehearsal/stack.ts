@@ -212,10 +212,17 @@ async function readLines(
 
 export async function init(workDir: string): Promise<void> {
   const mirror = providerMirror();
-  // Init only fetches the provider (from the mirror when there is one); nothing in it talks to AWS.
+  // Init only fetches the provider (from the mirror when there is one); nothing in it talks to AWS. The state
+  // stays in the working copy: the stack's own relative path would lead outside it (the user's state/).
   await terraform(
     workDir,
-    ["init", "-input=false", ...(mirror ? [`-plugin-dir=${mirror}`] : [])],
+    [
+      "init",
+      "-input=false",
+      `-backend-config=path=${workDir}/terraform.tfstate`,
+      `-backend-config=workspace_dir=${workDir}/terraform.tfstate.d`,
+      ...(mirror ? [`-plugin-dir=${mirror}`] : []),
+    ],
     "init",
     { guardNetwork: false },
   );
