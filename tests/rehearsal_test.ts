@@ -211,7 +211,10 @@ async function failoverThenFailback(r: Rehearsal): Promise<void> {
     "standby-capacity",
   ]);
   const ends = failback.steps.map((step) => Date.parse(step.startedAt) + step.durationMs);
-  assert.ok(ends.every((end, i) => i === 0 || Date.parse(failback.steps[i].startedAt) >= ends[i - 1] - 1));
+  assert.ok(
+    failback.steps.every((step, i) => i === 0 || Date.parse(step.startedAt) >= ends[i - 1] - 1),
+    "each failback step starts after the one before it ended",
+  );
   assert.equal(result.afterFailback.writerRegion, primaryRegion, "the primary writes again");
   assert.deepEqual(result.afterFailback.activeRegion, {
     [primaryRegion]: primaryRegion,
