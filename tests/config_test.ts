@@ -1,19 +1,9 @@
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig, SETTINGS } from "../modules/config.ts";
+import { loadConfig, SETTINGS } from "../modules/config.ts";
 import { editDistance, settingPrefixes, settingWarnings } from "../modules/config_warnings.ts";
 import { configTableBlock, tableCells } from "../tools/config_table.ts";
-import { runSynthCli } from "./helpers.ts";
+import { configProblems, runSynthCli } from "./helpers.ts";
 import { maxSuffixLength } from "../modules/naming.ts";
-
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 Deno.test("loadConfig() defaults make a valid two-region configuration", () => {
   const config = loadConfig({});
@@ -138,7 +128,7 @@ const INVALID: ReadonlyArray<[string, Record<string, string>, string]> = [
 
 for (const [label, env, expected] of INVALID) {
   Deno.test(`loadConfig() rejects ${label}, naming the variable and the rule`, () => {
-    const problems = problemsOf(env);
+    const problems = configProblems(env);
     assert.ok(
       problems.some((problem) => problem.includes(expected)),
       `expected "${expected}" in:\n${problems.join("\n")}`,
@@ -147,7 +137,7 @@ for (const [label, env, expected] of INVALID) {
 }
 
 Deno.test("loadConfig() reports every problem at once", () => {
-  const problems = problemsOf({
+  const problems = configProblems({
     ENVIRONMENT_SUFFIX: "Bad_",
     AWS_ACCOUNT_ID: "x",
     PRIMARY_AZS: "us-east-1a",
@@ -167,7 +157,7 @@ Deno.test("maxSuffixLength() leaves room for the longest region in a 32-characte
     maxSuffixLength(["us-east-1", "ap-southeast-2"]),
     32 - "alb--".length - "ap-southeast-2".length,
   );
-  assert.deepEqual(problemsOf({ ENVIRONMENT_SUFFIX: "a".repeat(18) }), []);
+  assert.deepEqual(configProblems({ ENVIRONMENT_SUFFIX: "a".repeat(18) }), []);
 });
 
 Deno.test("the configuration table in docs/configuration.md is the generated one (make docs)", () => {
@@ -179,7 +169,7 @@ Deno.test("the configuration table in docs/configuration.md is the generated one
 Deno.test("an explicitly empty value of any setting is an error naming it, never the default", () => {
   for (const setting of SETTINGS) {
     for (const empty of ["", "  "]) {
-      const problems = problemsOf({ [setting.variable]: empty });
+      const problems = configProblems({ [setting.variable]: empty });
       assert.equal(
         problems.length,
         1,
@@ -188,9 +178,9 @@ Deno.test("an explicitly empty value of any setting is an error naming it, never
       assert.match(problems[0], new RegExp(`^${setting.variable}=".*": is set but empty; unset it to use`));
     }
   }
-  assert.match(problemsOf({ ENVIRONMENT_SUFFIX: "" })[0], /unset it to use the default "dev"/);
+  assert.match(configProblems({ ENVIRONMENT_SUFFIX: "" })[0], /unset it to use the default "dev"/);
   assert.match(
-    problemsOf({ HOSTED_ZONE_ID: "" })[0],
+    configProblems({ HOSTED_ZONE_ID: "" })[0],
     /the default \(existing zone id \(unset: the stack creates one\)\)/,
   );
 });

@@ -2,7 +2,6 @@
 // that only the region's ELB log writer may fill, an AEAD-only TLS policy, and TLS_MODE=none refused unless
 // acknowledged.
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../modules/config.ts";
 import {
   ELB_LOG_ACCOUNTS,
   ELB_LOG_DELIVERY_SERVICE,
@@ -10,17 +9,7 @@ import {
   MANAGED_RULE_GROUPS,
 } from "../modules/edge_protection.ts";
 import { TLS_POLICY } from "../modules/load_balancer.ts";
-import { defaultStack, type Json, resource, resources, ROLES, synthWith } from "./helpers.ts";
-
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+import { configProblems, defaultStack, type Json, resource, resources, ROLES, synthWith } from "./helpers.ts";
 
 Deno.test("createWebAcls() puts a regional web ACL with the managed groups and a per-IP rate rule on each ALB", () => {
   const { stack, config } = defaultStack();
@@ -70,9 +59,11 @@ Deno.test("WAF_ENABLED=false leaves the ALBs without a web ACL; WAF_RATE_LIMIT s
     500,
   );
   assert.ok(
-    problemsOf({ WAF_RATE_LIMIT: "50" }).some((problem) => problem.startsWith('WAF_RATE_LIMIT="50"')),
+    configProblems({ WAF_RATE_LIMIT: "50" }).some((problem) => problem.startsWith('WAF_RATE_LIMIT="50"')),
   );
-  assert.ok(problemsOf({ WAF_ENABLED: "on" }).some((problem) => problem.includes("must be true or false")));
+  assert.ok(
+    configProblems({ WAF_ENABLED: "on" }).some((problem) => problem.includes("must be true or false")),
+  );
 });
 
 Deno.test("each ALB writes access logs to its region's SSE-S3, private, TLS-only, expiring log bucket", () => {
@@ -144,12 +135,12 @@ Deno.test("the HTTPS listeners use the AEAD-only (-Res) TLS 1.3/1.2 policy", () 
 });
 
 Deno.test("TLS_MODE=none is refused unless TLS_NONE_ACKNOWLEDGED=yes, and the error names both", () => {
-  const problems = problemsOf({ TLS_MODE: "none" });
+  const problems = configProblems({ TLS_MODE: "none" });
   const problem = problems.find((line) => line.startsWith('TLS_MODE="none"'));
   assert.ok(problem, problems.join("\n"));
   assert.match(problem, /TLS_NONE_ACKNOWLEDGED=yes/);
-  assert.deepEqual(problemsOf({ TLS_MODE: "none", TLS_NONE_ACKNOWLEDGED: "yes" }), []);
+  assert.deepEqual(configProblems({ TLS_MODE: "none", TLS_NONE_ACKNOWLEDGED: "yes" }), []);
   assert.ok(
-    problemsOf({ TLS_NONE_ACKNOWLEDGED: "maybe" }).some((line) => line.includes("must be yes or no")),
+    configProblems({ TLS_NONE_ACKNOWLEDGED: "maybe" }).some((line) => line.includes("must be yes or no")),
   );
 });

@@ -1,6 +1,6 @@
 // Shared test support: in-process synth of a configuration, lookups in the synthesized JSON, and the
 // offline terraform run (init, validate, plan, show -json) whose plan the policy tests read.
-import { loadConfig, type StackConfig } from "../modules/config.ts";
+import { ConfigError, loadConfig, type StackConfig } from "../modules/config.ts";
 import type { ProviderRole } from "../modules/naming.ts";
 import { synthesize } from "../main.ts";
 import { TerraformOutput, type TerraformStack } from "cdktf";
@@ -256,4 +256,15 @@ export function runSynthCli(cwd: string, env: Record<string, string>) {
 function denoDir(): Record<string, string> {
   const dir = Deno.env.get("DENO_DIR");
   return dir ? { DENO_DIR: dir } : {};
+}
+
+/** Every problem loadConfig() reports for `env` (none: an empty list). */
+export function configProblems(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
 }
