@@ -41,7 +41,7 @@ function nearest(name: string, known: readonly string[]): { setting: string; dis
 
 /** One line per unknown variable that looks like a setting, naming the setting it most likely means. */
 export function settingWarnings(env: Readonly<Record<string, string | undefined>>): string[] {
-  const known = SETTINGS.map((setting) => setting.variable);
+  const known = SETTINGS.map((setting) => setting.name);
   const prefixes = settingPrefixes(known);
   const warnings: string[] = [];
   for (const name of Object.keys(env).sort()) {

@@ -1,6 +1,16 @@
 // Settings of the stack's guards (web ACL, endpoints, key administration, production profile, TLS-off
-// acknowledgement), kept beside config.ts so that its table stays one place and this concern one file.
-import type { Setting } from "./config.ts";
+// acknowledgement): one concern of the configuration table (modules/config.ts), in the settings.ts model.
+import {
+  type CrossRule,
+  flag,
+  matching,
+  oneOf,
+  type Setting,
+  type Values,
+  wholeNumber,
+} from "../handlers/lib/settings.ts";
+import type { FOUNDATION_FIELDS } from "./config/foundation.ts";
+import type { DNS_FIELDS } from "./config/dns.ts";
 
 export interface ProtectionConfig {
   /** WAFv2 web ACL on each ALB (managed rule groups + a rate-based rule). */
@@ -21,79 +31,80 @@ export const PRODUCTION_LOG_RETENTION_DAYS = 365;
 /** Bounds of a WAFv2 rate-based rule's limit (the provider's and AWS's range, lower end conservative). */
 export const WAF_RATE_LIMIT_RANGE = { min: 100, max: 2_000_000_000 } as const;
 
-const constant = (value: string) => () => value;
+const IAM_PRINCIPAL_ARN =
+  /^arn:aws:iam::(\d{12}):(root|role\/[\w+=,.@\/-]{1,512}|user\/[\w+=,.@\/-]{1,512})$/;
+const KMS_ADMIN_RULE =
+  "must be an IAM role, user or root ARN of AWS_ACCOUNT_ID (arn:aws:iam::<account>:role/<name>), or unset";
 
-export const PROTECTION_SETTINGS: readonly Setting[] = [
+export const PROTECTION_FIELDS = [
   {
-    variable: "TLS_NONE_ACKNOWLEDGED",
-    defaultValue: constant("no"),
+    name: "TLS_NONE_ACKNOWLEDGED",
+    ...oneOf(["yes", "no"], "must be yes or no"),
+    fallback: "no",
     description: "yes: accept TLS_MODE=none (plain HTTP on the internet)",
   },
-  { variable: "WAF_ENABLED", defaultValue: constant("true"), description: "WAFv2 web ACL on each ALB" },
+  { name: "WAF_ENABLED", ...flag, fallback: "true", description: "WAFv2 web ACL on each ALB" },
   {
-    variable: "WAF_RATE_LIMIT",
-    defaultValue: constant("2000"),
+    name: "WAF_RATE_LIMIT",
+    ...wholeNumber(
+      WAF_RATE_LIMIT_RANGE.min,
+      WAF_RATE_LIMIT_RANGE.max,
+      `must be a whole number from ${WAF_RATE_LIMIT_RANGE.min} to ${WAF_RATE_LIMIT_RANGE.max} (requests per ` +
+        "client IP per 5 minutes)",
+    ),
+    fallback: "2000",
     description: "requests per client IP per 5 minutes before the WAF blocks it",
   },
   {
-    variable: "VPC_ENDPOINTS",
-    defaultValue: constant("false"),
+    name: "VPC_ENDPOINTS",
+    ...flag,
+    fallback: "false",
     description: "interface VPC endpoints for SSM, KMS, Logs, monitoring (cost per endpoint per AZ)",
   },
   {
-    variable: "KMS_ADMIN_PRINCIPAL_ARN",
-    defaultValue: constant(""),
+    name: "KMS_ADMIN_PRINCIPAL_ARN",
+    ...matching(IAM_PRINCIPAL_ARN, KMS_ADMIN_RULE),
+    optional: true,
     description: "IAM principal that administers the KMS keys (unset: the account root)",
   },
   {
-    variable: "PRODUCTION_PROFILE",
-    defaultValue: constant("false"),
+    name: "PRODUCTION_PROFILE",
+    ...flag,
+    fallback: "false",
     description: "deletion protection, final snapshots, AWS Backup, longer retention",
+  },
+] as const satisfies readonly Setting[];
+
+type ProtectionValues =
+  & Values<typeof PROTECTION_FIELDS>
+  & Values<typeof DNS_FIELDS>
+  & Values<typeof FOUNDATION_FIELDS>;
+
+export const PROTECTION_RULES: readonly CrossRule<ProtectionValues>[] = [
+  {
+    field: "TLS_MODE",
+    reads: ["TLS_NONE_ACKNOWLEDGED"],
+    ok: (v) => v.TLS_MODE !== "none" || v.TLS_NONE_ACKNOWLEDGED === "yes",
+    message:
+      "none serves the application over plain HTTP on the internet; set TLS_NONE_ACKNOWLEDGED=yes to " +
+      "accept that (throwaway test domains only), or use TLS_MODE=acm or existing",
+  },
+  {
+    field: "KMS_ADMIN_PRINCIPAL_ARN",
+    reads: ["AWS_ACCOUNT_ID"],
+    ok: (v) =>
+      v.KMS_ADMIN_PRINCIPAL_ARN === undefined ||
+      IAM_PRINCIPAL_ARN.exec(v.KMS_ADMIN_PRINCIPAL_ARN)?.[1] === v.AWS_ACCOUNT_ID,
+    message: KMS_ADMIN_RULE,
   },
 ];
 
-const IAM_PRINCIPAL_ARN =
-  /^arn:aws:iam::(\d{12}):(root|role\/[\w+=,.@\/-]{1,512}|user\/[\w+=,.@\/-]{1,512})$/;
-
-type Check = (variable: string, ok: boolean, rule: string) => void;
-
-/** Validates the protection settings (problems go to `check`) and returns them typed. */
-export function protectionConfig(
-  raw: Readonly<Record<string, string>>,
-  check: Check,
-): ProtectionConfig {
-  check(
-    "TLS_NONE_ACKNOWLEDGED",
-    ["yes", "no"].includes(raw.TLS_NONE_ACKNOWLEDGED),
-    "must be yes or no",
-  );
-  check(
-    "TLS_MODE",
-    raw.TLS_MODE !== "none" || raw.TLS_NONE_ACKNOWLEDGED === "yes",
-    "none serves the application over plain HTTP on the internet; set TLS_NONE_ACKNOWLEDGED=yes to accept " +
-      "that (throwaway test domains only), or use TLS_MODE=acm or existing",
-  );
-  for (const variable of ["WAF_ENABLED", "VPC_ENDPOINTS", "PRODUCTION_PROFILE"]) {
-    check(variable, ["true", "false"].includes(raw[variable]), "must be true or false");
-  }
-  const rateLimit = Number(raw.WAF_RATE_LIMIT);
-  const { min, max } = WAF_RATE_LIMIT_RANGE;
-  check(
-    "WAF_RATE_LIMIT",
-    /^\d+$/.test(raw.WAF_RATE_LIMIT) && rateLimit >= min && rateLimit <= max,
-    `must be a whole number from ${min} to ${max} (requests per client IP per 5 minutes)`,
-  );
-  const admin = IAM_PRINCIPAL_ARN.exec(raw.KMS_ADMIN_PRINCIPAL_ARN);
-  check(
-    "KMS_ADMIN_PRINCIPAL_ARN",
-    raw.KMS_ADMIN_PRINCIPAL_ARN === "" || (admin !== null && admin[1] === raw.AWS_ACCOUNT_ID),
-    "must be an IAM role, user or root ARN of AWS_ACCOUNT_ID (arn:aws:iam::<account>:role/<name>), or unset",
-  );
+export function protectionConfig(v: ProtectionValues): ProtectionConfig {
   return {
-    wafEnabled: raw.WAF_ENABLED === "true",
-    wafRateLimitPer5Minutes: rateLimit,
-    vpcEndpoints: raw.VPC_ENDPOINTS === "true",
-    kmsAdminPrincipalArn: raw.KMS_ADMIN_PRINCIPAL_ARN || `arn:aws:iam::${raw.AWS_ACCOUNT_ID}:root`,
-    productionProfile: raw.PRODUCTION_PROFILE === "true",
+    wafEnabled: v.WAF_ENABLED,
+    wafRateLimitPer5Minutes: v.WAF_RATE_LIMIT,
+    vpcEndpoints: v.VPC_ENDPOINTS,
+    kmsAdminPrincipalArn: v.KMS_ADMIN_PRINCIPAL_ARN ?? `arn:aws:iam::${v.AWS_ACCOUNT_ID}:root`,
+    productionProfile: v.PRODUCTION_PROFILE,
   };
 }

@@ -169,13 +169,13 @@ Deno.test("the configuration table in docs/configuration.md is the generated one
 Deno.test("an explicitly empty value of any setting is an error naming it, never the default", () => {
   for (const setting of SETTINGS) {
     for (const empty of ["", "  "]) {
-      const problems = configProblems({ [setting.variable]: empty });
+      const problems = configProblems({ [setting.name]: empty });
       assert.equal(
         problems.length,
         1,
-        `${setting.variable}=${JSON.stringify(empty)}: ${problems.join("; ")}`,
+        `${setting.name}=${JSON.stringify(empty)}: ${problems.join("; ")}`,
       );
-      assert.match(problems[0], new RegExp(`^${setting.variable}=".*": is set but empty; unset it to use`));
+      assert.match(problems[0], new RegExp(`^${setting.name}=".*": is set but empty; unset it to use`));
     }
   }
   assert.match(configProblems({ ENVIRONMENT_SUFFIX: "" })[0], /unset it to use the default "dev"/);
@@ -217,13 +217,13 @@ Deno.test("settingWarnings() names the setting a misspelt or look-alike variable
 });
 
 Deno.test("settingWarnings() takes the known names from SETTINGS: a new setting is covered at once", () => {
-  assert.ok(settingPrefixes(SETTINGS.map((setting) => setting.variable)).includes("DB_"));
-  assert.ok(settingPrefixes(SETTINGS.map((setting) => setting.variable)).includes("ROUTE53_"));
+  assert.ok(settingPrefixes(SETTINGS.map((setting) => setting.name)).includes("DB_"));
+  assert.ok(settingPrefixes(SETTINGS.map((setting) => setting.name)).includes("ROUTE53_"));
   for (const setting of SETTINGS) {
-    assert.deepEqual(settingWarnings({ [setting.variable]: "x" }), [], setting.variable);
-    const typo = setting.variable.slice(0, -1);
+    assert.deepEqual(settingWarnings({ [setting.name]: "x" }), [], setting.name);
+    const typo = setting.name.slice(0, -1);
     const warning = settingWarnings({ [typo]: "x" })[0] ?? "";
-    assert.ok(warning.includes(setting.variable) || typo.length < 6, `${typo}: ${warning}`);
+    assert.ok(warning.includes(setting.name) || typo.length < 6, `${typo}: ${warning}`);
   }
 });
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { emfMetricSink, loadFailoverConfig, parseFailoverEvent } from "../handlers/failover.ts";
-import { ConfigError } from "../handlers/lib/failover_config.ts";
+import { ConfigError } from "../handlers/lib/settings.ts";
 import { earliestDatapoint, EventValidationError } from "../handlers/lib/failover_event.ts";
 import { probeHealth } from "../handlers/lib/failover_probe.ts";
 import { tlsProbe } from "../handlers/lib/https_probe.ts";
@@ -122,8 +122,8 @@ Deno.test("loadFailoverConfig() reports every invalid variable at once, with its
       `SECONDARY_CLUSTER_ARN="arn:aws:rds:${PRIMARY_REGION}:123456789012:cluster:${SECONDARY_ID}": ` +
       "must be an RDS cluster ARN in this function's region (AWS_REGION)",
       'FAILOVER_CAPACITY="0": must be an integer between 1 and 1000',
-      "TOPIC_ARN is not set: must be an SNS topic ARN",
-      'AUTO_FAILOVER="yes": must be "true" or "false"',
+      "TOPIC_ARN: is not set; must be an SNS topic ARN",
+      'AUTO_FAILOVER="yes": must be true or false',
       'POLL_INTERVAL_SECONDS="0": must be an integer between 1 and 60',
     ]);
     return true;
@@ -133,6 +133,18 @@ Deno.test("loadFailoverConfig() reports every invalid variable at once, with its
   assert.equal(config.failoverCapacity, 4);
   assert.equal(config.region, REGION);
   assert.equal(config.decisionAlarmNames.length, 3);
+});
+
+Deno.test("loadFailoverConfig(): an empty optional variable is an error, never taken for unset", () => {
+  const url = "https://primary.dr.example.com/health/deep";
+  assert.equal(loadFailoverConfig(testEnv(url)).appHostname, undefined, "unset: no host name");
+  assert.throws(() => loadFailoverConfig(testEnv(url, { APP_HOSTNAME: "" })), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(error.problems, [
+      'APP_HOSTNAME="": is set but empty; must be a lowercase DNS name (or unset)',
+    ]);
+    return true;
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------

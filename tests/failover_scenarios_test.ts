@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { loadFailoverConfig } from "../handlers/failover.ts";
 import { HANDLER_ENV, type LimitName, LIMITS } from "../handlers/lib/contract.ts";
-import { ConfigError } from "../handlers/lib/failover_config.ts";
+import { ConfigError } from "../handlers/lib/settings.ts";
 import { awsError, PRIMARY_ARN, REGION, SECONDARY_ARN } from "./fake_aws.ts";
 import {
   alarmEvent,

@@ -1,17 +1,24 @@
 // Every numeric limit shared by synth and the running code (contract.ts LIMITS) is enforced identically on
 // both sides: a value `make synth` accepts is never refused by a handler at cold start, and the other way
 // round, with the same rule text. The handler side is found from the synthesized stack: every function whose
-// environment carries the limit's variable must validate it.
+// environment carries the limit's variable must validate it. And no numeric rule escapes LIMITS: every
+// number a handler's table checks is a shared limit, the same one synth's table uses for that setting.
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../modules/config.ts";
+import { CONFIG_TABLE, ConfigError, loadConfig } from "../modules/config.ts";
 import { HANDLER_ENV, type LimitName, limitRule, LIMITS } from "../handlers/lib/contract.ts";
-import { loadReadinessConfig } from "../handlers/lib/readiness_config.ts";
+import { loadReadinessConfig, READINESS_TABLE } from "../handlers/lib/readiness_config.ts";
+import { FAILOVER_TABLE } from "../handlers/lib/failover_config.ts";
 import { loadFailoverConfig } from "../handlers/failover.ts";
 import {
+  APP_CHECKER_TABLE,
+  CHECKER_TABLE,
+  PROBE_TABLE,
   readAppCheckerEnvironment,
   readCheckerEnvironment,
   readProbeEnvironment,
+  STANDBY_DATABASE_CHECKER_TABLE,
 } from "../handlers/lib/input.ts";
+import { type Field, problemsAbout } from "../handlers/lib/settings.ts";
 import { defaultStack, type Json } from "./helpers.ts";
 
 type Env = Record<string, string>;
@@ -29,6 +36,18 @@ const SETTINGS: Record<LimitName, { variable?: string; context?: Env }> = {
   auroraPromotionSeconds: { variable: "AURORA_PROMOTION_SECONDS" },
   pollIntervalSeconds: {},
   replicationStallSeconds: { variable: "REPLICATION_STALL_SECONDS" },
+  // Below the RPO target at synth (a cross rule of its own): the target at its largest leaves the limit free.
+  rpoLagAlarmSeconds: { variable: "RPO_LAG_ALARM_SECONDS", context: { RPO_TARGET_SECONDS: "86400" } },
+};
+
+/** Every handler's environment table (the functions' validators below read these). */
+const HANDLER_TABLES = {
+  failover: FAILOVER_TABLE,
+  readiness: READINESS_TABLE,
+  checker: CHECKER_TABLE,
+  standbyDatabaseChecker: STANDBY_DATABASE_CHECKER_TABLE,
+  appChecker: APP_CHECKER_TABLE,
+  probe: PROBE_TABLE,
 };
 
 /** Each function's own validation, by the logical-id prefix of the function. */
@@ -54,8 +73,7 @@ function problemsOf(run: () => unknown): readonly string[] {
   }
 }
 
-const about = (variable: string, problems: readonly string[]) =>
-  problems.filter((problem) => problem.startsWith(`${variable}=`) || problem.startsWith(`${variable}:`));
+const about = (variable: string, problems: readonly string[]) => problemsAbout(problems, [variable]);
 
 function probeValues(name: LimitName): string[] {
   const { min, max } = LIMITS[name];
@@ -76,16 +94,14 @@ function functionsCarrying(variable: string): Array<[string, Env]> {
 for (const name of Object.keys(LIMITS) as LimitName[]) {
   Deno.test(`LIMITS.${name}: synth and every handler that receives it accept and refuse the same values`, () => {
     const setting = SETTINGS[name];
+    /** Whether synth's limit rule (not a cross rule with another setting) accepts the value. */
     const configAccepts = (value: string) => {
       if (!setting.variable) return undefined;
       const problems = about(
         setting.variable,
         problemsOf(() => loadConfig({ ...setting.context, [setting.variable!]: value })),
       );
-      if (problems.length > 0) {
-        assert.ok(problems.some((p) => p.endsWith(`: ${limitRule(name)}`)), problems.join("\n"));
-      }
-      return problems.length === 0;
+      return !problems.some((p) => p.endsWith(`: ${limitRule(name)}`));
     };
     const variable = (HANDLER_ENV as Record<string, string>)[name];
     const carriers = variable ? functionsCarrying(variable) : [];
@@ -127,4 +143,32 @@ Deno.test("RTO_TARGET_SECONDS=7200 is refused at synth: the orchestrator would r
   })();
   assert.ok(error instanceof ConfigError, "synth accepted an RTO the orchestrator refuses");
   assert.deepEqual(error.problems, ['RTO_TARGET_SECONDS="7200": must be an integer between 60 and 3600']);
+});
+
+const isNumeric = (field: Field) =>
+  typeof field.parse("1") === "number" || typeof field.parse("10") === "number";
+
+Deno.test("every number a handler's environment table checks is a shared limit (contract.ts LIMITS)", () => {
+  for (const [table, { fields }] of Object.entries(HANDLER_TABLES)) {
+    for (const field of fields as readonly Field[]) {
+      if (!isNumeric(field)) continue;
+      assert.ok(field.limit, `${table}: ${field.name} checks a number with a rule of its own, not LIMITS`);
+      assert.equal(field.message, limitRule(field.limit), `${table}: ${field.name}`);
+    }
+  }
+});
+
+Deno.test("synth checks each setting a handler also checks with the same shared limit", () => {
+  const configField = new Map<string, Field>(CONFIG_TABLE.fields.map((field) => [field.name, field]));
+  for (const [table, { fields }] of Object.entries(HANDLER_TABLES)) {
+    for (const field of fields as readonly Field[]) {
+      const synth = configField.get(field.name);
+      if (!field.limit || !synth) continue;
+      assert.equal(synth.limit, field.limit, `${field.name}: synth and the ${table} table disagree`);
+    }
+  }
+  // The limits whose setting has another name at synth (or none: fixed in the stack).
+  for (const [name, { variable }] of Object.entries(SETTINGS) as [LimitName, { variable?: string }][]) {
+    if (variable) assert.equal(configField.get(variable)?.limit, name, `${variable} is not LIMITS.${name}`);
+  }
 });

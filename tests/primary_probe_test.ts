@@ -10,6 +10,7 @@ import { scheduledHandler } from "../handlers/lib/checker.ts";
 import { HandlerInputError } from "../handlers/lib/errors.ts";
 import { tlsProbe } from "../handlers/lib/https_probe.ts";
 import { readProbeEnvironment } from "../handlers/lib/input.ts";
+import { ConfigError } from "../handlers/lib/settings.ts";
 import { cloudWatchPublisher } from "../handlers/lib/probe_metrics.ts";
 import { captureLogger, fakeCloudWatchEndpoint, fakeWallClock } from "./handler_fakes.ts";
 import { closedPort, createTestPki, hang, startHttpsServer, type TestServer } from "./tls_fixture.ts";
@@ -202,10 +203,10 @@ Deno.test("readProbeEnvironment() accepts the synthesized shape and names every 
         PROBE_INTERVAL_SECONDS: "60",
       }),
     (error: unknown) => {
-      assert.ok(error instanceof HandlerInputError);
+      assert.ok(error instanceof ConfigError);
       assert.deepEqual(error.problems, [
         'REGION_ROLE="primary": must be "secondary" or "witness" (the vantage point of the prober)',
-        "METRIC_REGION: is not set; must be an AWS region name such as us-east-2",
+        'METRIC_REGION="": is set but empty; must be an AWS region name such as us-east-2',
         'CHECK_TIMEOUT_MS="9000": must be an integer between 500 and 8000',
         'PROBE_INTERVAL_SECONDS="60": must be 10: the 10 s alarm periods and the one-a-minute schedule are built on it',
       ]);

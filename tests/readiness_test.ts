@@ -10,7 +10,7 @@ import {
   loadReadinessConfig,
   type ReadinessReport,
 } from "../handlers/readiness.ts";
-import { ReadinessConfigError } from "../handlers/lib/readiness_config.ts";
+import { ConfigError } from "../handlers/lib/settings.ts";
 import { readOnlyPorts, ReadOnlyViolation, type StandbyClients } from "../handlers/lib/readiness_ports.ts";
 import { MUTATING_METHODS } from "../handlers/lib/aws_ports.ts";
 import { METRICS, READINESS_CHECK_NAMES, type ReadinessCheckName } from "../handlers/lib/contract.ts";
@@ -348,12 +348,12 @@ Deno.test("loadReadinessConfig() reports the orchestrator's and its own problems
   delete env.FENCE_ALARM_NAME;
   delete env.TOPIC_ARN;
   assert.throws(() => loadReadinessConfig(env), (error: unknown) => {
-    assert.ok(error instanceof ReadinessConfigError);
+    assert.ok(error instanceof ConfigError);
     assert.deepEqual(error.problems, [
-      "TOPIC_ARN is not set: must be an SNS topic ARN",
+      "TOPIC_ARN: is not set; must be an SNS topic ARN",
       `WITNESS_REGION="${REGION}": must be a region other than the standby (AWS_REGION) and the primary (PRIMARY_REGION)`,
-      "FENCE_ALARM_NAME is not set: must be a CloudWatch alarm name",
-      'RPO_LAG_ALARM_SECONDS="0": must be a whole number of seconds from 1 to 86400',
+      "FENCE_ALARM_NAME: is not set; must be a CloudWatch alarm name",
+      'RPO_LAG_ALARM_SECONDS="0": must be an integer between 1 and 86400',
     ]);
     return true;
   });

@@ -56,7 +56,7 @@ Deno.test("deployedConfiguration() validates the deployed environment as the fun
     ],
     [
       () => Promise.resolve({ Environment: { Variables: { ...env, FENCE_ALARM_NAME: "" } } }),
-      /configuration is invalid: FENCE_ALARM_NAME is not set/,
+      /configuration is invalid: FENCE_ALARM_NAME="": is set but empty; must be a CloudWatch alarm name/,
     ],
   ] as const;
   for (const [answer, message] of refused) {

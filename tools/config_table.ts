@@ -6,9 +6,9 @@ import { resolveSettings, SETTINGS } from "../modules/config.ts";
 export function configTable(): string {
   const defaults = resolveSettings({});
   const rows = SETTINGS.map((setting) => {
-    const value = defaults[setting.variable];
-    return `| \`${setting.variable}\` | ${
-      value === "" ? "(empty)" : `\`${value}\``
+    const value = defaults[setting.name];
+    return `| \`${setting.name}\` | ${
+      value === undefined ? "(unset)" : `\`${value}\``
     } | ${setting.description} |`;
   });
   return ["| variable | default | meaning |", "|---|---|---|", ...rows].join("\n");

@@ -5,6 +5,7 @@ import process from "node:process";
 import { HANDLER_ENV } from "./contract.ts";
 import { errorMessage, HandlerInputError } from "./errors.ts";
 import { assertScheduledEvent, type Environment, REGION_ENV } from "./input.ts";
+import { ConfigError } from "./settings.ts";
 import { type CheckLogger, type LoggerContext, powertoolsLogger } from "./log.ts";
 
 /** Monotonic milliseconds, for latencies. */
@@ -46,7 +47,7 @@ export function scheduledHandler<E, D extends { readonly log: CheckLogger }, R>(
       try {
         return read();
       } catch (error) {
-        if (!(error instanceof HandlerInputError)) throw error;
+        if (!(error instanceof ConfigError || error instanceof HandlerInputError)) throw error;
         problems.push(...error.problems);
         return undefined;
       }

@@ -245,8 +245,9 @@ export const INSTANCE_FENCE_POLL_SECONDS = 15;
 export const INSTANCE_FENCE_READ_TIMEOUT_SECONDS = 10;
 
 /**
- * Numeric limits enforced both at synth (modules/config.ts) and at a handler's cold start: defined once so
- * that a value synth accepts is never rejected by the running code (or the other way round).
+ * Numeric limits enforced both at synth (modules/config/) and at a handler's cold start: defined once so
+ * that a value synth accepts is never rejected by the running code (or the other way round). Both sides read
+ * them through settings.ts `limited()`; tests/limits_test.ts proves they agree.
  */
 export const LIMITS = {
   /** RTO_TARGET_SECONDS: the orchestrator bounds its waits by it (a Lambda runs at most 900 s). */
@@ -266,6 +267,8 @@ export const LIMITS = {
    * older than this. Above 60 the signal could not help a decision that must fall within 60 s.
    */
   replicationStallSeconds: { min: 5, max: 60 },
+  /** RPO_LAG_ALARM_SECONDS: the replication-lag alarm's threshold; readiness fails its lag check above it. */
+  rpoLagAlarmSeconds: { min: 1, max: 86400 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

@@ -1,8 +1,19 @@
 // The orchestrator's environment (set by modules/failover_automation.ts), validated once per container as a
-// table of rules: every problem is reported at once, naming the variable and its rule. Numeric limits come
+// settings.ts table: every problem is reported at once, naming the variable and its rule. Numeric limits come
 // from contract.ts LIMITS, the same ones synth enforces, so a value synth accepts never fails here.
 
-import { HANDLER_ENV, type LimitName, limitRule, withinLimit } from "./contract.ts";
+import { HANDLER_ENV } from "./contract.ts";
+import {
+  type CrossRule,
+  type Environment,
+  flag,
+  limited,
+  matching,
+  oneOf,
+  readSettings,
+  settingsTable,
+  type Values,
+} from "./settings.ts";
 
 export interface FailoverConfig {
   /** The region the function runs in (AWS_REGION): the standby, the one failed over to. */
@@ -33,34 +44,11 @@ export interface FailoverConfig {
   readonly appHostname?: string;
 }
 
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid failover orchestrator environment:\n  ${problems.join("\n  ")}`);
-  }
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
 const CLUSTER_ARN = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):[0-9]{12}:cluster:([a-zA-Z][a-zA-Z0-9-]{0,62})$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]$/;
 const ALARM_NAMES = /^[^,\s][^,]{0,254}(,[^,\s][^,]{0,254})*$/;
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
-
-interface EnvRule {
-  readonly variable: string;
-  readonly rule: string;
-  readonly ok: (value: string, env: Env) => boolean;
-  /** Unset is fine (the value is optional). */
-  readonly optional?: boolean;
-}
-
-const limit = (variable: string, name: LimitName): EnvRule => ({
-  variable,
-  rule: limitRule(name),
-  ok: (v) => /^[0-9]+$/.test(v) && withinLimit(name, Number(v)),
-});
 
 function isHttpUrl(value: string): boolean {
   try {
@@ -70,129 +58,142 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-const clusterIn = (regionVariable: string) => (v: string, env: Env) =>
-  CLUSTER_ARN.exec(v)?.[1] === env[regionVariable];
-const idOf = (arnVariable: string) => (v: string, env: Env) =>
-  CLUSTER_ARN.exec(env[arnVariable] ?? "")?.[2] === v;
+const clusterRegion = (arn: string) => CLUSTER_ARN.exec(arn)?.[1];
+const clusterId = (arn: string) => CLUSTER_ARN.exec(arn)?.[2];
+const PRIMARY_REGION_RULE = "must be a region other than this function's (AWS_REGION)";
+const PRIMARY_ARN_RULE = `must be an RDS cluster ARN in ${HANDLER_ENV.primaryRegion}`;
+const SECONDARY_ARN_RULE = "must be an RDS cluster ARN in this function's region (AWS_REGION)";
+const idRule = (arnVariable: string) => `must be the cluster identifier at the end of ${arnVariable}`;
 
-// One row per variable; every problem is reported at once.
-export const ENV_RULES: readonly EnvRule[] = [
-  { variable: "AWS_REGION", rule: "must be set (the Lambda runtime sets it)", ok: (v) => REGION.test(v) },
+/** The orchestrator's variables, in report order. The readiness function receives them all, verbatim. */
+export const FAILOVER_FIELDS = [
+  { name: "AWS_REGION", ...matching(REGION, "must be an AWS region name (the Lambda runtime sets it)") },
   {
-    variable: HANDLER_ENV.regionRole,
-    rule: 'must be "secondary": the orchestrator runs in the standby region',
-    ok: (v) => v === "secondary",
+    name: HANDLER_ENV.regionRole,
+    ...oneOf(["secondary"], 'must be "secondary": the orchestrator runs in the standby region'),
   },
   {
-    variable: HANDLER_ENV.parameterPrefix,
-    rule: 'must start with "/" and not end with "/"',
-    ok: (v) => /^\/.*[^/]$/.test(v),
+    name: HANDLER_ENV.parameterPrefix,
+    ...matching(/^\/.*[^/]$/, 'must start with "/" and not end with "/"'),
   },
   {
-    variable: HANDLER_ENV.metricNamespace,
-    rule: "must be a non-empty CloudWatch namespace",
-    ok: (v) => /^[A-Za-z0-9._/#:-]{1,255}$/.test(v),
+    name: HANDLER_ENV.metricNamespace,
+    ...matching(/^[A-Za-z0-9._/#:-]{1,255}$/, "must be a non-empty CloudWatch namespace"),
   },
-  limit(HANDLER_ENV.checkTimeoutMs, "checkTimeoutMs"),
+  { name: HANDLER_ENV.checkTimeoutMs, ...limited("checkTimeoutMs") },
   {
-    variable: HANDLER_ENV.peerHealthUrl,
-    rule: "must be an http(s) URL of the primary's deep-health path",
-    ok: isHttpUrl,
+    name: HANDLER_ENV.peerHealthUrl,
+    ...matching(isHttpUrl, "must be an http(s) URL of the primary's deep-health path"),
   },
   {
-    variable: HANDLER_ENV.globalClusterId,
-    rule: "must be an Aurora global cluster identifier",
-    ok: (v) => /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/.test(v),
+    name: HANDLER_ENV.globalClusterId,
+    ...matching(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, "must be an Aurora global cluster identifier"),
+  },
+  { name: HANDLER_ENV.primaryRegion, ...matching(REGION, PRIMARY_REGION_RULE) },
+  { name: HANDLER_ENV.primaryClusterArn, ...matching(CLUSTER_ARN, PRIMARY_ARN_RULE) },
+  {
+    name: HANDLER_ENV.primaryClusterId,
+    ...matching(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, idRule(HANDLER_ENV.primaryClusterArn)),
+  },
+  { name: HANDLER_ENV.secondaryClusterArn, ...matching(CLUSTER_ARN, SECONDARY_ARN_RULE) },
+  {
+    name: HANDLER_ENV.secondaryClusterId,
+    ...matching(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, idRule(HANDLER_ENV.secondaryClusterArn)),
   },
   {
-    variable: HANDLER_ENV.primaryRegion,
-    rule: "must be a region other than this function's (AWS_REGION)",
-    ok: (v, env) => REGION.test(v) && v !== env.AWS_REGION,
+    name: HANDLER_ENV.secondaryAsgName,
+    ...matching(/^[^:]{1,255}$/, "must be an Auto Scaling group name"),
+  },
+  { name: HANDLER_ENV.failoverCapacity, ...limited("failoverCapacity") },
+  { name: HANDLER_ENV.topicArn, ...matching(TOPIC_ARN, "must be an SNS topic ARN") },
+  {
+    name: HANDLER_ENV.idempotencyTable,
+    ...matching(/^[a-zA-Z0-9_.-]{3,255}$/, "must be a DynamoDB table name"),
+  },
+  { name: HANDLER_ENV.autoFailover, ...flag },
+  { name: HANDLER_ENV.rtoTargetSeconds, ...limited("rtoTargetSeconds") },
+  { name: HANDLER_ENV.auroraPromotionSeconds, ...limited("auroraPromotionSeconds") },
+  { name: HANDLER_ENV.pollIntervalSeconds, ...limited("pollIntervalSeconds") },
+  {
+    name: HANDLER_ENV.decisionAlarmNames,
+    ...matching(ALARM_NAMES, "must be a comma-separated list of CloudWatch alarm names"),
   },
   {
-    variable: HANDLER_ENV.primaryClusterArn,
-    rule: `must be an RDS cluster ARN in ${HANDLER_ENV.primaryRegion}`,
-    ok: clusterIn(HANDLER_ENV.primaryRegion),
-  },
-  {
-    variable: HANDLER_ENV.primaryClusterId,
-    rule: `must be the cluster identifier at the end of ${HANDLER_ENV.primaryClusterArn}`,
-    ok: idOf(HANDLER_ENV.primaryClusterArn),
-  },
-  {
-    variable: HANDLER_ENV.secondaryClusterArn,
-    rule: "must be an RDS cluster ARN in this function's region (AWS_REGION)",
-    ok: clusterIn("AWS_REGION"),
-  },
-  {
-    variable: HANDLER_ENV.secondaryClusterId,
-    rule: `must be the cluster identifier at the end of ${HANDLER_ENV.secondaryClusterArn}`,
-    ok: idOf(HANDLER_ENV.secondaryClusterArn),
-  },
-  {
-    variable: HANDLER_ENV.secondaryAsgName,
-    rule: "must be an Auto Scaling group name",
-    ok: (v) => /^[^:]{1,255}$/.test(v),
-  },
-  limit(HANDLER_ENV.failoverCapacity, "failoverCapacity"),
-  { variable: HANDLER_ENV.topicArn, rule: "must be an SNS topic ARN", ok: (v) => TOPIC_ARN.test(v) },
-  {
-    variable: HANDLER_ENV.idempotencyTable,
-    rule: "must be a DynamoDB table name",
-    ok: (v) => /^[a-zA-Z0-9_.-]{3,255}$/.test(v),
-  },
-  {
-    variable: HANDLER_ENV.autoFailover,
-    rule: 'must be "true" or "false"',
-    ok: (v) => v === "true" || v === "false",
-  },
-  limit(HANDLER_ENV.rtoTargetSeconds, "rtoTargetSeconds"),
-  limit(HANDLER_ENV.auroraPromotionSeconds, "auroraPromotionSeconds"),
-  limit(HANDLER_ENV.pollIntervalSeconds, "pollIntervalSeconds"),
-  {
-    variable: HANDLER_ENV.decisionAlarmNames,
-    rule: "must be a comma-separated list of CloudWatch alarm names",
-    ok: (v) => ALARM_NAMES.test(v),
-  },
-  {
-    variable: HANDLER_ENV.appHostname,
-    rule: "must be a lowercase DNS name (or unset)",
-    ok: (v) => HOSTNAME.test(v),
+    name: HANDLER_ENV.appHostname,
+    ...matching(HOSTNAME, "must be a lowercase DNS name (or unset)"),
     optional: true,
+  },
+] as const;
+
+type FailoverValues = Values<typeof FAILOVER_FIELDS>;
+
+export const FAILOVER_RULES: readonly CrossRule<FailoverValues>[] = [
+  {
+    field: HANDLER_ENV.primaryRegion,
+    reads: ["AWS_REGION"],
+    ok: (v) => v[HANDLER_ENV.primaryRegion] !== v.AWS_REGION,
+    message: PRIMARY_REGION_RULE,
+  },
+  {
+    field: HANDLER_ENV.primaryClusterArn,
+    reads: [HANDLER_ENV.primaryRegion],
+    ok: (v) => clusterRegion(v[HANDLER_ENV.primaryClusterArn]) === v[HANDLER_ENV.primaryRegion],
+    message: PRIMARY_ARN_RULE,
+  },
+  {
+    field: HANDLER_ENV.primaryClusterId,
+    reads: [HANDLER_ENV.primaryClusterArn],
+    ok: (v) => clusterId(v[HANDLER_ENV.primaryClusterArn]) === v[HANDLER_ENV.primaryClusterId],
+    message: idRule(HANDLER_ENV.primaryClusterArn),
+  },
+  {
+    field: HANDLER_ENV.secondaryClusterArn,
+    reads: ["AWS_REGION"],
+    ok: (v) => clusterRegion(v[HANDLER_ENV.secondaryClusterArn]) === v.AWS_REGION,
+    message: SECONDARY_ARN_RULE,
+  },
+  {
+    field: HANDLER_ENV.secondaryClusterId,
+    reads: [HANDLER_ENV.secondaryClusterArn],
+    ok: (v) => clusterId(v[HANDLER_ENV.secondaryClusterArn]) === v[HANDLER_ENV.secondaryClusterId],
+    message: idRule(HANDLER_ENV.secondaryClusterArn),
   },
 ];
 
-/** Reads and validates the environment; throws ConfigError listing every problem. */
-export function loadFailoverConfig(env: Env): FailoverConfig {
-  const problems = ENV_RULES.flatMap(({ variable, rule, ok, optional }) => {
-    const value = env[variable];
-    if (value === undefined || value === "") return optional ? [] : [`${variable} is not set: ${rule}`];
-    return ok(value, env) ? [] : [`${variable}="${value}": ${rule}`];
-  });
-  if (problems.length > 0) throw new ConfigError(problems);
-  const get = (variable: string) => env[variable] as string;
-  const appHostname = env[HANDLER_ENV.appHostname];
+export const FAILOVER_TABLE = settingsTable({
+  subject: "failover orchestrator environment",
+  fields: FAILOVER_FIELDS,
+  rules: FAILOVER_RULES,
+});
+
+/** The typed configuration from the table's values (readiness builds it from its own, larger table). */
+export function failoverConfigOf(v: FailoverValues): FailoverConfig {
   return {
-    region: get("AWS_REGION"),
-    parameterPrefix: get(HANDLER_ENV.parameterPrefix),
-    metricNamespace: get(HANDLER_ENV.metricNamespace),
-    checkTimeoutMs: Number(get(HANDLER_ENV.checkTimeoutMs)),
-    peerHealthUrl: get(HANDLER_ENV.peerHealthUrl),
-    globalClusterId: get(HANDLER_ENV.globalClusterId),
-    primaryRegion: get(HANDLER_ENV.primaryRegion),
-    primaryClusterArn: get(HANDLER_ENV.primaryClusterArn),
-    primaryClusterId: get(HANDLER_ENV.primaryClusterId),
-    secondaryClusterArn: get(HANDLER_ENV.secondaryClusterArn),
-    secondaryClusterId: get(HANDLER_ENV.secondaryClusterId),
-    secondaryAsgName: get(HANDLER_ENV.secondaryAsgName),
-    failoverCapacity: Number(get(HANDLER_ENV.failoverCapacity)),
-    topicArn: get(HANDLER_ENV.topicArn),
-    idempotencyTable: get(HANDLER_ENV.idempotencyTable),
-    autoFailover: get(HANDLER_ENV.autoFailover) === "true",
-    rtoTargetSeconds: Number(get(HANDLER_ENV.rtoTargetSeconds)),
-    auroraPromotionSeconds: Number(get(HANDLER_ENV.auroraPromotionSeconds)),
-    pollIntervalSeconds: Number(get(HANDLER_ENV.pollIntervalSeconds)),
-    decisionAlarmNames: get(HANDLER_ENV.decisionAlarmNames).split(","),
-    ...(appHostname ? { appHostname } : {}),
+    region: v.AWS_REGION,
+    parameterPrefix: v[HANDLER_ENV.parameterPrefix],
+    metricNamespace: v[HANDLER_ENV.metricNamespace],
+    checkTimeoutMs: v[HANDLER_ENV.checkTimeoutMs],
+    peerHealthUrl: v[HANDLER_ENV.peerHealthUrl],
+    globalClusterId: v[HANDLER_ENV.globalClusterId],
+    primaryRegion: v[HANDLER_ENV.primaryRegion],
+    primaryClusterArn: v[HANDLER_ENV.primaryClusterArn],
+    primaryClusterId: v[HANDLER_ENV.primaryClusterId],
+    secondaryClusterArn: v[HANDLER_ENV.secondaryClusterArn],
+    secondaryClusterId: v[HANDLER_ENV.secondaryClusterId],
+    secondaryAsgName: v[HANDLER_ENV.secondaryAsgName],
+    failoverCapacity: v[HANDLER_ENV.failoverCapacity],
+    topicArn: v[HANDLER_ENV.topicArn],
+    idempotencyTable: v[HANDLER_ENV.idempotencyTable],
+    autoFailover: v[HANDLER_ENV.autoFailover],
+    rtoTargetSeconds: v[HANDLER_ENV.rtoTargetSeconds],
+    auroraPromotionSeconds: v[HANDLER_ENV.auroraPromotionSeconds],
+    pollIntervalSeconds: v[HANDLER_ENV.pollIntervalSeconds],
+    decisionAlarmNames: v[HANDLER_ENV.decisionAlarmNames].split(","),
+    ...(v[HANDLER_ENV.appHostname] ? { appHostname: v[HANDLER_ENV.appHostname] } : {}),
   };
+}
+
+/** Reads and validates the environment; throws ConfigError listing every problem. */
+export function loadFailoverConfig(env: Environment): FailoverConfig {
+  return failoverConfigOf(readSettings(FAILOVER_TABLE, env));
 }

@@ -1,18 +1,24 @@
-// Handler input validation: the environment the infrastructure sets (contract.ts HANDLER_ENV) and the
-// invocation event. Every problem is reported at once, each naming the field and the rule it breaks.
+// Handler input validation: the environment the infrastructure sets (contract.ts HANDLER_ENV), as tables of
+// settings.ts, and the invocation event. Every problem is reported at once, each naming the field and rule.
 import {
   HANDLER_ENV,
-  type LimitName,
-  limitRule,
   PROBE_INTERVAL_SECONDS,
   PROBES_PER_INVOCATION,
   type RegionRole,
   type VantageRole,
-  withinLimit,
 } from "./contract.ts";
 import { HandlerInputError } from "./errors.ts";
+import {
+  type Environment,
+  limited,
+  matching,
+  oneOf,
+  readSettings,
+  settingsTable,
+  type Values,
+} from "./settings.ts";
 
-export type Environment = Readonly<Record<string, string | undefined>>;
+export type { Environment } from "./settings.ts";
 
 /** Set by the Lambda runtime: the region the function runs in. */
 export const REGION_ENV = "AWS_REGION";
@@ -60,27 +66,6 @@ const NAMESPACE = /^[A-Za-z0-9 ._\-/#:]{1,255}$/;
 const PARAMETER_PREFIX = /^(\/[A-Za-z0-9_.-]+)+$/;
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
-class EnvironmentReader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Environment) {}
-
-  /** The variable's value when it passes `valid`; otherwise records `NAME="value": rule`. */
-  read(name: string, valid: (value: string) => boolean, rule: string): string {
-    const value = this.env[name];
-    if (value === undefined || value === "") {
-      this.problems.push(`${name}: is not set; ${rule}`);
-      return "";
-    }
-    if (!valid(value)) this.problems.push(`${name}="${value}": ${rule}`);
-    return value;
-  }
-
-  /** An integer inside a limit shared with the infrastructure (contract.ts LIMITS), with its rule text. */
-  limited(name: string, limit: LimitName): number {
-    return Number(this.read(name, (v) => /^\d+$/.test(v) && withinLimit(limit, Number(v)), limitRule(limit)));
-  }
-}
-
 function isHttpsUrl(value: string): boolean {
   try {
     const url = new URL(value);
@@ -90,96 +75,143 @@ function isHttpsUrl(value: string): boolean {
   }
 }
 
-const readRegion = (reader: EnvironmentReader, name: string) =>
-  reader.read(name, (v) => REGION.test(v), "must be an AWS region name such as us-east-2");
-const readNamespace = (reader: EnvironmentReader) =>
-  reader.read(
-    HANDLER_ENV.metricNamespace,
+const region = matching(REGION, "must be an AWS region name such as us-east-2");
+const healthUrl = matching(
+  isHttpsUrl,
+  "must be an https:// URL (the ALB's DNS name and the deep-health path)",
+);
+/** Fixed by the contract: the prober's cadence is not a setting. */
+const cadence = (expected: number) =>
+  oneOf(
+    [String(expected)],
+    `must be ${expected}: the 10 s alarm periods and the one-a-minute schedule are built on it`,
+  );
+
+const METRIC_NAMESPACE = {
+  name: HANDLER_ENV.metricNamespace,
+  ...matching(
     (v) => NAMESPACE.test(v) && !v.startsWith("AWS/"),
     "must be a custom CloudWatch namespace: 1-255 of A-Z a-z 0-9 space . _ - / # :, not starting with AWS/",
-  );
-const readHostname = (reader: EnvironmentReader) =>
-  reader.read(
-    HANDLER_ENV.appHostname,
-    (v) => DNS_NAME.test(v),
+  ),
+} as const;
+const APP_HOSTNAME = {
+  name: HANDLER_ENV.appHostname,
+  ...matching(
+    DNS_NAME,
     "must be a lowercase DNS name (the application's public host name), such as app.dr.example.com",
-  );
-const readHealthUrl = (reader: EnvironmentReader, name: string) =>
-  reader.read(name, isHttpsUrl, "must be an https:// URL (the ALB's DNS name and the deep-health path)");
+  ),
+} as const;
+const CHECK_TIMEOUT_MS = { name: HANDLER_ENV.checkTimeoutMs, ...limited("checkTimeoutMs") } as const;
 
-function readCommon(reader: EnvironmentReader): CheckerEnvironment {
-  return {
-    region: readRegion(reader, REGION_ENV),
-    role: reader.read(
-      HANDLER_ENV.regionRole,
-      (v) => v === "primary" || v === "secondary",
-      'must be "primary" or "secondary"',
-    ) as RegionRole,
-    metricNamespace: readNamespace(reader),
-    checkTimeoutMs: reader.limited(HANDLER_ENV.checkTimeoutMs, "checkTimeoutMs"),
-    parameterPrefix: reader.read(
-      HANDLER_ENV.parameterPrefix,
-      (v) => PARAMETER_PREFIX.test(v),
+const CHECKER_FIELDS = [
+  { name: REGION_ENV, ...region },
+  {
+    name: HANDLER_ENV.regionRole,
+    ...oneOf(["primary", "secondary"], 'must be "primary" or "secondary"'),
+  },
+  METRIC_NAMESPACE,
+  CHECK_TIMEOUT_MS,
+  {
+    name: HANDLER_ENV.parameterPrefix,
+    ...matching(
+      PARAMETER_PREFIX,
       "must be an absolute Parameter Store path without a trailing slash, such as /txn/dev",
     ),
+  },
+] as const;
+
+export const CHECKER_TABLE = settingsTable({ subject: "checker environment", fields: CHECKER_FIELDS });
+
+/** The standby's database checker also tells a stalled replication. */
+export const STANDBY_DATABASE_CHECKER_TABLE = settingsTable({
+  subject: "checker environment",
+  fields: [
+    ...CHECKER_FIELDS,
+    { name: HANDLER_ENV.replicationStallSeconds, ...limited("replicationStallSeconds") },
+  ],
+});
+
+export const APP_CHECKER_TABLE = settingsTable({
+  subject: "checker environment",
+  fields: [
+    ...CHECKER_FIELDS,
+    { name: HANDLER_ENV.localHealthUrl, ...healthUrl },
+    { name: HANDLER_ENV.peerHealthUrl, ...healthUrl },
+    APP_HOSTNAME,
+  ],
+});
+
+export const PROBE_TABLE = settingsTable({
+  subject: "prober environment",
+  fields: [
+    { name: REGION_ENV, ...region },
+    {
+      name: HANDLER_ENV.regionRole,
+      ...oneOf(
+        ["secondary", "witness"],
+        'must be "secondary" or "witness" (the vantage point of the prober)',
+      ),
+    },
+    METRIC_NAMESPACE,
+    { name: HANDLER_ENV.metricRegion, ...region },
+    CHECK_TIMEOUT_MS,
+    { name: HANDLER_ENV.primaryHealthUrl, ...healthUrl },
+    APP_HOSTNAME,
+    { name: HANDLER_ENV.probeIntervalSeconds, ...cadence(PROBE_INTERVAL_SECONDS) },
+    { name: HANDLER_ENV.probesPerInvocation, ...cadence(PROBES_PER_INVOCATION) },
+  ],
+});
+
+function checkerEnvironment(values: Values<typeof CHECKER_FIELDS>): CheckerEnvironment {
+  return {
+    region: values[REGION_ENV],
+    role: values[HANDLER_ENV.regionRole],
+    metricNamespace: values[HANDLER_ENV.metricNamespace],
+    checkTimeoutMs: values[HANDLER_ENV.checkTimeoutMs],
+    parameterPrefix: values[HANDLER_ENV.parameterPrefix],
   };
 }
 
-function check<T>(reader: EnvironmentReader, value: T): T {
-  if (reader.problems.length > 0) throw new HandlerInputError(reader.problems);
-  return value;
-}
-
 /**
- * The database checker's environment; the standby's also REPLICATION_STALL_SECONDS. Throws
- * HandlerInputError listing every problem.
+ * The database checker's environment; the standby's also REPLICATION_STALL_SECONDS. Throws ConfigError
+ * listing every problem.
  */
 export function readCheckerEnvironment(env: Environment): DatabaseCheckerEnvironment {
-  const reader = new EnvironmentReader(env);
-  const common = readCommon(reader);
-  if (common.role !== "secondary") return check(reader, common);
-  return check(reader, {
-    ...common,
-    replicationStallSeconds: reader.limited(HANDLER_ENV.replicationStallSeconds, "replicationStallSeconds"),
-  });
+  if (env[HANDLER_ENV.regionRole] !== "secondary") {
+    return checkerEnvironment(readSettings(CHECKER_TABLE, env));
+  }
+  const values = readSettings(STANDBY_DATABASE_CHECKER_TABLE, env);
+  return {
+    ...checkerEnvironment(values),
+    replicationStallSeconds: values[HANDLER_ENV.replicationStallSeconds],
+  };
 }
 
-/** A prober's environment; throws HandlerInputError listing every problem. */
+/** A prober's environment; throws ConfigError listing every problem. */
 export function readProbeEnvironment(env: Environment): ProbeEnvironment {
-  const reader = new EnvironmentReader(env);
-  const cadence = (name: string, expected: number) =>
-    Number(reader.read(
-      name,
-      (v) => v === String(expected),
-      `must be ${expected}: the 10 s alarm periods and the one-a-minute schedule are built on it`,
-    ));
-  return check(reader, {
-    region: readRegion(reader, REGION_ENV),
-    role: reader.read(
-      HANDLER_ENV.regionRole,
-      (v) => v === "secondary" || v === "witness",
-      'must be "secondary" or "witness" (the vantage point of the prober)',
-    ) as VantageRole,
-    metricNamespace: readNamespace(reader),
-    metricRegion: readRegion(reader, HANDLER_ENV.metricRegion),
-    checkTimeoutMs: reader.limited(HANDLER_ENV.checkTimeoutMs, "checkTimeoutMs"),
-    primaryHealthUrl: readHealthUrl(reader, HANDLER_ENV.primaryHealthUrl),
-    appHostname: readHostname(reader),
-    probeIntervalSeconds: cadence(HANDLER_ENV.probeIntervalSeconds, PROBE_INTERVAL_SECONDS),
-    probesPerInvocation: cadence(HANDLER_ENV.probesPerInvocation, PROBES_PER_INVOCATION),
-  });
+  const values = readSettings(PROBE_TABLE, env);
+  return {
+    region: values[REGION_ENV],
+    role: values[HANDLER_ENV.regionRole],
+    metricNamespace: values[HANDLER_ENV.metricNamespace],
+    metricRegion: values[HANDLER_ENV.metricRegion],
+    checkTimeoutMs: values[HANDLER_ENV.checkTimeoutMs],
+    primaryHealthUrl: values[HANDLER_ENV.primaryHealthUrl],
+    appHostname: values[HANDLER_ENV.appHostname],
+    probeIntervalSeconds: Number(values[HANDLER_ENV.probeIntervalSeconds]),
+    probesPerInvocation: Number(values[HANDLER_ENV.probesPerInvocation]),
+  };
 }
 
-/** The application checker's environment; throws HandlerInputError listing every problem. */
+/** The application checker's environment; throws ConfigError listing every problem. */
 export function readAppCheckerEnvironment(env: Environment): AppCheckerEnvironment {
-  const reader = new EnvironmentReader(env);
-  const common = readCommon(reader);
-  return check(reader, {
-    ...common,
-    localHealthUrl: readHealthUrl(reader, HANDLER_ENV.localHealthUrl),
-    peerHealthUrl: readHealthUrl(reader, HANDLER_ENV.peerHealthUrl),
-    appHostname: readHostname(reader),
-  });
+  const values = readSettings(APP_CHECKER_TABLE, env);
+  return {
+    ...checkerEnvironment(values),
+    localHealthUrl: values[HANDLER_ENV.localHealthUrl],
+    peerHealthUrl: values[HANDLER_ENV.peerHealthUrl],
+    appHostname: values[HANDLER_ENV.appHostname],
+  };
 }
 
 /**

@@ -1,9 +1,20 @@
 // The readiness evaluation's environment: the failover orchestrator's own variables, verbatim (its dry run is
-// evaluated with exactly the configuration the orchestrator runs with), plus what only readiness reads. Both
-// tables are checked and every problem is reported at once, naming the variable and its rule.
+// evaluated with exactly the configuration the orchestrator runs with), plus what only readiness reads. One
+// settings.ts table of both: every problem is reported at once, naming the variable and its rule.
 
 import { HANDLER_ENV } from "./contract.ts";
-import { ConfigError, type FailoverConfig, loadFailoverConfig } from "./failover_config.ts";
+import { FAILOVER_FIELDS, FAILOVER_RULES, type FailoverConfig, failoverConfigOf } from "./failover_config.ts";
+import {
+  type CrossRule,
+  type Environment,
+  limited,
+  matching,
+  problemsAbout,
+  readSettings,
+  settingProblems,
+  settingsTable,
+  type Values,
+} from "./settings.ts";
 
 export interface ReadinessConfig {
   /** The orchestrator's configuration (the dry run and most checks read their targets from it). */
@@ -17,79 +28,56 @@ export interface ReadinessConfig {
   readonly rpoLagAlarmSeconds: number;
 }
 
-export class ReadinessConfigError extends Error {
-  override readonly name = "ReadinessConfigError";
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid readiness environment:\n  ${problems.join("\n  ")}`);
-  }
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
 const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]$/;
+const WITNESS_RULE = "must be a region other than the standby (AWS_REGION) and the primary (PRIMARY_REGION)";
 
-interface EnvRule {
-  readonly variable: string;
-  readonly rule: string;
-  readonly ok: (value: string, env: Env) => boolean;
+/** Readiness's own variables (after the orchestrator's). */
+const OWN_FIELDS = [
+  { name: HANDLER_ENV.witnessRegion, ...matching(REGION, WITNESS_RULE) },
+  {
+    name: HANDLER_ENV.orchestratorFunctionName,
+    ...matching(/^[a-zA-Z0-9_-]{1,64}$/, "must be a Lambda function name"),
+  },
+  {
+    name: HANDLER_ENV.failoverTriggerRule,
+    ...matching(/^[\.\-_A-Za-z0-9]{1,64}$/, "must be an EventBridge rule name"),
+  },
+  {
+    name: HANDLER_ENV.fenceAlarmName,
+    ...matching(/^[^,\s][^,]{0,254}$/, "must be a CloudWatch alarm name"),
+  },
+  { name: HANDLER_ENV.rpoLagAlarmSeconds, ...limited("rpoLagAlarmSeconds") },
+] as const;
+
+const READINESS_FIELDS = [...FAILOVER_FIELDS, ...OWN_FIELDS] as const;
+
+const WITNESS_REGION_RULE: CrossRule<Values<typeof READINESS_FIELDS>> = {
+  field: HANDLER_ENV.witnessRegion,
+  reads: ["AWS_REGION", HANDLER_ENV.primaryRegion],
+  ok: (v) => ![v.AWS_REGION, v[HANDLER_ENV.primaryRegion]].includes(v[HANDLER_ENV.witnessRegion]),
+  message: WITNESS_RULE,
+};
+
+export const READINESS_TABLE = settingsTable({
+  subject: "readiness environment",
+  fields: READINESS_FIELDS,
+  rules: [...FAILOVER_RULES, WITNESS_REGION_RULE],
+});
+
+/** The problems of readiness's own variables (the orchestrator's are the failover table's). */
+export function readinessEnvProblems(env: Environment): string[] {
+  return problemsAbout(settingProblems(READINESS_TABLE, env), OWN_FIELDS.map((field) => field.name));
 }
 
-export const READINESS_ENV_RULES: readonly EnvRule[] = [
-  {
-    variable: HANDLER_ENV.witnessRegion,
-    rule: "must be a region other than the standby (AWS_REGION) and the primary (PRIMARY_REGION)",
-    ok: (v, env) => REGION.test(v) && v !== env.AWS_REGION && v !== env[HANDLER_ENV.primaryRegion],
-  },
-  {
-    variable: HANDLER_ENV.orchestratorFunctionName,
-    rule: "must be a Lambda function name",
-    ok: (v) => /^[a-zA-Z0-9_-]{1,64}$/.test(v),
-  },
-  {
-    variable: HANDLER_ENV.failoverTriggerRule,
-    rule: "must be an EventBridge rule name",
-    ok: (v) => /^[\.\-_A-Za-z0-9]{1,64}$/.test(v),
-  },
-  {
-    variable: HANDLER_ENV.fenceAlarmName,
-    rule: "must be a CloudWatch alarm name",
-    ok: (v) => /^[^,\s][^,]{0,254}$/.test(v),
-  },
-  {
-    variable: HANDLER_ENV.rpoLagAlarmSeconds,
-    rule: "must be a whole number of seconds from 1 to 86400",
-    ok: (v) => /^[0-9]+$/.test(v) && Number(v) >= 1 && Number(v) <= 86400,
-  },
-];
-
-/** The problems of readiness's own variables (the orchestrator's are checked by loadFailoverConfig). */
-export function readinessEnvProblems(env: Env): string[] {
-  return READINESS_ENV_RULES.flatMap(({ variable, rule, ok }) => {
-    const value = env[variable];
-    if (value === undefined || value === "") return [`${variable} is not set: ${rule}`];
-    return ok(value, env) ? [] : [`${variable}="${value}": ${rule}`];
-  });
-}
-
-/** Reads and validates the environment; throws ReadinessConfigError listing every problem of both tables. */
-export function loadReadinessConfig(env: Env): ReadinessConfig {
-  let failover: FailoverConfig | undefined;
-  const problems: string[] = [];
-  try {
-    failover = loadFailoverConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems);
-  }
-  problems.push(...readinessEnvProblems(env));
-  if (problems.length > 0 || !failover) throw new ReadinessConfigError(problems);
-  const get = (variable: string) => env[variable] as string;
+/** Reads and validates the environment; throws ConfigError listing every problem of both tables. */
+export function loadReadinessConfig(env: Environment): ReadinessConfig {
+  const v = readSettings(READINESS_TABLE, env);
   return {
-    failover,
-    witnessRegion: get(HANDLER_ENV.witnessRegion),
-    orchestratorFunctionName: get(HANDLER_ENV.orchestratorFunctionName),
-    failoverTriggerRule: get(HANDLER_ENV.failoverTriggerRule),
-    fenceAlarmName: get(HANDLER_ENV.fenceAlarmName),
-    rpoLagAlarmSeconds: Number(get(HANDLER_ENV.rpoLagAlarmSeconds)),
+    failover: failoverConfigOf(v),
+    witnessRegion: v[HANDLER_ENV.witnessRegion],
+    orchestratorFunctionName: v[HANDLER_ENV.orchestratorFunctionName],
+    failoverTriggerRule: v[HANDLER_ENV.failoverTriggerRule],
+    fenceAlarmName: v[HANDLER_ENV.fenceAlarmName],
+    rpoLagAlarmSeconds: v[HANDLER_ENV.rpoLagAlarmSeconds],
   };
 }

@@ -3,11 +3,8 @@
 // deployed function's own environment (AWS resolved what the stack only references), so the evaluation is
 // the very one the schedule runs, with the operator's credentials and standby-region APIs only.
 import type { FunctionConfiguration, GetFunctionConfigurationCommandInput } from "@aws-sdk/client-lambda";
-import {
-  loadReadinessConfig,
-  type ReadinessConfig,
-  ReadinessConfigError,
-} from "../../handlers/lib/readiness_config.ts";
+import { loadReadinessConfig, type ReadinessConfig } from "../../handlers/lib/readiness_config.ts";
+import { ConfigError } from "../../handlers/lib/settings.ts";
 import type { ReadinessReport } from "../../handlers/readiness.ts";
 import { errorMessage, errorName } from "../../handlers/lib/steps.ts";
 
@@ -76,7 +73,7 @@ export async function deployedConfiguration(
   try {
     return loadReadinessConfig({ ...environment?.Variables, AWS_REGION: targets.secondaryRegion });
   } catch (error) {
-    if (!(error instanceof ReadinessConfigError)) throw error;
+    if (!(error instanceof ConfigError)) throw error;
     throw new CannotEvaluateError(
       `${targets.functionName}'s configuration is invalid: ${error.problems.join("; ")}`,
     );
