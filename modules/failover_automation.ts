@@ -57,6 +57,13 @@ export interface FailoverAutomationOutputs {
   readonly decisionAlarmNames: readonly string[];
 }
 
+/** How the orchestrator reads the standby's capacity (the readiness evaluation's dry run reads it too). */
+export const READ_STANDBY_CAPACITY: PolicyStatement = {
+  Sid: "ReadStandbyCapacity",
+  Action: ["autoscaling:DescribeAutoScalingGroups"],
+  Resource: "*", // Describe actions of Auto Scaling support no resource-level permissions
+};
+
 /** Seconds between two reads of the global cluster while the orchestrator waits for Aurora. */
 const POLL_INTERVAL_SECONDS = 10;
 
@@ -167,11 +174,7 @@ function orchestratorStatements(
       Action: ["autoscaling:UpdateAutoScalingGroup"],
       Resource: inputs.secondaryAsgArn,
     },
-    {
-      Sid: "ReadStandbyCapacity",
-      Action: ["autoscaling:DescribeAutoScalingGroups"],
-      Resource: "*", // Describe actions of Auto Scaling support no resource-level permissions
-    },
+    READ_STANDBY_CAPACITY,
     {
       Sid: "FailoverParameters",
       Action: ["ssm:GetParameter", "ssm:PutParameter"],
