@@ -21,22 +21,16 @@ import { buildDiagram } from "../tools/lib/diagram.ts";
 import { renderOperations } from "../tools/lib/operations.ts";
 import { synthWith } from "./helpers.ts";
 
-/** The configurations the tests synthesize that change which resource types or blocks the stack emits. */
+/**
+ * The configurations the tests synthesize that change which resource types the stack emits; the others
+ * (existing certificates, commit guard, serverless standby, ...) emit the types of one of these.
+ */
 const CONFIGURATIONS: Readonly<Record<string, Record<string, string>>> = {
   default: {},
   "production profile (AWS Backup)": { PRODUCTION_PROFILE: "true" },
   "TLS off (no certificates)": { TLS_MODE: "none", TLS_NONE_ACKNOWLEDGED: "yes" },
-  "existing certificates": {
-    TLS_MODE: "existing",
-    PRIMARY_CERTIFICATE_ARN:
-      "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555",
-    SECONDARY_CERTIFICATE_ARN:
-      "arn:aws:acm:us-east-2:123456789012:certificate/66666666-7777-8888-9999-000000000000",
-  },
   "existing hosted zone": { HOSTED_ZONE_ID: "Z0123456789ABCDEFGHIJ" },
   "WAF off": { WAF_ENABLED: "false" },
-  "commit guard": { DB_RPO_GUARD_SECONDS: "30" },
-  "serverless standby": { DB_SECONDARY_INSTANCE_CLASS: "db.serverless" },
 };
 
 /** An index that remembers every resource type asked for by name. */
