@@ -31,8 +31,10 @@ import { createFailoverAutomation } from "./modules/failover_automation.ts";
 import { createObservability } from "./modules/observability.ts";
 import { createReadiness } from "./modules/readiness.ts";
 import { recoveryBudget } from "./modules/recovery_budget.ts";
-import { createStackOutputs, OPERATOR_MANIFEST, operatorManifest } from "./modules/stack_outputs.ts";
+import { createStackOutputs } from "./modules/stack_outputs.ts";
+import { OPERATOR_MANIFEST, operatorManifest } from "./modules/operator_manifest.ts";
 import { installStack } from "./modules/synth_output.ts";
+import { loadStack } from "./modules/stack_index.ts";
 import { DEEP_HEALTH_PATH, metricNamespace } from "./handlers/lib/contract.ts";
 
 export const OUTPUT_DIR = "cdktf.out";
@@ -364,20 +366,9 @@ export function synthesize(config: StackConfig, outdir: string): string {
 
   app.synth();
   const stackDir = `${outdir}/stacks/${stackName(config)}`;
-  const manifest = operatorManifest(
-    stackName(config),
-    JSON.parse(Deno.readTextFileSync(`${stackDir}/cdk.tf.json`)),
-  );
+  const manifest = operatorManifest(stackName(config), loadStack(`${stackDir}/cdk.tf.json`));
   Deno.writeTextFileSync(`${stackDir}/${OPERATOR_MANIFEST}`, `${JSON.stringify(manifest, null, 2)}\n`);
   return `${stackDir}/cdk.tf.json`;
-}
-
-function countResources(stackJsonPath: string): number {
-  const stack = JSON.parse(Deno.readTextFileSync(stackJsonPath));
-  return Object.values(stack.resource ?? {}).reduce<number>(
-    (sum, byName) => sum + Object.keys(byName as object).length,
-    0,
-  );
 }
 
 function main(): number {
@@ -396,7 +387,7 @@ function main(): number {
   try {
     synthesize(config, staging);
     const stackJson = installStack(staging, OUTPUT_DIR, stackName(config));
-    console.log(`${stackJson} (${countResources(stackJson)} resources)`);
+    console.log(`${stackJson} (${loadStack(stackJson).all.length} resources)`);
     return 0;
   } catch (error) {
     console.error(`synth failed: ${error instanceof Error ? error.message : error}`);
