@@ -11,6 +11,8 @@ export interface ProtectionConfig {
   readonly vpcEndpoints: boolean;
   /** Principal allowed to administer (not use) the stack's KMS keys; default the account root. */
   readonly kmsAdminPrincipalArn: string;
+  /** Principal trusted to assume the release deploy role (make release); default the account root. */
+  readonly deployTrustedPrincipalArn: string;
   /** Deletion protection, final snapshots, AWS Backup, longer retention, 30-day key deletion window. */
   readonly productionProfile: boolean;
 }
@@ -44,6 +46,11 @@ export const PROTECTION_SETTINGS: readonly Setting[] = [
     variable: "KMS_ADMIN_PRINCIPAL_ARN",
     defaultValue: constant(""),
     description: "IAM principal that administers the KMS keys (unset: the account root)",
+  },
+  {
+    variable: "DEPLOY_TRUSTED_PRINCIPAL_ARN",
+    defaultValue: constant(""),
+    description: "IAM principal that may assume the release deploy role (unset: the account root)",
   },
   {
     variable: "PRODUCTION_PROFILE",
@@ -83,17 +90,21 @@ export function protectionConfig(
     /^\d+$/.test(raw.WAF_RATE_LIMIT) && rateLimit >= min && rateLimit <= max,
     `must be a whole number from ${min} to ${max} (requests per client IP per 5 minutes)`,
   );
-  const admin = IAM_PRINCIPAL_ARN.exec(raw.KMS_ADMIN_PRINCIPAL_ARN);
-  check(
-    "KMS_ADMIN_PRINCIPAL_ARN",
-    raw.KMS_ADMIN_PRINCIPAL_ARN === "" || (admin !== null && admin[1] === raw.AWS_ACCOUNT_ID),
-    "must be an IAM role, user or root ARN of AWS_ACCOUNT_ID (arn:aws:iam::<account>:role/<name>), or unset",
-  );
+  for (const variable of ["KMS_ADMIN_PRINCIPAL_ARN", "DEPLOY_TRUSTED_PRINCIPAL_ARN"]) {
+    const principal = IAM_PRINCIPAL_ARN.exec(raw[variable]);
+    check(
+      variable,
+      raw[variable] === "" || (principal !== null && principal[1] === raw.AWS_ACCOUNT_ID),
+      "must be an IAM role, user or root ARN of AWS_ACCOUNT_ID (arn:aws:iam::<account>:role/<name>), or unset",
+    );
+  }
+  const accountRoot = `arn:aws:iam::${raw.AWS_ACCOUNT_ID}:root`;
   return {
     wafEnabled: raw.WAF_ENABLED === "true",
     wafRateLimitPer5Minutes: rateLimit,
     vpcEndpoints: raw.VPC_ENDPOINTS === "true",
-    kmsAdminPrincipalArn: raw.KMS_ADMIN_PRINCIPAL_ARN || `arn:aws:iam::${raw.AWS_ACCOUNT_ID}:root`,
+    kmsAdminPrincipalArn: raw.KMS_ADMIN_PRINCIPAL_ARN || accountRoot,
+    deployTrustedPrincipalArn: raw.DEPLOY_TRUSTED_PRINCIPAL_ARN || accountRoot,
     productionProfile: raw.PRODUCTION_PROFILE === "true",
   };
 }

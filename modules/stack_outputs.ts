@@ -33,6 +33,10 @@ export interface StackOutputsInputs {
   readonly witnessRegion: string;
   /** What failback restores the standby Auto Scaling group to. */
   readonly standbyCapacity: { readonly minSize: number; readonly desiredCapacity: number };
+  /** The role `make release` assumes: the only writer of releases and of their digests. */
+  readonly releaseDeployRoleArn: string;
+  /** The `app/release-sha256` parameter (the same name in both regions). */
+  readonly releaseDigestParameterName: string;
 }
 
 export const OPERATOR_MANIFEST = "operator.json";
@@ -74,6 +78,16 @@ export function createStackOutputs(stack: TerraformStack, inputs: StackOutputsIn
     min_size: inputs.standbyCapacity.minSize,
     desired_capacity: inputs.standbyCapacity.desiredCapacity,
   });
+  output(
+    "release_deploy_role_arn",
+    "IAM role make release assumes: the only writer of app/* in the artifact buckets and of the digests",
+    inputs.releaseDeployRoleArn,
+  );
+  output(
+    "release_digest_parameter",
+    "SSM parameter (both regions) pinning the SHA-256 of the published release; instances refuse others",
+    inputs.releaseDigestParameterName,
+  );
   for (const role of ROLES) {
     const { region } = inputs.regions[role];
     const values = inputs.perRegion[role];
@@ -108,6 +122,7 @@ const ARN_FORMATS: Readonly<
     `arn:aws:rds:${region}:${account}:cluster:${body.cluster_identifier}`,
   aws_lambda_function: (body, region, account) =>
     `arn:aws:lambda:${region}:${account}:function:${body.function_name}`,
+  aws_iam_role: (body, _region, account) => `arn:aws:iam::${account}:role${body.path ?? "/"}${body.name}`,
 };
 
 const isLiteral = (value: unknown) =>
