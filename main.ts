@@ -18,6 +18,8 @@ import { createSecurityGroups } from "./modules/security_groups.ts";
 import { createAlerting } from "./modules/alerting.ts";
 import { createDatabase } from "./modules/database.ts";
 import { createStorage } from "./modules/storage.ts";
+import { createDeployRole, grantDeployRole } from "./modules/release.ts";
+import { artifactBucketArn } from "./modules/naming.ts";
 import { createBackupPlans } from "./modules/backup.ts";
 import { createParameters } from "./modules/parameters.ts";
 import { createLoadBalancer } from "./modules/load_balancer.ts";
@@ -109,12 +111,32 @@ export function synthesize(config: StackConfig, outdir: string): string {
       environmentSuffix: suffix,
     });
   }
+  const accessLogs = createAccessLogBuckets(stack, {
+    regions,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    retentionDays: config.protection.productionProfile ? 365 : 90,
+    s3AccessLogSourceArns: forEachRegion(
+      regions,
+      ({ region }) => artifactBucketArn(suffix, config.accountId, region),
+    ),
+  });
+  const deployRole = createDeployRole(stack, {
+    regions,
+    environmentSuffix: suffix,
+    trustedPrincipalArn: config.protection.deployTrustedPrincipalArn,
+  });
   const storage = createStorage(stack, {
     regions,
     keys,
     accountId: config.accountId,
     environmentSuffix: suffix,
     noncurrentVersionDays: config.noncurrentVersionDays,
+    deployRoleArn: deployRole.roleArn,
+    accessLogs: forEachRegion(regions, ({ role }) => ({
+      bucketName: accessLogs[role].bucketName,
+      prefix: accessLogs[role].s3AccessLogPrefix,
+    })),
   });
   const parameters = createParameters(stack, {
     regions,
@@ -125,6 +147,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
     accountId: config.accountId,
     environmentSuffix: suffix,
   });
+  grantDeployRole(stack, { regions, role: deployRole, keys, storage, parameters, environmentSuffix: suffix });
 
   const zone = createHostedZone(stack, {
     regions,
@@ -132,12 +155,6 @@ export function synthesize(config: StackConfig, outdir: string): string {
     hostedZoneId: config.dns.hostedZoneId,
     appRecordName: config.dns.appRecordName,
     environmentSuffix: suffix,
-  });
-  const accessLogs = createAccessLogBuckets(stack, {
-    regions,
-    accountId: config.accountId,
-    environmentSuffix: suffix,
-    retentionDays: config.protection.productionProfile ? 365 : 90,
   });
   const loadBalancers = createLoadBalancer(stack, {
     regions,
@@ -362,6 +379,8 @@ export function synthesize(config: StackConfig, outdir: string): string {
       minSize: config.compute.standbyMinSize,
       desiredCapacity: config.compute.standbyDesiredCapacity,
     },
+    releaseDeployRoleArn: deployRole.roleArn,
+    releaseDigestParameterName: parameters.regions.primary.releaseDigestParameterName,
   });
 
   app.synth();

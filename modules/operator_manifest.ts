@@ -14,6 +14,7 @@ const ARN_FORMATS: Readonly<
     `arn:aws:rds:${region}:${account}:cluster:${body.cluster_identifier}`,
   aws_lambda_function: (body, region, account) =>
     `arn:aws:lambda:${region}:${account}:function:${body.function_name}`,
+  aws_iam_role: (body, _region, account) => `arn:aws:iam::${account}:role${body.path ?? "/"}${body.name}`,
 };
 
 /** An output value as far as it is known before apply: literals, and references to literal arguments. */

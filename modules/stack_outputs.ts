@@ -32,6 +32,10 @@ export interface StackOutputsInputs {
   readonly witnessRegion: string;
   /** What failback restores the standby Auto Scaling group to. */
   readonly standbyCapacity: { readonly minSize: number; readonly desiredCapacity: number };
+  /** The role `make release` assumes: the only writer of releases and of their digests. */
+  readonly releaseDeployRoleArn: string;
+  /** The `app/release-sha256` parameter (the same name in both regions). */
+  readonly releaseDigestParameterName: string;
 }
 
 /** Creates the operator outputs (each described); output names are stable: tools and runbooks use them. */
@@ -71,6 +75,16 @@ export function createStackOutputs(stack: TerraformStack, inputs: StackOutputsIn
     min_size: inputs.standbyCapacity.minSize,
     desired_capacity: inputs.standbyCapacity.desiredCapacity,
   });
+  output(
+    "release_deploy_role_arn",
+    "IAM role make release assumes: the only writer of app/* in the artifact buckets and of the digests",
+    inputs.releaseDeployRoleArn,
+  );
+  output(
+    "release_digest_parameter",
+    "SSM parameter (both regions) pinning the SHA-256 of the published release; instances refuse others",
+    inputs.releaseDigestParameterName,
+  );
   for (const role of ROLES) {
     const { region } = inputs.regions[role];
     const values = inputs.perRegion[role];
