@@ -6,7 +6,7 @@ import type { FunctionConfiguration, GetFunctionConfigurationCommandInput } from
 import { loadReadinessConfig, type ReadinessConfig } from "../../handlers/lib/readiness_config.ts";
 import { ConfigError } from "../../handlers/lib/settings.ts";
 import type { ReadinessReport } from "../../handlers/readiness.ts";
-import { errorMessage, errorName } from "../../handlers/lib/steps.ts";
+import { errorMessage, errorName } from "../../handlers/lib/errors.ts";
 import { manifestValue } from "../../modules/operator_manifest.ts";
 
 // deno-lint-ignore no-explicit-any
