@@ -88,6 +88,18 @@ type ProtectionValues =
   & Values<typeof DNS_FIELDS>
   & Values<typeof FOUNDATION_FIELDS>;
 
+/** An optional principal setting must name this stack's account. */
+function principalOfThisAccount(
+  field: "KMS_ADMIN_PRINCIPAL_ARN" | "DEPLOY_TRUSTED_PRINCIPAL_ARN",
+): CrossRule<ProtectionValues> {
+  return {
+    field,
+    reads: ["AWS_ACCOUNT_ID"],
+    ok: (v) => v[field] === undefined || IAM_PRINCIPAL_ARN.exec(v[field])?.[1] === v.AWS_ACCOUNT_ID,
+    message: PRINCIPAL_RULE,
+  };
+}
+
 export const PROTECTION_RULES: readonly CrossRule<ProtectionValues>[] = [
   {
     field: "TLS_MODE",
@@ -97,13 +109,8 @@ export const PROTECTION_RULES: readonly CrossRule<ProtectionValues>[] = [
       "none serves the application over plain HTTP on the internet; set TLS_NONE_ACKNOWLEDGED=yes to " +
       "accept that (throwaway test domains only), or use TLS_MODE=acm or existing",
   },
-  ...(["KMS_ADMIN_PRINCIPAL_ARN", "DEPLOY_TRUSTED_PRINCIPAL_ARN"] as const).map((field) => ({
-    field,
-    reads: ["AWS_ACCOUNT_ID"],
-    ok: (v: ProtectionValues) =>
-      v[field] === undefined || IAM_PRINCIPAL_ARN.exec(v[field])?.[1] === v.AWS_ACCOUNT_ID,
-    message: PRINCIPAL_RULE,
-  })),
+  principalOfThisAccount("KMS_ADMIN_PRINCIPAL_ARN"),
+  principalOfThisAccount("DEPLOY_TRUSTED_PRINCIPAL_ARN"),
 ];
 
 export function protectionConfig(v: ProtectionValues): ProtectionConfig {
