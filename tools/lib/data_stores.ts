@@ -37,6 +37,7 @@ export const DATA_STORE_COVERAGE: Coverage = {
     aws_rds_cluster_parameter_group: "engine settings; its commit guard is listed under recovery",
     aws_s3_bucket_ownership_controls:
       "object ownership (ACLs off): no bearing on encryption, backup or replication",
+    aws_s3_bucket_logging: "an audit trail of requests (docs/security.md), not how the data is kept",
     aws_s3_bucket_policy: "who may reach the data, not how it is kept",
     aws_s3_bucket_public_access_block: "exposure: listed under public entry points",
   },
