@@ -96,9 +96,13 @@ export async function readTar(archive: Uint8Array): Promise<TarEntry[]> {
   return entries;
 }
 
-/** Gzip with a reproducible header (mtime 0, no name) and fflate's pinned deflate, not the runtime's zlib. */
+/**
+ * Gzip with a reproducible header (mtime 0, no name) and fflate's deflate, pinned by the lockfile rather than
+ * the runtime's zlib. Level 6: the bulk is already-deflated zips (on the default stack 9 took twice as long
+ * for 0.04 % fewer bytes).
+ */
 export function gzip(data: Uint8Array): Uint8Array {
-  return gzipSync(data, { level: 9, mtime: 0 });
+  return gzipSync(data, { level: 6, mtime: 0 });
 }
 
 /** node:zlib, unlike fflate, checks the gzip trailer's CRC-32 and length. */
