@@ -27,9 +27,15 @@ import {
   fakeWallClock,
   metricValues,
 } from "./handler_fakes.ts";
-import { postgresAvailable, type PostgresServer, startPostgres } from "./postgres_fixture.ts";
+import {
+  bootstrapRoles,
+  CHECKER_PASSWORD,
+  masterClient,
+  postgresAvailable,
+  type PostgresServer,
+  startPostgres,
+} from "./postgres_fixture.ts";
 import { createTestPki } from "./tls_fixture.ts";
-import { bootstrapDatabase } from "../tools/lib/db_bootstrap.ts";
 import { DATABASE_USERS } from "../handlers/lib/contract.ts";
 
 const TIMEOUT_MS = 500;
@@ -50,9 +56,6 @@ function parametersFor(server: PostgresServer): Partial<Record<ParameterKey, str
     databaseName: server.database,
   };
 }
-
-/** The checker's token stands in as a password the fixture sets (IAM cannot be exercised locally). */
-const CHECKER_PASSWORD = "checker-test-token";
 
 function deps(
   server: PostgresServer,
@@ -82,15 +85,7 @@ function deps(
  * last_lag_calculation_time in the table reads as "calculated just now" (replication alive and advancing).
  */
 async function installFakeGlobalDbStatus(server: PostgresServer): Promise<pg.Client> {
-  const admin = new pg.Client({
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password,
-    database: server.database,
-    ssl: { ca: server.caCertificate, rejectUnauthorized: true },
-  });
-  await admin.connect();
+  const admin = await masterClient(server);
   await admin.query(`
     CREATE TABLE fake_global_db_status (
       aws_region text, highest_lsn_written bigint, durability_lag_in_msec bigint, rpo_lag_in_msec bigint,
@@ -108,12 +103,7 @@ async function installFakeGlobalDbStatus(server: PostgresServer): Promise<pg.Cli
           coalesce(s.last_lag_calculation_time, clock_timestamp()), s.feedback_epoch, s.feedback_xmin
         FROM fake_global_db_status s, (SELECT pg_sleep((SELECT seconds FROM fake_delay))) pause
       $$;`);
-  // The checker role as `make db-bootstrap` creates it, with a password standing in for its IAM token.
-  await bootstrapDatabase(
-    { query: async (sql) => (await admin.query(sql)).rows, close: () => Promise.resolve() },
-    server.database,
-  );
-  await admin.query(`ALTER ROLE ${DATABASE_USERS.checker} PASSWORD '${CHECKER_PASSWORD}'`);
+  await bootstrapRoles(admin, server.database);
   return admin;
 }
 

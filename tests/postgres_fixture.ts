@@ -2,7 +2,10 @@
 // certificate for localhost / 127.0.0.1), SCRAM passwords, listening on a free loopback port.
 // Started and stopped by the tests themselves, so `make test` needs only the server binaries on PATH.
 
+import pg from "pg";
 import { createTestPki } from "./tls_fixture.ts";
+import { bootstrapDatabase } from "../tools/lib/db_bootstrap.ts";
+import { DATABASE_USERS } from "../handlers/lib/contract.ts";
 
 export interface PostgresServer {
   readonly host: string;
@@ -165,4 +168,30 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       await start();
     },
   };
+}
+
+/** The checker's IAM token stands in as a password set on its role (IAM cannot be exercised locally). */
+export const CHECKER_PASSWORD = "checker-test-token";
+
+/** A session as the master user, over verified TLS. */
+export async function masterClient(server: PostgresServer): Promise<pg.Client> {
+  const admin = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database: server.database,
+    ssl: { ca: server.caCertificate, rejectUnauthorized: true },
+  });
+  await admin.connect();
+  return admin;
+}
+
+/** The roles as `make db-bootstrap` creates them, the checker's with CHECKER_PASSWORD for its token. */
+export async function bootstrapRoles(admin: pg.Client, database: string): Promise<void> {
+  await bootstrapDatabase(
+    { query: async (sql) => (await admin.query(sql)).rows, close: () => Promise.resolve() },
+    database,
+  );
+  await admin.query(`ALTER ROLE ${DATABASE_USERS.checker} PASSWORD '${CHECKER_PASSWORD}'`);
 }

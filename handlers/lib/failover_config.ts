@@ -3,6 +3,7 @@
 // from contract.ts LIMITS, the same ones synth enforces, so a value synth accepts never fails here.
 
 import { HANDLER_ENV } from "./contract.ts";
+import { CHECK_TIMEOUT_MS, REGION_ENV } from "./input.ts";
 import {
   type CrossRule,
   type Environment,
@@ -46,7 +47,8 @@ export interface FailoverConfig {
 
 const CLUSTER_ARN = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):[0-9]{12}:cluster:([a-zA-Z][a-zA-Z0-9-]{0,62})$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]$/;
+/** An AWS region name (the orchestrator's and readiness's own rule). */
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-[0-9]$/;
 const ALARM_NAMES = /^[^,\s][^,]{0,254}(,[^,\s][^,]{0,254})*$/;
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
 
@@ -67,7 +69,10 @@ const idRule = (arnVariable: string) => `must be the cluster identifier at the e
 
 /** The orchestrator's variables, in report order. The readiness function receives them all, verbatim. */
 export const FAILOVER_FIELDS = [
-  { name: "AWS_REGION", ...matching(REGION, "must be an AWS region name (the Lambda runtime sets it)") },
+  {
+    name: REGION_ENV,
+    ...matching(REGION_PATTERN, "must be an AWS region name (the Lambda runtime sets it)"),
+  },
   {
     name: HANDLER_ENV.regionRole,
     ...oneOf(["secondary"], 'must be "secondary": the orchestrator runs in the standby region'),
@@ -80,7 +85,7 @@ export const FAILOVER_FIELDS = [
     name: HANDLER_ENV.metricNamespace,
     ...matching(/^[A-Za-z0-9._/#:-]{1,255}$/, "must be a non-empty CloudWatch namespace"),
   },
-  { name: HANDLER_ENV.checkTimeoutMs, ...limited("checkTimeoutMs") },
+  CHECK_TIMEOUT_MS,
   {
     name: HANDLER_ENV.peerHealthUrl,
     ...matching(isHttpUrl, "must be an http(s) URL of the primary's deep-health path"),
@@ -89,7 +94,7 @@ export const FAILOVER_FIELDS = [
     name: HANDLER_ENV.globalClusterId,
     ...matching(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, "must be an Aurora global cluster identifier"),
   },
-  { name: HANDLER_ENV.primaryRegion, ...matching(REGION, PRIMARY_REGION_RULE) },
+  { name: HANDLER_ENV.primaryRegion, ...matching(REGION_PATTERN, PRIMARY_REGION_RULE) },
   { name: HANDLER_ENV.primaryClusterArn, ...matching(CLUSTER_ARN, PRIMARY_ARN_RULE) },
   {
     name: HANDLER_ENV.primaryClusterId,
@@ -130,8 +135,8 @@ type FailoverValues = Values<typeof FAILOVER_FIELDS>;
 export const FAILOVER_RULES: readonly CrossRule<FailoverValues>[] = [
   {
     field: HANDLER_ENV.primaryRegion,
-    reads: ["AWS_REGION"],
-    ok: (v) => v[HANDLER_ENV.primaryRegion] !== v.AWS_REGION,
+    reads: [REGION_ENV],
+    ok: (v) => v[HANDLER_ENV.primaryRegion] !== v[REGION_ENV],
     message: PRIMARY_REGION_RULE,
   },
   {
@@ -148,8 +153,8 @@ export const FAILOVER_RULES: readonly CrossRule<FailoverValues>[] = [
   },
   {
     field: HANDLER_ENV.secondaryClusterArn,
-    reads: ["AWS_REGION"],
-    ok: (v) => clusterRegion(v[HANDLER_ENV.secondaryClusterArn]) === v.AWS_REGION,
+    reads: [REGION_ENV],
+    ok: (v) => clusterRegion(v[HANDLER_ENV.secondaryClusterArn]) === v[REGION_ENV],
     message: SECONDARY_ARN_RULE,
   },
   {
@@ -169,7 +174,7 @@ export const FAILOVER_TABLE = settingsTable({
 /** The typed configuration from the table's values (readiness builds it from its own, larger table). */
 export function failoverConfigOf(v: FailoverValues): FailoverConfig {
   return {
-    region: v.AWS_REGION,
+    region: v[REGION_ENV],
     parameterPrefix: v[HANDLER_ENV.parameterPrefix],
     metricNamespace: v[HANDLER_ENV.metricNamespace],
     checkTimeoutMs: v[HANDLER_ENV.checkTimeoutMs],

@@ -8,15 +8,8 @@ import {
   type VantageRole,
 } from "./contract.ts";
 import { HandlerInputError } from "./errors.ts";
-import {
-  type Environment,
-  limited,
-  matching,
-  oneOf,
-  readSettings,
-  settingsTable,
-  type Values,
-} from "./settings.ts";
+import type { Environment, Values } from "./settings.ts";
+import { limited, matching, oneOf, readSettings, settingsTable } from "./settings.ts";
 
 export type { Environment } from "./settings.ts";
 
@@ -101,7 +94,8 @@ const APP_HOSTNAME = {
     "must be a lowercase DNS name (the application's public host name), such as app.dr.example.com",
   ),
 } as const;
-const CHECK_TIMEOUT_MS = { name: HANDLER_ENV.checkTimeoutMs, ...limited("checkTimeoutMs") } as const;
+/** Every handler's bound on an external call. */
+export const CHECK_TIMEOUT_MS = { name: HANDLER_ENV.checkTimeoutMs, ...limited("checkTimeoutMs") } as const;
 
 const CHECKER_FIELDS = [
   { name: REGION_ENV, ...region },
@@ -162,14 +156,24 @@ export const PROBE_TABLE = settingsTable({
   ],
 });
 
-function checkerEnvironment(values: Values<typeof CHECKER_FIELDS>): CheckerEnvironment {
+/** The values every checker and prober table starts with. */
+type CommonValues<R extends string> =
+  & Readonly<Record<typeof REGION_ENV | typeof HANDLER_ENV.metricNamespace, string>>
+  & Readonly<Record<typeof HANDLER_ENV.regionRole, R>>
+  & Readonly<Record<typeof HANDLER_ENV.checkTimeoutMs, number>>;
+
+/** Where a checker or prober runs, as which role, and its metric namespace and call timeout. */
+function commonEnvironment<R extends string>(values: CommonValues<R>) {
   return {
     region: values[REGION_ENV],
     role: values[HANDLER_ENV.regionRole],
     metricNamespace: values[HANDLER_ENV.metricNamespace],
     checkTimeoutMs: values[HANDLER_ENV.checkTimeoutMs],
-    parameterPrefix: values[HANDLER_ENV.parameterPrefix],
   };
+}
+
+function checkerEnvironment(values: Values<typeof CHECKER_FIELDS>): CheckerEnvironment {
+  return { ...commonEnvironment(values), parameterPrefix: values[HANDLER_ENV.parameterPrefix] };
 }
 
 /**
@@ -191,11 +195,8 @@ export function readCheckerEnvironment(env: Environment): DatabaseCheckerEnviron
 export function readProbeEnvironment(env: Environment): ProbeEnvironment {
   const values = readSettings(PROBE_TABLE, env);
   return {
-    region: values[REGION_ENV],
-    role: values[HANDLER_ENV.regionRole],
-    metricNamespace: values[HANDLER_ENV.metricNamespace],
+    ...commonEnvironment(values),
     metricRegion: values[HANDLER_ENV.metricRegion],
-    checkTimeoutMs: values[HANDLER_ENV.checkTimeoutMs],
     primaryHealthUrl: values[HANDLER_ENV.primaryHealthUrl],
     appHostname: values[HANDLER_ENV.appHostname],
     probeIntervalSeconds: Number(values[HANDLER_ENV.probeIntervalSeconds]),

@@ -3,7 +3,14 @@
 // settings.ts table of both: every problem is reported at once, naming the variable and its rule.
 
 import { HANDLER_ENV } from "./contract.ts";
-import { FAILOVER_FIELDS, FAILOVER_RULES, type FailoverConfig, failoverConfigOf } from "./failover_config.ts";
+import {
+  FAILOVER_FIELDS,
+  FAILOVER_RULES,
+  type FailoverConfig,
+  failoverConfigOf,
+  REGION_PATTERN,
+} from "./failover_config.ts";
+import { REGION_ENV } from "./input.ts";
 import {
   type CrossRule,
   type Environment,
@@ -28,12 +35,11 @@ export interface ReadinessConfig {
   readonly rpoLagAlarmSeconds: number;
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]$/;
 const WITNESS_RULE = "must be a region other than the standby (AWS_REGION) and the primary (PRIMARY_REGION)";
 
 /** Readiness's own variables (after the orchestrator's). */
 const OWN_FIELDS = [
-  { name: HANDLER_ENV.witnessRegion, ...matching(REGION, WITNESS_RULE) },
+  { name: HANDLER_ENV.witnessRegion, ...matching(REGION_PATTERN, WITNESS_RULE) },
   {
     name: HANDLER_ENV.orchestratorFunctionName,
     ...matching(/^[a-zA-Z0-9_-]{1,64}$/, "must be a Lambda function name"),
@@ -53,8 +59,8 @@ const READINESS_FIELDS = [...FAILOVER_FIELDS, ...OWN_FIELDS] as const;
 
 const WITNESS_REGION_RULE: CrossRule<Values<typeof READINESS_FIELDS>> = {
   field: HANDLER_ENV.witnessRegion,
-  reads: ["AWS_REGION", HANDLER_ENV.primaryRegion],
-  ok: (v) => ![v.AWS_REGION, v[HANDLER_ENV.primaryRegion]].includes(v[HANDLER_ENV.witnessRegion]),
+  reads: [REGION_ENV, HANDLER_ENV.primaryRegion],
+  ok: (v) => ![v[REGION_ENV], v[HANDLER_ENV.primaryRegion]].includes(v[HANDLER_ENV.witnessRegion]),
   message: WITNESS_RULE,
 };
 
