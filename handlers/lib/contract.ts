@@ -65,8 +65,10 @@ export const APP_SCHEMA = "app";
  */
 export const DATABASE_TLS = {
   sslMode: "verify-full",
-  /** Where the instances keep the RDS global CA bundle (written by setup.sh). */
+  /** Where the instances keep the RDS CA bundle (installed by setup.sh from the artifact bucket). */
   instanceCaBundlePath: "/etc/dr-app/rds-ca.pem",
+  /** Object key of the RDS CA bundle the stack ships into each region's artifact bucket (outside `app/`). */
+  caBundleObjectKey: "instance/rds-ca-bundle.pem",
   iamRequireAuth: "password",
   passwordRequireAuth: "scram-sha-256",
 } as const;
