@@ -17,13 +17,18 @@ import type { ComputeConfig } from "./config.ts";
 import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
 import { artifactBucketName, logicalId, physicalName } from "./naming.ts";
 import { assumeRolePolicy, policyDocument } from "./policy.ts";
-import { type ParameterKey, parameterName, parameterPrefix } from "../handlers/lib/contract.ts";
+import {
+  caBundleObjectKey,
+  type ParameterKey,
+  parameterName,
+  parameterPrefix,
+} from "../handlers/lib/contract.ts";
 import type { KmsOutputs } from "./kms.ts";
 import type { NetworkOutputs } from "./network.ts";
 import type { SecurityGroupOutputs } from "./security_groups.ts";
 import type { LoadBalancerOutputs } from "./load_balancer.ts";
 import { appUserData, ARTIFACT_KEY, encodeUserData } from "./app_service/user_data.ts";
-import { RDS_CA_BUNDLE_KEY, type RdsCaBundleOutputs } from "./rds_ca_bundle.ts";
+import type { RdsCaBundleOutputs } from "./rds_ca_bundle.ts";
 
 export interface ComputeInputs {
   readonly regions: RegionPair;
@@ -250,7 +255,7 @@ export function createCompute(scope: Construct, inputs: ComputeInputs): ComputeO
         logGroupName,
         caBundle: {
           bucket: artifactBucketName(suffix, account, region),
-          key: RDS_CA_BUNDLE_KEY,
+          key: caBundleObjectKey(region),
           sha256Hex: inputs.rdsCaBundle.sha256Hex,
         },
       })),

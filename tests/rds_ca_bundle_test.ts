@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { decodeUserData, type EmbeddedFile } from "../modules/app_service/user_data.ts";
 import { bundleCertificates, rdsCaBundle, regionsWithoutRootCa } from "../modules/rds_ca_bundle.ts";
 import { artifactBucketName } from "../modules/naming.ts";
-import { DATABASE_TLS } from "../handlers/lib/contract.ts";
+import { caBundleObjectKey, DATABASE_TLS } from "../handlers/lib/contract.ts";
 import { ConfigError } from "../modules/config.ts";
 import { available, defaultStack, type Json, resource, ROLES, synthWith } from "./helpers.ts";
 
@@ -96,12 +96,16 @@ Deno.test({
 });
 
 Deno.test("each region's artifact bucket receives the bundle outside app/, KMS-encrypted, re-uploaded on change", () => {
-  const { stack, stackDir } = defaultStack();
+  const { stack, stackDir, config } = defaultStack();
   for (const role of ROLES) {
     const object = resource(stack, "aws_s3_object", `instance_files_${role}_rds_ca_bundle`);
     assert.equal(object.provider, `aws.${role}`);
     assert.equal(object.bucket, `\${aws_s3_bucket.storage_${role}_bucket.bucket}`);
-    assert.equal(object.key, DATABASE_TLS.caBundleObjectKey);
+    assert.equal(
+      object.key,
+      caBundleObjectKey(config[role].region),
+      "its own key: replicas never overwrite it",
+    );
     assert.ok(!object.key.startsWith("app/"), "not where the release is published");
     assert.equal(object.server_side_encryption, "aws:kms");
     assert.equal(object.kms_key_id, `\${aws_kms_key.kms_${role}.arn}`);
@@ -109,6 +113,14 @@ Deno.test("each region's artifact bucket receives the bundle outside app/, KMS-e
     assert.ok(object.source.startsWith("assets/"), "a file of the stack folder");
     assert.ok(Deno.statSync(`${stackDir}/${object.source}`).isFile);
   }
+  const keys = ROLES.map((role) =>
+    resource(stack, "aws_s3_object", `instance_files_${role}_rds_ca_bundle`).key
+  );
+  assert.notEqual(
+    keys[0],
+    keys[1],
+    "the peer's replica lands beside the object Terraform manages, not on it",
+  );
 });
 
 Deno.test("the instance role may read exactly the shipped object; the user data names it and carries its SHA-256", () => {
@@ -129,7 +141,7 @@ Deno.test("the instance role may read exactly the shipped object; the user data 
     assert.ok(objects.every((arn: string) => !arn.includes("*")), objects.join(", "));
     const settings = settingsOf(userDataFiles(role));
     assert.equal(settings.CA_BUNDLE_BUCKET, bucket);
-    assert.equal(settings.CA_BUNDLE_KEY, DATABASE_TLS.caBundleObjectKey);
+    assert.equal(settings.CA_BUNDLE_KEY, caBundleObjectKey(config[role].region));
     assert.equal(settings.CA_BUNDLE_SHA256, sha256(shippedFile(role).bytes));
     assert.equal(settings.DB_SSLROOTCERT, DATABASE_TLS.instanceCaBundlePath);
   }
@@ -219,7 +231,7 @@ Deno.test("install_rds_ca.sh (from the user data) installs the shipped bundle, r
     "--only-show-errors",
     "--region",
     config.primary.region,
-    `s3://${bucket}/${DATABASE_TLS.caBundleObjectKey}`,
+    `s3://${bucket}/${caBundleObjectKey(config.primary.region)}`,
   ]);
   assert.deepEqual(run.leftovers, [], "no partial download left behind");
 });

@@ -7,7 +7,7 @@
 // Exit 0 done, 2 refused (a setting missing) or failed (one line naming the cause).
 import { loadConfig } from "../modules/config.ts";
 import { pgConnect } from "../handlers/lib/postgres.ts";
-import { DATABASE_TLS } from "../handlers/lib/contract.ts";
+import { caBundleObjectKey, DATABASE_TLS } from "../handlers/lib/contract.ts";
 import { bootstrapDatabase } from "./lib/db_bootstrap.ts";
 import { stackFilePath } from "./lib/stack_file.ts";
 
@@ -25,7 +25,9 @@ export function shippedCaBundle(stackJsonPath: string): string | undefined {
   const objects: Array<{ key?: string; source?: string }> = Object.values(
     JSON.parse(text).resource?.aws_s3_object ?? {},
   );
-  const source = objects.find((object) => object.key === DATABASE_TLS.caBundleObjectKey)?.source;
+  // One object per region, all from the same file.
+  const source = objects.find((object) => object.key === caBundleObjectKey(object.key?.split("/")[1] ?? ""))
+    ?.source;
   return source === undefined ? undefined : `${stackJsonPath.replace(/[^/]*$/, "")}${source}`;
 }
 
