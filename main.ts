@@ -15,6 +15,7 @@ import { createServiceRoles } from "./modules/service_roles.ts";
 import { createKmsKeys, createWitnessKey } from "./modules/kms.ts";
 import { createNetwork } from "./modules/network.ts";
 import { createSecurityGroups } from "./modules/security_groups.ts";
+import { createVpcEndpoints } from "./modules/vpc_endpoints.ts";
 import { createAlerting } from "./modules/alerting.ts";
 import { createDatabase } from "./modules/database.ts";
 import { createStorage } from "./modules/storage.ts";
@@ -25,6 +26,7 @@ import { createParameters } from "./modules/parameters.ts";
 import { createLoadBalancer } from "./modules/load_balancer.ts";
 import { createAccessLogBuckets, createWebAcls } from "./modules/edge_protection.ts";
 import { createCompute } from "./modules/compute.ts";
+import { createRdsCaBundle } from "./modules/rds_ca_bundle.ts";
 import { createFailoverDns, createHostedZone } from "./modules/failover_dns.ts";
 import { createHandlerAssets } from "./modules/lambda_function.ts";
 import { createHealthChecks } from "./modules/health_checks.ts";
@@ -42,6 +44,8 @@ import { DEEP_HEALTH_PATH, metricNamespace } from "./handlers/lib/contract.ts";
 export const OUTPUT_DIR = "cdktf.out";
 /** Where handler zips are built (git-ignored); cdktf copies them into the stack's assets/. */
 const HANDLER_BUILD_DIR = new URL("./.build/handlers", import.meta.url).pathname;
+/** Where instance files shipped as assets (the RDS CA bundle) are written before cdktf copies them. */
+const INSTANCE_BUILD_DIR = new URL("./.build/instance", import.meta.url).pathname;
 
 export function stackName(config: StackConfig): string {
   return `dr-${config.environmentSuffix}`;
@@ -83,7 +87,11 @@ export function synthesize(config: StackConfig, outdir: string): string {
     environmentSuffix: suffix,
     appPort: config.compute.appPort,
     databasePort: config.database.port,
+    interfaceEndpoints: config.protection.vpcEndpoints,
   });
+  if (config.protection.vpcEndpoints) {
+    createVpcEndpoints(stack, { regions, network, securityGroups, environmentSuffix: suffix });
+  }
   const alerting = createAlerting(stack, {
     regions,
     keys,
@@ -181,6 +189,14 @@ export function synthesize(config: StackConfig, outdir: string): string {
       rateLimitPer5Minutes: config.protection.wafRateLimitPer5Minutes,
     });
   }
+  const rdsCaBundle = createRdsCaBundle(stack, {
+    regions,
+    storage,
+    keys,
+    accountId: config.accountId,
+    environmentSuffix: suffix,
+    buildDir: INSTANCE_BUILD_DIR,
+  });
   const compute = createCompute(stack, {
     regions,
     network,
@@ -196,6 +212,7 @@ export function synthesize(config: StackConfig, outdir: string): string {
     environment: config.environment,
     costCenter: config.costCenter,
     logRetentionDays: config.logRetentionDays,
+    rdsCaBundle,
   });
   const code = createHandlerAssets(
     stack,
@@ -409,6 +426,10 @@ function main(): number {
     console.log(`${stackJson} (${loadStack(stackJson).all.length} resources)`);
     return 0;
   } catch (error) {
+    if (error instanceof ConfigError) { // a setting only synth can judge (e.g. a region the CA bundle lacks)
+      console.error(error.message);
+      return 2;
+    }
     console.error(`synth failed: ${error instanceof Error ? error.message : error}`);
     return 1;
   } finally {

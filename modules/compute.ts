@@ -17,12 +17,18 @@ import type { ComputeConfig } from "./config.ts";
 import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
 import { artifactBucketName, logicalId, physicalName } from "./naming.ts";
 import { assumeRolePolicy, policyDocument } from "./policy.ts";
-import { type ParameterKey, parameterName, parameterPrefix } from "../handlers/lib/contract.ts";
+import {
+  caBundleObjectKey,
+  type ParameterKey,
+  parameterName,
+  parameterPrefix,
+} from "../handlers/lib/contract.ts";
 import type { KmsOutputs } from "./kms.ts";
 import type { NetworkOutputs } from "./network.ts";
 import type { SecurityGroupOutputs } from "./security_groups.ts";
 import type { LoadBalancerOutputs } from "./load_balancer.ts";
 import { appUserData, ARTIFACT_KEY, encodeUserData } from "./app_service/user_data.ts";
+import type { RdsCaBundleOutputs } from "./rds_ca_bundle.ts";
 
 export interface ComputeInputs {
   readonly regions: RegionPair;
@@ -47,6 +53,8 @@ export interface ComputeInputs {
   readonly logRetentionDays: number;
   /** Average CPU the target-tracking policy holds the group at; default 50. */
   readonly targetCpuPercent?: number;
+  /** The RDS CA bundle shipped into each region's artifact bucket (setup.sh installs it). */
+  readonly rdsCaBundle: Pick<RdsCaBundleOutputs, "sha256Hex" | "objectArns">;
 }
 
 export interface RegionCompute {
@@ -146,6 +154,12 @@ export function createCompute(scope: Construct, inputs: ComputeInputs): ComputeO
           Resource: `${bucketArn}/${ARTIFACT_KEY}`,
         },
         {
+          // The uploaded object itself (a reference): instances launch only once it is there.
+          Sid: "ReadRdsCaBundle",
+          Action: "s3:GetObject",
+          Resource: inputs.rdsCaBundle.objectArns[role],
+        },
+        {
           // Boot lists exactly the release key to tell "not published" from "not readable".
           Sid: "SeeWhetherReleaseIsPublished",
           Action: "s3:ListBucket",
@@ -239,6 +253,11 @@ export function createCompute(scope: Construct, inputs: ComputeInputs): ComputeO
         parameterPrefix: prefix,
         appPort: compute.appPort,
         logGroupName,
+        caBundle: {
+          bucket: artifactBucketName(suffix, account, region),
+          key: caBundleObjectKey(region),
+          sha256Hex: inputs.rdsCaBundle.sha256Hex,
+        },
       })),
       updateDefaultVersion: true,
       tagSpecifications: [

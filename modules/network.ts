@@ -39,6 +39,8 @@ export interface RegionNetwork {
   readonly publicSubnetIds: readonly string[];
   readonly appSubnetIds: readonly string[];
   readonly dataSubnetIds: readonly string[];
+  /** Managed prefix list of S3 in the region (the gateway endpoint's): egress rules name it, not a range. */
+  readonly s3PrefixListId: string;
 }
 
 export type NetworkOutputs = PerRegion<RegionNetwork>;
@@ -178,7 +180,7 @@ export function createNetwork(scope: Construct, inputs: NetworkInputs): NetworkO
       })
     );
 
-    new VpcEndpoint(scope, id("s3_endpoint"), {
+    const s3Endpoint = new VpcEndpoint(scope, id("s3_endpoint"), {
       provider,
       vpcId: vpc.id,
       serviceName: `com.amazonaws.${region}.s3`,
@@ -225,6 +227,7 @@ export function createNetwork(scope: Construct, inputs: NetworkInputs): NetworkO
       publicSubnetIds: publicSubnets.map((subnet) => subnet.id),
       appSubnetIds: appSubnets.map((subnet) => subnet.id),
       dataSubnetIds: dataSubnets.map((subnet) => subnet.id),
+      s3PrefixListId: s3Endpoint.prefixListId,
     };
   });
 }

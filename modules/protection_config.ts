@@ -17,7 +17,7 @@ export interface ProtectionConfig {
   readonly wafEnabled: boolean;
   /** Requests one client IP may send in 5 minutes before the rate-based rule blocks it. */
   readonly wafRateLimitPer5Minutes: number;
-  /** Interface VPC endpoints (SSM, SSM messages, EC2 messages, KMS, Logs, monitoring) in each app VPC. */
+  /** Interface VPC endpoints (SSM, SSM messages, EC2 messages, Logs) in each region; egress narrowed to them. */
   readonly vpcEndpoints: boolean;
   /** Principal allowed to administer (not use) the stack's KMS keys; default the account root. */
   readonly kmsAdminPrincipalArn: string;
@@ -61,7 +61,7 @@ export const PROTECTION_FIELDS = [
     name: "VPC_ENDPOINTS",
     ...flag,
     fallback: "false",
-    description: "interface VPC endpoints for SSM, KMS, Logs, monitoring (cost per endpoint per AZ)",
+    description: "interface endpoints (SSM, Logs); HTTPS egress only to them and S3 (cost per AZ-hour)",
   },
   {
     name: "KMS_ADMIN_PRINCIPAL_ARN",

@@ -1,6 +1,7 @@
 // The security-group graph of one region, in one place so the open ports can be read at a glance:
 //   internet --80/443--> alb --appPort--> app --dbPort--> database <--dbPort-- database checker (Lambda)
-// app and checker may also reach AWS APIs over HTTPS (443) through NAT / the S3 endpoint.
+// app and checker reach AWS APIs over HTTPS (443): anywhere (through NAT / the S3 endpoint) by default; with
+// interface endpoints (VPC_ENDPOINTS=true) only the endpoints' group and, for the app, S3's prefix list.
 import { Construct } from "constructs";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group/index.js";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js";
@@ -15,6 +16,8 @@ export interface SecurityGroupInputs {
   readonly environmentSuffix: string;
   readonly appPort: number;
   readonly databasePort: number;
+  /** Interface VPC endpoints in the app subnets: HTTPS egress narrows to them (and S3). @default false */
+  readonly interfaceEndpoints?: boolean;
 }
 
 export interface RegionSecurityGroups {
@@ -22,11 +25,17 @@ export interface RegionSecurityGroups {
   readonly appSecurityGroupId: string;
   readonly databaseSecurityGroupId: string;
   readonly databaseCheckerSecurityGroupId: string;
+  /** Group of the interface endpoints' network interfaces (only with interface endpoints). */
+  readonly interfaceEndpointsSecurityGroupId?: string;
 }
 
 export type SecurityGroupOutputs = PerRegion<RegionSecurityGroups>;
 
-type Peer = { cidrIpv4: string } | { cidrIpv6: string } | { referencedSecurityGroupId: string };
+type Peer =
+  | { cidrIpv4: string }
+  | { cidrIpv6: string }
+  | { referencedSecurityGroupId: string }
+  | { prefixListId: string };
 
 export function createSecurityGroups(scope: Construct, inputs: SecurityGroupInputs): SecurityGroupOutputs {
   return forEachRegion(inputs.regions, ({ provider, region, role }) => {
@@ -89,7 +98,6 @@ export function createSecurityGroups(scope: Construct, inputs: SecurityGroupInpu
       { referencedSecurityGroupId: database.id },
       "to Aurora",
     );
-    egress(app, "app_to_aws_apis", 443, { cidrIpv4: "0.0.0.0/0" }, "AWS APIs (SSM, S3, logs) over HTTPS");
 
     ingress(
       database,
@@ -113,13 +121,35 @@ export function createSecurityGroups(scope: Construct, inputs: SecurityGroupInpu
       { referencedSecurityGroupId: database.id },
       "to Aurora",
     );
-    egress(checker, "checker_to_aws_apis", 443, { cidrIpv4: "0.0.0.0/0" }, "AWS APIs (SSM) over HTTPS");
 
+    if (!inputs.interfaceEndpoints) {
+      // Without endpoints the API hosts have public addresses only, reached through the NAT gateways.
+      egress(app, "app_to_aws_apis", 443, { cidrIpv4: "0.0.0.0/0" }, "AWS APIs (SSM, S3, logs) over HTTPS");
+      egress(checker, "checker_to_aws_apis", 443, { cidrIpv4: "0.0.0.0/0" }, "AWS APIs (SSM) over HTTPS");
+      return {
+        albSecurityGroupId: alb.id,
+        appSecurityGroupId: app.id,
+        databaseSecurityGroupId: database.id,
+        databaseCheckerSecurityGroupId: checker.id,
+      };
+    }
+    const endpoints = group(
+      "endpoints",
+      "Interface VPC endpoints: HTTPS from the app and the database checker",
+    );
+    for (const [key, caller] of [["app", app], ["checker", checker]] as const) {
+      const peer = { referencedSecurityGroupId: caller.id };
+      ingress(endpoints, `endpoints_from_${key}`, 443, peer, `AWS APIs for the ${key}`);
+      egress(caller, `${key}_to_endpoints`, 443, { referencedSecurityGroupId: endpoints.id }, "AWS APIs");
+    }
+    // The S3 gateway endpoint: release, RDS CA bundle and the Amazon Linux package repositories.
+    egress(app, "app_to_s3", 443, { prefixListId: inputs.network[role].s3PrefixListId }, "S3 (gateway)");
     return {
       albSecurityGroupId: alb.id,
       appSecurityGroupId: app.id,
       databaseSecurityGroupId: database.id,
       databaseCheckerSecurityGroupId: checker.id,
+      interfaceEndpointsSecurityGroupId: endpoints.id,
     };
   });
 }

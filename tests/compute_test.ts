@@ -170,6 +170,7 @@ Deno.test("createCompute() gives the instance role its own parameters, key throu
       "NeverTheMasterPassword",
       "NoOtherParameters",
       "ReadOwnParameters",
+      "ReadRdsCaBundle",
       "ReadReleaseArtifact",
       "SeeWhetherReleaseIsPublished",
       "WriteOwnLogs",
@@ -189,6 +190,10 @@ Deno.test("createCompute() gives the instance role its own parameters, key throu
     });
     const bucket = artifactBucketName(config.environmentSuffix, config.accountId, region);
     assert.equal(bySid.ReadReleaseArtifact.Resource, `arn:aws:s3:::${bucket}/${ARTIFACT_KEY}`);
+    assert.equal(
+      bySid.ReadRdsCaBundle.Resource,
+      `arn:aws:s3:::${bucket}/\${aws_s3_object.instance_files_${role}_rds_ca_bundle.key}`,
+    );
     assert.equal(bySid.SeeWhetherReleaseIsPublished.Resource, `arn:aws:s3:::${bucket}`);
     assert.deepEqual(bySid.WriteOwnLogs.Resource, [
       `\${aws_cloudwatch_log_group.compute_${role}_logs.arn}`,

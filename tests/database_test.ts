@@ -68,6 +68,7 @@ Deno.test("createDatabase() outputs the global writer endpoint and each member's
       publicSubnetIds: [],
       appSubnetIds: [],
       dataSubnetIds: [`subnet-${role}-a`, `subnet-${role}-b`],
+      s3PrefixListId: `pl-s3-${role}`,
     })),
     securityGroups: perRegion((role) => ({
       albSecurityGroupId: "sg-alb",

@@ -4,10 +4,11 @@
 // @ts-types="@types/pg"
 import pg from "pg";
 import assert from "node:assert/strict";
-import { available } from "./helpers.ts";
+import { available, defaultStack } from "./helpers.ts";
 import { postgresAvailable, type PostgresServer, startPostgres } from "./postgres_fixture.ts";
 import { bootstrapDatabase } from "../tools/lib/db_bootstrap.ts";
-import { bootstrapProblems } from "../tools/db_bootstrap.ts";
+import { bootstrapProblems, caBundlePath, shippedCaBundle } from "../tools/db_bootstrap.ts";
+import { rdsCaBundle } from "../modules/rds_ca_bundle.ts";
 import { APP_SCHEMA, DATABASE_USERS } from "../handlers/lib/contract.ts";
 import { type DatabaseSession, pgConnect } from "../handlers/lib/postgres.ts";
 import { checkDatabase } from "../handlers/db_health.ts";
@@ -186,19 +187,28 @@ Deno.test({
   },
 });
 
-Deno.test("db-bootstrap refuses to start without the endpoint, the master password and the CA bundle", () => {
+Deno.test("db-bootstrap refuses to start without the endpoint, the master password and a CA bundle", () => {
   assert.deepEqual(bootstrapProblems({ DB_BOOTSTRAP_PORT: "99999" }).map((line) => line.split(" ")[0]), [
     "DB_BOOTSTRAP_HOST",
     "TF_VAR_db_master_password",
     "DB_BOOTSTRAP_CA_BUNDLE",
     'DB_BOOTSTRAP_PORT="99999":',
   ]);
-  assert.deepEqual(
-    bootstrapProblems({
-      DB_BOOTSTRAP_HOST: "h",
-      TF_VAR_db_master_password: "p",
-      DB_BOOTSTRAP_CA_BUNDLE: "c",
-    }),
-    [],
+  const ready = { DB_BOOTSTRAP_HOST: "h", TF_VAR_db_master_password: "p" };
+  assert.deepEqual(bootstrapProblems({ ...ready, DB_BOOTSTRAP_CA_BUNDLE: "c" }), []);
+  assert.match(
+    bootstrapProblems({ ...ready, DB_BOOTSTRAP_CA_BUNDLE: "" }, "shipped.pem").join("\n"),
+    /DB_BOOTSTRAP_CA_BUNDLE="": is set but empty/,
   );
+});
+
+Deno.test("db-bootstrap verifies the writer with the RDS CA bundle shipped with the synthesized stack by default", () => {
+  const { stackDir } = defaultStack();
+  const shipped = shippedCaBundle(`${stackDir}/cdk.tf.json`)!;
+  assert.equal(Deno.readTextFileSync(shipped), rdsCaBundle().pem, "the bundle the instances install");
+  const ready = { DB_BOOTSTRAP_HOST: "h", TF_VAR_db_master_password: "p" };
+  assert.deepEqual(bootstrapProblems(ready, shipped), []);
+  assert.equal(caBundlePath(ready, shipped), shipped);
+  assert.equal(caBundlePath({ ...ready, DB_BOOTSTRAP_CA_BUNDLE: "own.pem" }, shipped), "own.pem");
+  assert.equal(shippedCaBundle(`${Deno.makeTempDirSync()}/cdk.tf.json`), undefined, "no synthesized stack");
 });

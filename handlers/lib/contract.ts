@@ -65,11 +65,19 @@ export const APP_SCHEMA = "app";
  */
 export const DATABASE_TLS = {
   sslMode: "verify-full",
-  /** Where the instances keep the RDS global CA bundle (written by setup.sh). */
+  /** Where the instances keep the RDS CA bundle (installed by setup.sh from the artifact bucket). */
   instanceCaBundlePath: "/etc/dr-app/rds-ca.pem",
   iamRequireAuth: "password",
   passwordRequireAuth: "scram-sha-256",
 } as const;
+
+/**
+ * Object key of the RDS CA bundle the stack ships into a region's artifact bucket: outside the release's `app/`,
+ * and one key per region, so that the buckets' two-way replication never writes over the other region's object.
+ */
+export function caBundleObjectKey(region: string): string {
+  return `instance/${region}/rds-ca-bundle.pem`;
+}
 
 /** IAM authentication tokens are valid 15 minutes; clients renew theirs well before. */
 export const DATABASE_TOKEN_REFRESH_SECONDS = 600;

@@ -16,11 +16,9 @@ retry() {
 
 retry dnf install -y --setopt=install_weak_deps=False postgresql16 amazon-cloudwatch-agent
 
-# The global bundle: the writer may sit in either region after a failover.
-retry curl -fsS --max-time 30 -o "${DB_SSLROOTCERT}.download" \
-  https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
-install -m 0644 "${DB_SSLROOTCERT}.download" "${DB_SSLROOTCERT}"
-rm -f "${DB_SSLROOTCERT}.download"
+# The RDS CAs of every region (the writer may sit in either after a failover), shipped with the stack and
+# checked against the SHA-256 in the user data: nothing comes from the internet.
+retry /opt/dr-app/install_rds_ca.sh
 
 agent_config=/opt/aws/amazon-cloudwatch-agent/etc/dr-app.json
 cat >"${agent_config}" <<EOF

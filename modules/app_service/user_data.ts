@@ -29,6 +29,8 @@ export interface AppUserDataSettings {
   readonly appPort: number;
   /** Log group the CloudWatch agent ships the service logs to. */
   readonly logGroupName: string;
+  /** The RDS CA bundle the stack shipped: bucket and key in this region, and its SHA-256 (hex). */
+  readonly caBundle: { readonly bucket: string; readonly key: string; readonly sha256Hex: string };
 }
 
 /** Loopback port of the published release behind the front service: next to the application port. */
@@ -62,6 +64,9 @@ export function appServiceFiles(settings: AppUserDataSettings): EmbeddedFile[] {
     DB_SSLMODE: DATABASE_TLS.sslMode,
     DB_SSLROOTCERT: DATABASE_TLS.instanceCaBundlePath,
     DB_REQUIRE_AUTH: DATABASE_TLS.iamRequireAuth,
+    CA_BUNDLE_BUCKET: settings.caBundle.bucket,
+    CA_BUNDLE_KEY: settings.caBundle.key,
+    CA_BUNDLE_SHA256: settings.caBundle.sha256Hex,
     TOKEN_REFRESH_SECONDS: String(DATABASE_TOKEN_REFRESH_SECONDS),
     DEEP_CHECK_TIMEOUT_SECONDS: "2",
     // Route 53 probes from many locations several times a second: one database round trip serves them all.
@@ -81,6 +86,7 @@ export function appServiceFiles(settings: AppUserDataSettings): EmbeddedFile[] {
     { path: "/opt/dr-app/health_server.py", mode: "0755", content: source("health_server.py") },
     { path: "/opt/dr-app/boot_config.py", mode: "0755", content: source("boot_config.py") },
     { path: "/opt/dr-app/setup.sh", mode: "0755", content: source("setup.sh") },
+    { path: "/opt/dr-app/install_rds_ca.sh", mode: "0755", content: source("install_rds_ca.sh") },
     ...["dr-app-setup.service", "dr-app-health.service", "dr-app-release.service"].map((unit) => ({
       path: `/etc/systemd/system/${unit}`,
       mode: "0644",

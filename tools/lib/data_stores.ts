@@ -35,6 +35,8 @@ export const DATA_STORE_COVERAGE: Coverage = {
   leavesOut: {
     aws_lambda_function: "its key encrypts the environment variables; a function keeps no data",
     aws_rds_cluster_parameter_group: "engine settings; its commit guard is listed under recovery",
+    aws_s3_object:
+      "a file Terraform uploads into a listed bucket (the RDS CA bundle); the bucket is the store",
     aws_s3_bucket_ownership_controls:
       "object ownership (ACLs off): no bearing on encryption, backup or replication",
     aws_s3_bucket_logging: "an audit trail of requests (docs/security.md), not how the data is kept",
