@@ -169,7 +169,7 @@ docs: diagram rto-docs deno ## regenerate every generated block: diagram, config
 # ---------------------------------------------------------------------------------------------------
 # Recovery objectives and operator actions against a deployed stack
 
-.PHONY: rto rto-docs drill failback readiness db-bootstrap
+.PHONY: rto rto-docs drill failback readiness db-bootstrap release
 
 # Make reports every failed recipe as its own exit status 2; the tool's code is in make's "Error N" line:
 # 3 = budget exceeded, 2 = no stack or invalid settings (docs/recovery.md).
@@ -193,6 +193,10 @@ failback: synth ## planned return to the primary: Aurora switchover, fence clear
 # writer (inside the VPC, or a Session Manager port forward: DB_BOOTSTRAP_ADDRESS / DB_BOOTSTRAP_PORT).
 db-bootstrap: deno ## create the application and checker database roles (IAM authentication); see docs/operations.md
 	@"$(DENO)" run $(DENO_QUIET) --allow-read --allow-env --allow-net --allow-sys tools/db_bootstrap.ts
+
+# The stack's deploy role is the only writer of app/* in the artifact buckets (bucket policy); the tool assumes it.
+release: synth ## publish an application release to both regions: ARCHIVE=<app.tar.gz> (digest pinned; see docs/operations.md)
+	@"$(DENO)" run $(DENO_QUIET) --allow-read --allow-env --allow-net --allow-sys tools/release.ts "$(STACK_DIR)/operator.json" "$(ARCHIVE)"
 
 readiness: synth ## would a failover succeed now? each readiness check with its evidence (exit 0 ready, 1 not, 2 cannot evaluate)
 	@"$(DENO)" run $(DENO_QUIET) --allow-read --allow-env --allow-net --allow-sys tools/readiness.ts "$(STACK_DIR)/operator.json"

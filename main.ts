@@ -17,6 +17,8 @@ import { createSecurityGroups } from "./modules/security_groups.ts";
 import { createAlerting } from "./modules/alerting.ts";
 import { createDatabase } from "./modules/database.ts";
 import { createStorage } from "./modules/storage.ts";
+import { createDeployRole, grantDeployRole } from "./modules/release.ts";
+import { artifactBucketArn } from "./modules/naming.ts";
 import { createBackupPlans } from "./modules/backup.ts";
 import { createParameters } from "./modules/parameters.ts";
 import { createLoadBalancer } from "./modules/load_balancer.ts";
@@ -30,10 +32,12 @@ import { createFailoverAutomation } from "./modules/failover_automation.ts";
 import { createObservability } from "./modules/observability.ts";
 import { createReadiness } from "./modules/readiness.ts";
 import { recoveryBudget } from "./modules/recovery_budget.ts";
-import { createStackOutputs, OPERATOR_MANIFEST, operatorManifest } from "./modules/stack_outputs.ts";
+import { createStackOutputs } from "./modules/stack_outputs.ts";
+import { OPERATOR_MANIFEST, operatorManifest } from "./modules/operator_manifest.ts";
 import { observabilitySignals, regionOutputValues, route53HealthCheckIds } from "./modules/wiring.ts";
 import { forEachRegion } from "./modules/providers.ts";
 import { installStack } from "./modules/synth_output.ts";
+import { loadStack } from "./modules/stack_index.ts";
 
 export const OUTPUT_DIR = "cdktf.out";
 /** Where handler zips are built (git-ignored); cdktf copies them into the stack's assets/. */
@@ -85,7 +89,10 @@ function createFoundation(ctx: KeyedStackContext, config: StackConfig) {
   return { network, securityGroups, alerting };
 }
 
-/** The Aurora global database (and its AWS Backup plans in production), the buckets and the parameters. */
+/**
+ * The Aurora global database (and its AWS Backup plans in production), the access-log buckets, the release
+ * deploy role, the artifact buckets and the parameters.
+ */
 function createDataTier(
   ctx: KeyedStackContext,
   config: StackConfig,
@@ -99,9 +106,26 @@ function createDataTier(
     productionProfile: ctx.productionProfile,
   });
   if (ctx.productionProfile) createBackupPlans(ctx, { clusters: database.clusters });
+  const accessLogs = createAccessLogBuckets(ctx.scope, {
+    ...legacyInputs(ctx),
+    retentionDays: ctx.productionProfile ? 365 : 90,
+    s3AccessLogSourceArns: forEachRegion(
+      ctx.regions,
+      ({ region }) => artifactBucketArn(ctx.suffix, ctx.accountId, region),
+    ),
+  });
+  const deployRole = createDeployRole(ctx.scope, {
+    ...legacyInputs(ctx),
+    trustedPrincipalArn: config.protection.deployTrustedPrincipalArn,
+  });
   const storage = createStorage(ctx.scope, {
     ...legacyInputs(ctx),
     noncurrentVersionDays: config.noncurrentVersionDays,
+    deployRoleArn: deployRole.roleArn,
+    accessLogs: forEachRegion(ctx.regions, ({ role }) => ({
+      bucketName: accessLogs[role].bucketName,
+      prefix: accessLogs[role].s3AccessLogPrefix,
+    })),
   });
   const parameters = createParameters(ctx.scope, {
     ...legacyInputs(ctx),
@@ -109,10 +133,11 @@ function createDataTier(
     storage,
     appName: config.appName,
   });
-  return { database, storage, parameters };
+  grantDeployRole(ctx.scope, { ...legacyInputs(ctx), role: deployRole, storage, parameters });
+  return { database, accessLogs, deployRole, storage, parameters };
 }
 
-/** The hosted zone, the load balancers (access logs, WAF) and the application's Auto Scaling groups. */
+/** The hosted zone, the load balancers (WAF) and the application's Auto Scaling groups. */
 function createServingTier(
   ctx: KeyedStackContext,
   config: StackConfig,
@@ -120,15 +145,11 @@ function createServingTier(
 ) {
   const { network, securityGroups } = inputs;
   const zone = createHostedZone(ctx, config.dns);
-  const accessLogs = createAccessLogBuckets(ctx.scope, {
-    ...legacyInputs(ctx),
-    retentionDays: ctx.productionProfile ? 365 : 90,
-  });
   const loadBalancers = createLoadBalancer(ctx, {
     network,
     securityGroups,
     zone,
-    accessLogs,
+    accessLogs: inputs.data.accessLogs,
     appPort: config.compute.appPort,
     tls: config.dns,
   });
@@ -279,23 +300,17 @@ function createOperatorView(
       minSize: config.compute.standbyMinSize,
       desiredCapacity: config.compute.standbyDesiredCapacity,
     },
+    releaseDeployRoleArn: inputs.data.deployRole.roleArn,
+    releaseDigestParameterName: parameters.regions.primary.releaseDigestParameterName,
   });
 }
 
 /** Writes operator.json beside cdk.tf.json (the outputs as known at synth); returns cdk.tf.json's path. */
 function writeOperatorManifest(outdir: string, name: string): string {
   const stackDir = `${outdir}/stacks/${name}`;
-  const manifest = operatorManifest(name, JSON.parse(Deno.readTextFileSync(`${stackDir}/cdk.tf.json`)));
+  const manifest = operatorManifest(name, loadStack(`${stackDir}/cdk.tf.json`));
   Deno.writeTextFileSync(`${stackDir}/${OPERATOR_MANIFEST}`, `${JSON.stringify(manifest, null, 2)}\n`);
   return `${stackDir}/cdk.tf.json`;
-}
-
-function countResources(stackJsonPath: string): number {
-  const stack = JSON.parse(Deno.readTextFileSync(stackJsonPath));
-  return Object.values(stack.resource ?? {}).reduce<number>(
-    (sum, byName) => sum + Object.keys(byName as object).length,
-    0,
-  );
 }
 
 function main(): number {
@@ -314,7 +329,7 @@ function main(): number {
   try {
     synthesize(config, staging);
     const stackJson = installStack(staging, OUTPUT_DIR, stackName(config));
-    console.log(`${stackJson} (${countResources(stackJson)} resources)`);
+    console.log(`${stackJson} (${loadStack(stackJson).all.length} resources)`);
     return 0;
   } catch (error) {
     console.error(`synth failed: ${error instanceof Error ? error.message : error}`);

@@ -5,13 +5,13 @@
 // stays in ALARM until a person fails back.
 import process from "node:process";
 import { METRICS, type RegionRole } from "./lib/contract.ts";
-import { type Clock, elapsedMs, scheduledHandler, systemClock } from "./lib/checker.ts";
-import { classifyError, type ErrorClass, errorMessage } from "./lib/errors.ts";
-import { type Probe, statusError, tlsProbe } from "./lib/https_probe.ts";
+import { type Clock, scheduledHandler, systemClock } from "./lib/checker.ts";
+import { type Probe, tlsProbe } from "./lib/https_probe.ts";
 import { type AppCheckerEnvironment, readAppCheckerEnvironment } from "./lib/input.ts";
 import { type CheckLogger, powertoolsLogger } from "./lib/log.ts";
 import { emfMetricsSink, type MetricName, type MetricsSink } from "./lib/metrics.ts";
 import { type ParameterReader, ssmParameterReader } from "./lib/parameters.ts";
+import { checkUrl, type UrlCheck } from "./lib/url_check.ts";
 
 export const CHECK_NAME = "app_health";
 
@@ -30,14 +30,8 @@ export interface AppCheckDeps {
   readonly clock: Clock;
 }
 
-export interface ProbeResult {
-  readonly healthy: boolean;
+export interface ProbeResult extends UrlCheck {
   readonly url: string;
-  readonly status?: number;
-  /** Time to the status line; set whenever the server answered (any status). */
-  readonly latencyMs?: number;
-  readonly errorClass?: ErrorClass;
-  readonly error?: string;
 }
 
 export interface AppCheckResult {
@@ -56,30 +50,8 @@ const TARGET_METRICS: Record<Target, { healthy: MetricName; latency: MetricName 
 };
 
 async function probeTarget(deps: AppCheckDeps, target: Target, url: string): Promise<ProbeResult> {
-  const started = deps.clock.now();
-  let result: ProbeResult;
-  try {
-    const { status } = await deps.probe({ url, hostname: deps.appHostname, timeoutMs: deps.timeoutMs });
-    const latencyMs = elapsedMs(deps.clock, started);
-    const failure = statusError(url, status);
-    result = failure
-      ? { healthy: false, url, status, latencyMs, errorClass: classifyError(failure), error: failure.message }
-      : { healthy: true, url, status, latencyMs };
-  } catch (error) {
-    result = { healthy: false, url, errorClass: classifyError(error), error: errorMessage(error) };
-  }
-  const fields = {
-    target,
-    url,
-    status: result.status,
-    durationMs: elapsedMs(deps.clock, started),
-    outcome: result.healthy ? "healthy" : "unhealthy",
-    errorClass: result.errorClass,
-    error: result.error,
-  } as const;
-  if (result.healthy) deps.log.info("application check", fields);
-  else deps.log.warn("application check", fields);
-  return result;
+  const line = { message: "application check", fields: { target, url } };
+  return { url, ...await checkUrl(deps, url, line, deps.clock) };
 }
 
 /** One application check. Throws only for bad configuration (ParameterError) or a bug. */

@@ -8,11 +8,12 @@ import process from "node:process";
 import type { VantageRole } from "./lib/contract.ts";
 import { type InvocationContext, scheduledHandler } from "./lib/checker.ts";
 import { sampleEvery, systemWallClock, type WallClock } from "./lib/cadence.ts";
-import { classifyError, type ErrorClass, errorMessage } from "./lib/errors.ts";
-import { type Probe, statusError, tlsProbe } from "./lib/https_probe.ts";
+import { classifyError, errorMessage } from "./lib/errors.ts";
+import { type Probe, tlsProbe } from "./lib/https_probe.ts";
 import { type ProbeEnvironment, readProbeEnvironment } from "./lib/input.ts";
 import { type CheckLogger, powertoolsLogger } from "./lib/log.ts";
 import { cloudWatchPublisher, type ProbePublisher } from "./lib/probe_metrics.ts";
+import { checkUrl, type UrlCheck } from "./lib/url_check.ts";
 
 export const CHECK_NAME = "primary_probe";
 
@@ -31,14 +32,9 @@ export interface PrimaryProbeDeps {
   readonly clock: WallClock;
 }
 
-export interface ProbeOutcome {
+export interface ProbeOutcome extends UrlCheck {
   /** The probe's start: the datapoint's timestamp. */
   readonly startedAt: string;
-  readonly healthy: boolean;
-  readonly status?: number;
-  readonly latencyMs?: number;
-  readonly errorClass?: ErrorClass;
-  readonly error?: string;
 }
 
 export interface PrimaryProbeReport {
@@ -57,36 +53,7 @@ export class ProbeSilentError extends Error {
 async function probeOnce(deps: PrimaryProbeDeps, startedAtMs: number): Promise<ProbeOutcome> {
   const url = deps.primaryHealthUrl;
   const startedAt = new Date(startedAtMs).toISOString();
-  const started = performance.now();
-  let outcome: ProbeOutcome;
-  try {
-    const { status } = await deps.probe({ url, hostname: deps.appHostname, timeoutMs: deps.timeoutMs });
-    const latencyMs = Math.round(performance.now() - started);
-    const failure = statusError(url, status);
-    outcome = failure
-      ? {
-        startedAt,
-        healthy: false,
-        status,
-        latencyMs,
-        errorClass: classifyError(failure),
-        error: failure.message,
-      }
-      : { startedAt, healthy: true, status, latencyMs };
-  } catch (error) {
-    outcome = { startedAt, healthy: false, errorClass: classifyError(error), error: errorMessage(error) };
-  }
-  const fields = {
-    target: url,
-    status: outcome.status,
-    durationMs: Math.round(performance.now() - started),
-    outcome: outcome.healthy ? "healthy" : "unhealthy",
-    errorClass: outcome.errorClass,
-    error: outcome.error,
-  } as const;
-  if (outcome.healthy) deps.log.info("primary probe", fields);
-  else deps.log.warn("primary probe", fields);
-  return outcome;
+  return { startedAt, ...await checkUrl(deps, url, { message: "primary probe", fields: { target: url } }) };
 }
 
 async function publish(deps: PrimaryProbeDeps, outcome: ProbeOutcome): Promise<boolean> {

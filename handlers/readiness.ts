@@ -50,14 +50,9 @@ import {
 import type { FailoverReport } from "./lib/failover_report.ts";
 import type { Probe } from "./lib/https_probe.ts";
 import { assertScheduledEvent } from "./lib/input.ts";
-import {
-  DEFAULT_RETRY,
-  errorMessage,
-  errorName,
-  type RetryPolicy,
-  standaloneIo,
-  type StepLog,
-} from "./lib/steps.ts";
+import { errorMessage, errorName } from "./lib/errors.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "./lib/retry.ts";
+import { standaloneIo, type StepLog } from "./lib/steps.ts";
 
 export { loadReadinessConfig } from "./lib/readiness_config.ts";
 export type { ReadinessConfig } from "./lib/readiness_config.ts";

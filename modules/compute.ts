@@ -94,6 +94,7 @@ export const INSTANCE_PARAMETER_KEYS: readonly ParameterKey[] = [
   "databaseName",
   "artifactBucket",
   "activeRegion",
+  "releaseDigest",
 ];
 
 export function createCompute(scope: Construct, inputs: ComputeInputs): ComputeOutputs {

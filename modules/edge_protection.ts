@@ -1,6 +1,7 @@
 // The guards in front of each ALB, written once and called for both regions: an access-log bucket (SSE-S3,
-// private, TLS-only, expiring) that Elastic Load Balancing may write to, and a regional WAFv2 web ACL (AWS
-// managed rule groups + a per-IP rate limit) associated with the ALB.
+// private, TLS-only, expiring) that Elastic Load Balancing and S3 server access logging (of the region's
+// artifact bucket) may write to, and a regional WAFv2 web ACL (AWS managed rule groups + a per-IP rate limit)
+// associated with the ALB.
 import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
@@ -43,6 +44,9 @@ export const ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazon
 
 /** Key prefix of the access logs; ELB appends `AWSLogs/<account>/elasticloadbalancing/...`. */
 export const ALB_LOG_PREFIX = "alb";
+/** Key prefix of the S3 server access logs of the region's artifact bucket. */
+export const S3_ACCESS_LOG_PREFIX = "s3-access/";
+export const S3_LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com";
 
 export interface AccessLogInputs {
   readonly regions: RegionPair;
@@ -50,6 +54,8 @@ export interface AccessLogInputs {
   readonly environmentSuffix: string;
   /** Days an access-log object is kept. */
   readonly retentionDays: number;
+  /** ARN of the bucket (the region's artifact bucket) whose S3 server access logs each log bucket receives. */
+  readonly s3AccessLogSourceArns: PerRegion<string>;
 }
 
 export interface RegionAccessLogs {
@@ -57,6 +63,8 @@ export interface RegionAccessLogs {
   readonly bucketName: string;
   readonly bucketArn: string;
   readonly prefix: string;
+  /** Target prefix of the S3 server access logs (`s3-access/`). */
+  readonly s3AccessLogPrefix: string;
 }
 
 export function albLogBucketName(suffix: string, accountId: string, region: string): string {
@@ -109,6 +117,18 @@ export function createAccessLogBuckets(
           Action: "s3:PutObject",
           Resource: `${bucket.arn}/${ALB_LOG_PREFIX}/AWSLogs/${inputs.accountId}/*`,
         },
+        {
+          // S3 User Guide, "Enabling Amazon S3 server access logging": the logging service principal, for
+          // exactly the source bucket and account. SSE-S3 suits it (a KMS default key is not supported).
+          Sid: "S3ServerAccessLogs",
+          Principal: { Service: S3_LOG_DELIVERY_SERVICE },
+          Action: "s3:PutObject",
+          Resource: `${bucket.arn}/${S3_ACCESS_LOG_PREFIX}*`,
+          Condition: {
+            ArnLike: { "aws:SourceArn": inputs.s3AccessLogSourceArns[role] },
+            StringEquals: { "aws:SourceAccount": inputs.accountId },
+          },
+        },
       ]),
       dependsOn: [publicAccessBlock],
     });
@@ -123,8 +143,13 @@ export function createAccessLogBuckets(
         abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
       }],
     });
-    // ELB checks that it may write when access logs are switched on: the ALB must follow the policy.
-    return { bucketName: policy.bucket, bucketArn: bucket.arn, prefix: ALB_LOG_PREFIX };
+    // ELB (and S3 logging) check that they may write when logs are switched on: users follow the policy.
+    return {
+      bucketName: policy.bucket,
+      bucketArn: bucket.arn,
+      prefix: ALB_LOG_PREFIX,
+      s3AccessLogPrefix: S3_ACCESS_LOG_PREFIX,
+    };
   });
 }
 

@@ -73,3 +73,8 @@ export function logicalId(concern: string, role?: ProviderRole | "global", key?:
 export function artifactBucketName(suffix: string, accountId: string, region: string): string {
   return physicalName("s3Bucket", `artifacts-${accountId}`, suffix, region);
 }
+
+/** ARN of the artifact bucket of one region (S3 bucket ARNs carry neither region nor account). */
+export function artifactBucketArn(suffix: string, accountId: string, region: string): string {
+  return `arn:aws:s3:::${artifactBucketName(suffix, accountId, region)}`;
+}

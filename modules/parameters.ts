@@ -1,7 +1,8 @@
 // Parameter Store: everything handlers and instances need to find the data tier, under one prefix
 // (`/<app>/<suffix>/...`, keys from handlers/lib/contract.ts), in each region's own SSM with that region's
 // values, so a region can start without reaching the other. The password is a SecureString written
-// through a write-only argument; `active-region` belongs to the failover automation once created.
+// through a write-only argument; `active-region` belongs to the failover automation once created, and
+// `app/release-sha256` to `make release`.
 import { Construct } from "constructs";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter/index.js";
 import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
@@ -9,7 +10,12 @@ import { logicalId } from "./naming.ts";
 import type { KmsOutputs } from "./kms.ts";
 import type { DatabaseOutputs } from "./database.ts";
 import type { StorageOutputs } from "./storage.ts";
-import { type ParameterKey, parameterName, parameterPrefix } from "../handlers/lib/contract.ts";
+import {
+  type ParameterKey,
+  parameterName,
+  parameterPrefix,
+  RELEASE_UNPUBLISHED,
+} from "../handlers/lib/contract.ts";
 
 export interface ParametersInputs {
   readonly regions: RegionPair;
@@ -25,6 +31,9 @@ export interface ParametersInputs {
 export interface RegionParameters {
   readonly activeRegionParameterName: string;
   readonly activeRegionParameterArn: string;
+  /** `app/release-sha256`: the digest instances check the release against (the same name in both regions). */
+  readonly releaseDigestParameterName: string;
+  readonly releaseDigestParameterArn: string;
   /** `arn:aws:ssm:<region>:<account>:parameter<prefix>/*`: what a reader's IAM policy grants. */
   readonly parameterPathArn: string;
 }
@@ -33,6 +42,9 @@ export interface ParametersOutputs {
   readonly prefix: string;
   readonly regions: PerRegion<RegionParameters>;
 }
+
+/** Keys whose parameter is not a plain value Terraform owns: a secret, and values others write. */
+type NotPlain = "masterPassword" | "activeRegion" | "releaseDigest";
 
 /** `writerEndpoint` -> `writer_endpoint` (logical-id key). */
 function snakeCase(key: string): string {
@@ -44,7 +56,7 @@ export function createParameters(scope: Construct, inputs: ParametersInputs): Pa
   const database = inputs.database;
 
   const regions = forEachRegion(inputs.regions, ({ provider, region, role, peerRegion }) => {
-    const plain: Record<Exclude<ParameterKey, "masterPassword" | "activeRegion">, string> = {
+    const plain: Record<Exclude<ParameterKey, NotPlain>, string> = {
       writerEndpoint: database.globalWriterEndpoint,
       readerEndpoint: database.clusters[role].readerEndpoint,
       port: String(database.port),
@@ -83,9 +95,18 @@ export function createParameters(scope: Construct, inputs: ParametersInputs): Pa
       value: inputs.regions.primary.region,
       lifecycle: { ignoreChanges: ["value"] },
     });
+    const releaseDigest = new SsmParameter(scope, logicalId("parameters", role, snakeCase("releaseDigest")), {
+      ...parameter("releaseDigest"),
+      type: "String",
+      // Nothing published yet; the deploy role writes the digest (make release), destroy removes it.
+      value: RELEASE_UNPUBLISHED,
+      lifecycle: { ignoreChanges: ["value"] },
+    });
     return {
       activeRegionParameterName: parameterName(prefix, "activeRegion"),
       activeRegionParameterArn: activeRegion.arn,
+      releaseDigestParameterName: parameterName(prefix, "releaseDigest"),
+      releaseDigestParameterArn: releaseDigest.arn,
       parameterPathArn: `arn:aws:ssm:${region}:${inputs.accountId}:parameter${prefix}/*`,
     };
   });

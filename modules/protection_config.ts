@@ -21,6 +21,8 @@ export interface ProtectionConfig {
   readonly vpcEndpoints: boolean;
   /** Principal allowed to administer (not use) the stack's KMS keys; default the account root. */
   readonly kmsAdminPrincipalArn: string;
+  /** Principal trusted to assume the release deploy role (make release); default the account root. */
+  readonly deployTrustedPrincipalArn: string;
   /** Deletion protection, final snapshots, AWS Backup, longer retention, 30-day key deletion window. */
   readonly productionProfile: boolean;
 }
@@ -33,7 +35,7 @@ export const WAF_RATE_LIMIT_RANGE = { min: 100, max: 2_000_000_000 } as const;
 
 const IAM_PRINCIPAL_ARN =
   /^arn:aws:iam::(\d{12}):(root|role\/[\w+=,.@\/-]{1,512}|user\/[\w+=,.@\/-]{1,512})$/;
-const KMS_ADMIN_RULE =
+const PRINCIPAL_RULE =
   "must be an IAM role, user or root ARN of AWS_ACCOUNT_ID (arn:aws:iam::<account>:role/<name>), or unset";
 
 export const PROTECTION_FIELDS = [
@@ -63,9 +65,15 @@ export const PROTECTION_FIELDS = [
   },
   {
     name: "KMS_ADMIN_PRINCIPAL_ARN",
-    ...matching(IAM_PRINCIPAL_ARN, KMS_ADMIN_RULE),
+    ...matching(IAM_PRINCIPAL_ARN, PRINCIPAL_RULE),
     optional: true,
     description: "IAM principal that administers the KMS keys (unset: the account root)",
+  },
+  {
+    name: "DEPLOY_TRUSTED_PRINCIPAL_ARN",
+    ...matching(IAM_PRINCIPAL_ARN, PRINCIPAL_RULE),
+    optional: true,
+    description: "IAM principal that may assume the release deploy role (unset: the account root)",
   },
   {
     name: "PRODUCTION_PROFILE",
@@ -80,6 +88,18 @@ type ProtectionValues =
   & Values<typeof DNS_FIELDS>
   & Values<typeof FOUNDATION_FIELDS>;
 
+/** An optional principal setting must name this stack's account. */
+function principalOfThisAccount(
+  field: "KMS_ADMIN_PRINCIPAL_ARN" | "DEPLOY_TRUSTED_PRINCIPAL_ARN",
+): CrossRule<ProtectionValues> {
+  return {
+    field,
+    reads: ["AWS_ACCOUNT_ID"],
+    ok: (v) => v[field] === undefined || IAM_PRINCIPAL_ARN.exec(v[field])?.[1] === v.AWS_ACCOUNT_ID,
+    message: PRINCIPAL_RULE,
+  };
+}
+
 export const PROTECTION_RULES: readonly CrossRule<ProtectionValues>[] = [
   {
     field: "TLS_MODE",
@@ -89,14 +109,8 @@ export const PROTECTION_RULES: readonly CrossRule<ProtectionValues>[] = [
       "none serves the application over plain HTTP on the internet; set TLS_NONE_ACKNOWLEDGED=yes to " +
       "accept that (throwaway test domains only), or use TLS_MODE=acm or existing",
   },
-  {
-    field: "KMS_ADMIN_PRINCIPAL_ARN",
-    reads: ["AWS_ACCOUNT_ID"],
-    ok: (v) =>
-      v.KMS_ADMIN_PRINCIPAL_ARN === undefined ||
-      IAM_PRINCIPAL_ARN.exec(v.KMS_ADMIN_PRINCIPAL_ARN)?.[1] === v.AWS_ACCOUNT_ID,
-    message: KMS_ADMIN_RULE,
-  },
+  principalOfThisAccount("KMS_ADMIN_PRINCIPAL_ARN"),
+  principalOfThisAccount("DEPLOY_TRUSTED_PRINCIPAL_ARN"),
 ];
 
 export function protectionConfig(v: ProtectionValues): ProtectionConfig {
@@ -105,6 +119,7 @@ export function protectionConfig(v: ProtectionValues): ProtectionConfig {
     wafRateLimitPer5Minutes: v.WAF_RATE_LIMIT,
     vpcEndpoints: v.VPC_ENDPOINTS,
     kmsAdminPrincipalArn: v.KMS_ADMIN_PRINCIPAL_ARN ?? `arn:aws:iam::${v.AWS_ACCOUNT_ID}:root`,
+    deployTrustedPrincipalArn: v.DEPLOY_TRUSTED_PRINCIPAL_ARN ?? `arn:aws:iam::${v.AWS_ACCOUNT_ID}:root`,
     productionProfile: v.PRODUCTION_PROFILE,
   };
 }

@@ -12,6 +12,7 @@ import type { KmsOutputs } from "./kms.ts";
 import type { AlertingOutputs } from "./alerting.ts";
 import { createLambdaFunction, type HandlerCode, invokeOnEvent } from "./lambda_function.ts";
 import type { PolicyStatement } from "./policy.ts";
+import { READ_STANDBY_CAPACITY } from "./failover_automation.ts";
 import {
   HANDLER_ENV,
   METRICS,
@@ -72,10 +73,20 @@ export const READINESS_TIMEOUT_SECONDS = 180;
 export const NOT_READY_EVALUATIONS = 2;
 
 export function createReadiness(scope: Construct, inputs: ReadinessInputs): ReadinessOutputs {
-  const standby = inputs.regions.secondary;
-  const { provider, region, role } = standby;
-  const id = (key: string) => logicalId("readiness", role, key);
   const periodSeconds = inputs.scheduleMinutes * 60;
+  const fn = createEvaluation(scope, inputs, periodSeconds);
+  const alarms = readinessAlarms(scope, inputs, periodSeconds);
+  return {
+    functionName: fn.functionName,
+    notReadyAlarmArn: createNotReadyAlarm(scope, inputs, alarms),
+    readinessAlarmArns: alarms.map((alarm) => alarm.arn),
+    periodSeconds,
+  };
+}
+
+/** The readiness function, with the orchestrator's environment, and its schedule. */
+function createEvaluation(scope: Construct, inputs: ReadinessInputs, periodSeconds: number) {
+  const standby = inputs.regions.secondary;
   const fn = createLambdaFunction(scope, {
     region: standby,
     concern: "readiness",
@@ -91,7 +102,7 @@ export function createReadiness(scope: Construct, inputs: ReadinessInputs): Read
     // The next scheduled run is the retry: a late duplicate would only publish a stale verdict.
     maximumRetryAttempts: 0,
     maximumEventAgeSeconds: Math.min(periodSeconds, 21_600),
-    statements: readinessStatements(inputs, region),
+    statements: readinessStatements(inputs, standby.region),
     environment: {
       ...inputs.orchestratorEnvironment,
       [HANDLER_ENV.witnessRegion]: inputs.witnessRegion,
@@ -104,16 +115,24 @@ export function createReadiness(scope: Construct, inputs: ReadinessInputs): Read
   });
   invokeOnEvent(scope, {
     region: standby,
-    ruleId: id("schedule"),
-    ruleName: physicalName("eventRule", "dr-readiness", inputs.environmentSuffix, region),
+    ruleId: logicalId("readiness", standby.role, "schedule"),
+    ruleName: physicalName("eventRule", "dr-readiness", inputs.environmentSuffix, standby.region),
     description: `Evaluates failover readiness every ${inputs.scheduleMinutes} minutes`,
     when: { scheduleExpression: `rate(${inputs.scheduleMinutes} minutes)` },
     functionArn: fn.functionArn,
   });
+  return fn;
+}
 
-  const alarms = readinessAlarms(scope, inputs, periodSeconds);
+/** The one readiness alarm that notifies: any child in ALARM; returns its ARN. */
+function createNotReadyAlarm(
+  scope: Construct,
+  inputs: ReadinessInputs,
+  children: readonly CloudwatchMetricAlarm[],
+): string {
+  const { provider, region, role } = inputs.regions.secondary;
   const topicArn = inputs.alerting.secondary.topicArn;
-  const notReady = new CloudwatchCompositeAlarm(scope, id("not_ready"), {
+  return new CloudwatchCompositeAlarm(scope, logicalId("readiness", role, "not_ready"), {
     provider,
     alarmName: physicalName("alarm", "dr-failover-not-ready", inputs.environmentSuffix, region),
     alarmDescription:
@@ -121,16 +140,10 @@ export function createReadiness(scope: Construct, inputs: ReadinessInputs): Read
       "evaluations in a row. The triggering children name the failing checks (dr-readiness-<check>); " +
       "run `make readiness` for each check's evidence.",
     // Names by reference: Terraform creates the children first.
-    alarmRule: alarms.map((alarm) => `ALARM("${alarm.alarmName}")`).join(" OR "),
+    alarmRule: children.map((alarm) => `ALARM("${alarm.alarmName}")`).join(" OR "),
     alarmActions: [topicArn],
     okActions: [topicArn],
-  });
-  return {
-    functionName: fn.functionName,
-    notReadyAlarmArn: notReady.arn,
-    readinessAlarmArns: alarms.map((alarm) => alarm.arn),
-    periodSeconds,
-  };
+  }).arn;
 }
 
 /** FailoverReady overall (a silent evaluation counts as not ready), then one alarm per check. */
@@ -202,11 +215,7 @@ function readinessStatements(inputs: ReadinessInputs, region: string): PolicySta
       // Found by the db-cluster-id filter (an instance added by hand counts too): the region's instances.
       Resource: `arn:aws:rds:${region}:${account}:db:*`,
     },
-    {
-      Sid: "ReadStandbyCapacity",
-      Action: ["autoscaling:DescribeAutoScalingGroups"],
-      Resource: "*", // Describe actions of Auto Scaling support no resource-level permissions
-    },
+    READ_STANDBY_CAPACITY,
     {
       Sid: "ReadLaunchTemplate",
       Action: ["ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages"],

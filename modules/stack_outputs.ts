@@ -1,6 +1,5 @@
-// What an operator needs after apply, as described Terraform outputs (`terraform output`), and the same
-// outputs as a manifest written at synth (`operator.json` beside cdk.tf.json) that the operator tools read:
-// every value known before apply is in it; what only AWS assigns (DNS names, ids) is null there.
+// What an operator needs after apply, as described Terraform outputs (`terraform output`); operator_manifest.ts
+// writes the same outputs at synth into `operator.json` beside cdk.tf.json for the operator tools.
 import { TerraformOutput, type TerraformStack } from "cdktf";
 import type { RegionPair } from "./providers.ts";
 import { ROLES } from "./providers.ts";
@@ -33,9 +32,11 @@ export interface StackOutputsInputs {
   readonly witnessRegion: string;
   /** What failback restores the standby Auto Scaling group to. */
   readonly standbyCapacity: { readonly minSize: number; readonly desiredCapacity: number };
+  /** The role `make release` assumes: the only writer of releases and of their digests. */
+  readonly releaseDeployRoleArn: string;
+  /** The `app/release-sha256` parameter (the same name in both regions). */
+  readonly releaseDigestParameterName: string;
 }
-
-export const OPERATOR_MANIFEST = "operator.json";
 
 /** Creates the operator outputs (each described); output names are stable: tools and runbooks use them. */
 export function createStackOutputs(stack: TerraformStack, inputs: StackOutputsInputs): void {
@@ -74,6 +75,16 @@ export function createStackOutputs(stack: TerraformStack, inputs: StackOutputsIn
     min_size: inputs.standbyCapacity.minSize,
     desired_capacity: inputs.standbyCapacity.desiredCapacity,
   });
+  output(
+    "release_deploy_role_arn",
+    "IAM role make release assumes: the only writer of app/* in the artifact buckets and of the digests",
+    inputs.releaseDeployRoleArn,
+  );
+  output(
+    "release_digest_parameter",
+    "SSM parameter (both regions) pinning the SHA-256 of the published release; instances refuse others",
+    inputs.releaseDigestParameterName,
+  );
   for (const role of ROLES) {
     const { region } = inputs.regions[role];
     const values = inputs.perRegion[role];
@@ -94,60 +105,4 @@ export function createStackOutputs(stack: TerraformStack, inputs: StackOutputsIn
       `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboard}`,
     );
   }
-}
-
-// deno-lint-ignore no-explicit-any
-type Json = any;
-
-/** ARNs AWS derives from a name the stack sets (standard partition: the configured regions are all in it). */
-const ARN_FORMATS: Readonly<
-  Partial<Record<string, (body: Json, region: string, account: string) => string>>
-> = {
-  aws_sns_topic: (body, region, account) => `arn:aws:sns:${region}:${account}:${body.name}`,
-  aws_rds_cluster: (body, region, account) =>
-    `arn:aws:rds:${region}:${account}:cluster:${body.cluster_identifier}`,
-  aws_lambda_function: (body, region, account) =>
-    `arn:aws:lambda:${region}:${account}:function:${body.function_name}`,
-};
-
-const isLiteral = (value: unknown) =>
-  typeof value === "number" || typeof value === "boolean" ||
-  (typeof value === "string" && !value.includes("${"));
-
-/** An output value as far as it is known before apply: literals, and references to literal arguments. */
-export function valueBeforeApply(stack: Json, value: unknown): unknown {
-  if (isLiteral(value)) return value;
-  if (Array.isArray(value)) return value.map((item) => valueBeforeApply(stack, item));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, valueBeforeApply(stack, item)]),
-    );
-  }
-  const reference = typeof value === "string"
-    ? /^\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}$/.exec(value)
-    : null;
-  if (!reference) return null;
-  const [, type, name, attribute] = reference;
-  const body = stack.resource?.[type]?.[name];
-  if (body === undefined) return null;
-  if (isLiteral(body[attribute])) return body[attribute];
-  const providers: Json[] = stack.provider?.aws ?? [];
-  const region = providers.find((provider) => `aws.${provider.alias}` === body.provider)?.region;
-  const account = providers.find((provider) => provider.allowed_account_ids)?.allowed_account_ids?.[0];
-  const format = ARN_FORMATS[type];
-  return attribute === "arn" && format && region && account ? format(body, region, account) : null;
-}
-
-/** The manifest the operator tools read: every output, its description and its value before apply. */
-export function operatorManifest(stackName: string, stack: Json): Json {
-  const outputs: Record<string, { description: string; value: unknown }> = {};
-  for (const [name, body] of Object.entries<Json>(stack.output ?? {}).sort(([a], [b]) => a < b ? -1 : 1)) {
-    outputs[name] = { description: body.description ?? "", value: valueBeforeApply(stack, body.value) };
-  }
-  return {
-    stack: stackName,
-    about: "Terraform outputs of this stack as known at synth; null = assigned by AWS at apply " +
-      "(terraform output -raw <name> in this folder)",
-    outputs,
-  };
 }

@@ -2,6 +2,8 @@
 // region's key (bucket keys), private, TLS-only, owner-enforced, old versions expired; each bucket
 // replicates everything to the peer with Replication Time Control (15-minute SLA) and replication metrics,
 // including delete markers, replica metadata changes and SSE-KMS objects (re-encrypted with the peer's key).
+// Releases (`app/*`) are written only by the deploy role (modules/release.ts) and replicated only by the peer's
+// replication role; every request is logged (S3 server access logs) into the region's log bucket.
 import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning/index.js";
@@ -10,12 +12,14 @@ import { makeBucketPrivate } from "./private_bucket.ts";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy/index.js";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js";
 import { S3BucketReplicationConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-replication-configuration/index.js";
+import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging/index.js";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
 import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
 import { artifactBucketName, logicalId, physicalName, type RegionRole } from "./naming.ts";
-import { assumeRolePolicy, policyDocument } from "./policy.ts";
+import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./policy.ts";
 import type { KmsOutputs } from "./kms.ts";
+import { RELEASE_PREFIX } from "./release.ts";
 
 export interface StorageInputs {
   readonly regions: RegionPair;
@@ -24,6 +28,10 @@ export interface StorageInputs {
   readonly environmentSuffix: string;
   /** Days a noncurrent object version is kept before it expires. */
   readonly noncurrentVersionDays: number;
+  /** The only principal that may write releases (`app/*`): the deploy role of `make release`. */
+  readonly deployRoleArn: string;
+  /** Where each bucket's S3 server access logs go: the region's log bucket (its policy admits them). */
+  readonly accessLogs: PerRegion<{ readonly bucketName: string; readonly prefix: string }>;
 }
 
 export interface RegionStorage {
@@ -46,10 +54,65 @@ export function replicationRuleId(peerRegion: string): string {
   return `replicate-to-${peerRegion}`;
 }
 
+/** Role S3 assumes to replicate from the bucket of `region` to its peer. */
+export function replicationRoleName(suffix: string, region: string): string {
+  return physicalName("iamRole", "s3-replication", suffix, region);
+}
+
+/**
+ * Object writes that could replace a release or its metadata (Service Authorization Reference, Amazon S3:
+ * PutObject also authorizes CopyObject, POST uploads and every multipart step). Deletes stay allowed:
+ * `force_destroy` must empty the bucket, and an instance keeps its installed release when the object is gone.
+ */
+export const RELEASE_WRITE_ACTIONS = [
+  "s3:PutObject",
+  "s3:PutObjectAcl",
+  "s3:PutObjectVersionAcl",
+  "s3:PutObjectTagging",
+  "s3:PutObjectVersionTagging",
+] as const;
+
+/** What S3 replication writes a replica with (User Guide, "Setting up permissions for live replication"). */
+export const REPLICA_WRITE_ACTIONS = ["s3:ReplicateObject", "s3:ReplicateTags"] as const;
+
+interface ReleaseGuardInputs {
+  readonly bucketArn: string;
+  readonly deployRoleArn: string;
+  readonly peerReplicationRoleArn: string;
+}
+
+/**
+ * The bucket policy's guards of `app/*`: only the deploy role writes releases, only the peer's replication
+ * role replicates them. Replication writes replicas with s3:ReplicateObject (not s3:PutObject), as the role
+ * of the source bucket (`aws:PrincipalArn` is a role's ARN for its sessions), so the first deny leaves it
+ * alone and the second admits exactly it.
+ */
+export function releaseGuards(inputs: ReleaseGuardInputs): PolicyStatement[] {
+  const releases = `${inputs.bucketArn}/${RELEASE_PREFIX}*`;
+  return [
+    {
+      Sid: "OnlyTheDeployRoleWritesReleases",
+      Effect: "Deny",
+      Principal: { AWS: "*" },
+      Action: [...RELEASE_WRITE_ACTIONS],
+      Resource: releases,
+      Condition: { ArnNotEquals: { "aws:PrincipalArn": inputs.deployRoleArn } },
+    },
+    {
+      Sid: "OnlyThePeerReplicatesReleases",
+      Effect: "Deny",
+      Principal: { AWS: "*" },
+      Action: [...REPLICA_WRITE_ACTIONS],
+      Resource: releases,
+      Condition: { ArnNotEquals: { "aws:PrincipalArn": inputs.peerReplicationRoleArn } },
+    },
+  ];
+}
+
 export function createStorage(scope: Construct, inputs: StorageInputs): StorageOutputs {
   const suffix = inputs.environmentSuffix;
 
-  const buckets = forEachRegion(inputs.regions, ({ provider, region, role }) => {
+  const buckets = forEachRegion(inputs.regions, ({ provider, region, role, peerRegion }) => {
     const id = (key?: string) => logicalId("storage", role, key);
     const bucket = new S3Bucket(scope, id("bucket"), {
       provider,
@@ -76,16 +139,32 @@ export function createStorage(scope: Construct, inputs: StorageInputs): StorageO
     new S3BucketPolicy(scope, id("policy"), {
       provider,
       bucket: bucket.id,
-      policy: policyDocument([{
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: { AWS: "*" },
-        // A deny for every S3 action: no request without TLS, whoever makes it.
-        Action: "s3:*",
-        Resource: [bucket.arn, `${bucket.arn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      }]),
+      policy: policyDocument([
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: { AWS: "*" },
+          // A deny for every S3 action: no request without TLS, whoever makes it.
+          Action: "s3:*",
+          Resource: [bucket.arn, `${bucket.arn}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+        ...releaseGuards({
+          bucketArn: bucket.arn,
+          deployRoleArn: inputs.deployRoleArn,
+          // By name: the peer's role is made after both buckets (it names them).
+          peerReplicationRoleArn: `arn:aws:iam::${inputs.accountId}:role/${
+            replicationRoleName(suffix, peerRegion)
+          }`,
+        }),
+      ]),
       dependsOn: [publicAccessBlock],
+    });
+    new S3BucketLoggingA(scope, id("access_logging"), {
+      provider,
+      bucket: bucket.id,
+      targetBucket: inputs.accessLogs[role].bucketName,
+      targetPrefix: inputs.accessLogs[role].prefix,
     });
     new S3BucketLifecycleConfiguration(scope, id("lifecycle"), {
       provider,
@@ -112,7 +191,7 @@ export function createStorage(scope: Construct, inputs: StorageInputs): StorageO
 
     const replicationRole = new IamRole(scope, id("replication_role"), {
       provider,
-      name: physicalName("iamRole", "s3-replication", suffix, region),
+      name: replicationRoleName(suffix, region),
       assumeRolePolicy: assumeRolePolicy("s3.amazonaws.com", inputs.accountId),
     });
     // With bucket keys the KMS encryption context is the bucket ARN, without them the object ARN.

@@ -2,6 +2,7 @@
 // the front service runs with python3 on loopback against the real PostgreSQL fixture (TLS verify-full),
 // and the boot-time configuration step runs against a stand-in AWS CLI.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { decodeUserData, type EmbeddedFile } from "../modules/app_service/user_data.ts";
 import { DEEP_HEALTH_PATH, parameterName, SHALLOW_HEALTH_PATH } from "../handlers/lib/contract.ts";
 import { available, defaultStack, resource } from "./helpers.ts";
@@ -432,28 +433,44 @@ interface BootRun {
   readonly calls: string[][];
 }
 
-function runBootConfig(
-  parameters: Record<string, string>,
-  options: { release?: Record<string, string>; staleRelease?: boolean } = {},
-): BootRun {
-  const serviceDir = extractService();
-  const fake = new FakeAws(parameters);
-  const work = Deno.makeTempDirSync({ prefix: "dr-boot-" });
-  if (options.release) {
-    const source = Deno.makeTempDirSync({ prefix: "dr-release-src-" });
-    for (const [name, content] of Object.entries(options.release)) {
-      Deno.writeTextFileSync(`${source}/${name}`, content);
-      if (name === "run") Deno.chmodSync(`${source}/${name}`, 0o755);
-    }
-    const tar = new Deno.Command("tar", {
-      args: ["-czf", `${fake.dir}/release.tar.gz`, "-C", source, ...Object.keys(options.release)],
-    }).outputSync();
-    assert.ok(tar.success);
+/** A release archive (`run` executable) of these files; returns its SHA-256 (hex). */
+function writeArchive(path: string, files: Record<string, string>): string {
+  const source = Deno.makeTempDirSync({ prefix: "dr-release-src-" });
+  for (const [name, content] of Object.entries(files)) {
+    Deno.writeTextFileSync(`${source}/${name}`, content);
+    if (name === "run") Deno.chmodSync(`${source}/${name}`, 0o755);
   }
+  const tar = new Deno.Command("tar", { args: ["-czf", path, "-C", source, ...Object.keys(files)] })
+    .outputSync();
+  assert.ok(tar.success);
+  return createHash("sha256").update(Deno.readFileSync(path)).digest("hex");
+}
+
+interface BootOptions {
+  /** The published archive's files; its digest is pinned unless `pinned` says otherwise. */
+  readonly release?: Record<string, string>;
+  /** What the bucket holds instead of `release` (same key): an archive changed after its digest was pinned. */
+  readonly tampered?: Record<string, string>;
+  /** The value of app/release-sha256; default the release's digest, or `none` without a release. */
+  readonly pinned?: string;
+  /** Files of a release installed by an earlier boot. */
+  readonly installed?: Record<string, string>;
+}
+
+function runBootConfig(parameters: Record<string, string>, options: BootOptions = {}): BootRun {
+  const serviceDir = extractService();
+  const work = Deno.makeTempDirSync({ prefix: "dr-boot-" });
+  const archive = `${work}/published.tar.gz`;
+  const digest = options.release ? writeArchive(archive, options.release) : "none";
+  if (options.tampered) writeArchive(archive, options.tampered);
+  const fake = new FakeAws({ ...parameters, [RELEASE_DIGEST]: options.pinned ?? digest });
+  if (options.release) Deno.copyFileSync(archive, `${fake.dir}/release.tar.gz`);
   const releaseDir = `${work}/release`;
-  if (options.staleRelease) {
+  if (options.installed) {
     Deno.mkdirSync(releaseDir);
-    Deno.writeTextFileSync(`${releaseDir}/run`, "stale");
+    for (const [name, content] of Object.entries(options.installed)) {
+      Deno.writeTextFileSync(`${releaseDir}/${name}`, content);
+    }
   }
   const envFile = `${work}/app.env`;
   const result = new Deno.Command("python3", {
@@ -491,6 +508,8 @@ function readEnvFile(path: string): Record<string, string> {
   );
 }
 
+const RELEASE_DIGEST = parameterName("/txn/dev", "releaseDigest");
+
 function parametersFor(database: { host: string; port: number; db: string }) {
   return {
     "/txn/dev/database/writer-endpoint": database.host,
@@ -509,7 +528,7 @@ Deno.test({
   fn() {
     const run = runBootConfig(
       parametersFor({ host: "db.example", port: 5432, db: `tr"an\\s$ 'actions` }),
-      { staleRelease: true },
+      { installed: { run: "stale" } },
     );
     assert.ok(run.success, run.stderr + run.stdout);
     assert.equal(Deno.statSync(run.envFile).mode! & 0o777, 0o600);
@@ -522,7 +541,8 @@ Deno.test({
       REGION_ROLE: "primary",
       ACTIVE_REGION_PARAMETER: parameterName("/txn/dev", "activeRegion"),
     });
-    const [getParameters, listing] = run.calls;
+    // Nothing published (digest `none`): no S3 call at all.
+    const [getParameters, ...others] = run.calls;
     assert.deepEqual(getParameters.slice(0, 6), [
       "ssm",
       "get-parameters",
@@ -531,16 +551,8 @@ Deno.test({
       "--with-decryption",
       "--output",
     ]);
-    assert.deepEqual(listing, [
-      "s3api",
-      "list-objects-v2",
-      "--bucket",
-      "artifacts-123456789012-us-east-2-dev",
-      "--prefix",
-      "app/current.tar.gz",
-      "--output",
-      "json",
-    ]);
+    assert.ok(getParameters.includes(RELEASE_DIGEST), "the pinned digest is read with the others");
+    assert.deepEqual(others, []);
     assert.throws(() => Deno.statSync(run.releaseDir), Deno.errors.NotFound, "stale release removed");
   },
 });
@@ -556,12 +568,104 @@ Deno.test({
     assert.ok(installed.success, installed.stderr);
     assert.ok((Deno.statSync(`${installed.releaseDir}/run`).mode! & 0o111) !== 0);
     assert.equal(Deno.readTextFileSync(`${installed.releaseDir}/app.cfg`), "x=1\n");
-    assert.match(installed.stdout, /release-installed/);
+    const pinned = createHash("sha256").update(
+      Deno.readFileSync(`${installed.releaseDir}/../published.tar.gz`),
+    )
+      .digest("hex");
+    assert.equal(bootEvent(installed, "release-installed").sha256, pinned, "the digest it verified");
 
     const rejected = runBootConfig(parameters, { release: { "app.cfg": "x=1\n" } });
     assert.ok(rejected.success, "a broken release must not stop the front service");
     assert.match(rejected.stdout, /release-rejected/);
     assert.throws(() => Deno.statSync(rejected.releaseDir), Deno.errors.NotFound);
+  },
+});
+
+/** The one log line of `event` boot_config.py printed (JSON), or a failure naming what it printed. */
+function bootEvent(run: BootRun, event: string): Record<string, string> {
+  const lines = run.stdout.trim().split("\n").map((line) => JSON.parse(line));
+  const found = lines.filter((line) => line.event === event);
+  assert.equal(found.length, 1, `one ${event} in:\n${run.stdout}`);
+  return found[0];
+}
+
+const RELEASE_V1 = { run: "#!/bin/sh\necho v1\n" };
+const RELEASE_V2 = { run: "#!/bin/sh\necho v2\n", "app.cfg": "v=2\n" };
+
+/** The installed release is exactly `files`, and nothing was left half-unpacked beside it. */
+function assertInstalled(run: BootRun, files: Record<string, string>): void {
+  const names = [...Deno.readDirSync(run.releaseDir)].map((entry) => entry.name).sort();
+  assert.deepEqual(names, Object.keys(files).sort());
+  for (const [name, content] of Object.entries(files)) {
+    assert.equal(Deno.readTextFileSync(`${run.releaseDir}/${name}`), content, name);
+  }
+  const work = run.releaseDir.replace(/\/release$/, "");
+  assert.deepEqual([...Deno.readDirSync(work)].filter((entry) => entry.name.startsWith(".release-")), []);
+}
+
+const S3_CALLS = (run: BootRun) => run.calls.filter((call) => call[0] === "s3" || call[0] === "s3api");
+
+Deno.test({
+  name:
+    "boot_config.py refuses a tampered archive (its SHA-256 is not the pinned one) and keeps the installed release",
+  ignore: !hasPython,
+  fn() {
+    const run = runBootConfig(parametersFor({ host: "db", port: 5432, db: "d" }), {
+      installed: RELEASE_V1,
+      release: RELEASE_V2,
+      tampered: { run: "#!/bin/sh\necho tampered\n", "app.cfg": "v=2\n", "extra.sh": "x" },
+    });
+    assert.ok(run.success, "a refused release must not stop the front service");
+    const rejected = bootEvent(run, "release-rejected");
+    assert.match(rejected.reason, /^digest mismatch: pinned [0-9a-f]{64}, downloaded [0-9a-f]{64}$/);
+    assert.ok(!run.stdout.includes("release-installed"), run.stdout);
+    assertInstalled(run, RELEASE_V1);
+  },
+});
+
+Deno.test({
+  name: "boot_config.py refuses a malformed pinned digest without downloading, keeping the installed release",
+  ignore: !hasPython,
+  fn() {
+    const parameters = parametersFor({ host: "db", port: 5432, db: "d" });
+    for (const pinned of ["latest", "ABC".repeat(21) + "D", "0".repeat(63)]) {
+      const run = runBootConfig(parameters, { installed: RELEASE_V1, release: RELEASE_V2, pinned });
+      assert.ok(run.success, run.stderr);
+      assert.match(bootEvent(run, "release-rejected").reason, /pinned digest is not 64 lowercase hex/);
+      assert.deepEqual(S3_CALLS(run), [], `${JSON.stringify(pinned)}: nothing downloaded`);
+      assertInstalled(run, RELEASE_V1);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "boot_config.py: digest `none` is 'nothing published', whatever the bucket holds; no release is installed",
+  ignore: !hasPython,
+  fn() {
+    const run = runBootConfig(parametersFor({ host: "db", port: 5432, db: "d" }), {
+      release: RELEASE_V2,
+      pinned: "none",
+    });
+    assert.ok(run.success, run.stderr);
+    bootEvent(run, "no-release-published");
+    assert.deepEqual(S3_CALLS(run), [], "an object without a pinned digest is never fetched");
+    assert.throws(() => Deno.statSync(run.releaseDir), Deno.errors.NotFound);
+  },
+});
+
+Deno.test({
+  name: "boot_config.py keeps the installed release when the pinned release's object is gone (S3 delete)",
+  ignore: !hasPython,
+  fn() {
+    const run = runBootConfig(parametersFor({ host: "db", port: 5432, db: "d" }), {
+      installed: RELEASE_V1,
+      pinned: "c".repeat(64),
+    });
+    assert.ok(run.success, run.stderr);
+    assert.equal(bootEvent(run, "release-missing").pinned, "c".repeat(64));
+    assert.deepEqual(S3_CALLS(run).map((call) => call.slice(0, 2)), [["s3api", "list-objects-v2"]]);
+    assertInstalled(run, RELEASE_V1);
   },
 });
 

@@ -1,30 +1,12 @@
+// createDatabase() (modules/database.ts): the global cluster, the master password variables, what it
+// outputs; each region's member cluster is tested in database_member_test.ts.
 import assert from "node:assert/strict";
 import { App, TerraformStack } from "cdktf";
 import { loadConfig } from "../modules/config.ts";
-import { createRegionPair } from "../modules/providers.ts";
-import {
-  clusterParameterGroupFamily,
-  createDatabase,
-  INSTANCE_COUNT,
-  MASTER_PASSWORD_VARIABLE,
-} from "../modules/database.ts";
-import {
-  defaultStack,
-  type Json,
-  PROJECT_ROOT,
-  resolve,
-  resource,
-  resources,
-  resourcesIn,
-  ROLES,
-  synthWith,
-} from "./helpers.ts";
-
-function parameterValues(group: Json): Record<string, string> {
-  return Object.fromEntries(
-    group.parameter.map((parameter: { name: string; value: string }) => [parameter.name, parameter.value]),
-  );
-}
+import { createRegionPair, forEachRegion } from "../modules/providers.ts";
+import { createDatabase, MASTER_PASSWORD_VARIABLE } from "../modules/database.ts";
+import { DATABASE_USERS } from "../handlers/lib/contract.ts";
+import { defaultStack, PROJECT_ROOT, resolve, resource, resources, ROLES } from "./helpers.ts";
 
 Deno.test("createDatabase() makes one encrypted, destroyable global cluster that owns the engine version", () => {
   const { stack, config } = defaultStack();
@@ -38,29 +20,6 @@ Deno.test("createDatabase() makes one encrypted, destroyable global cluster that
   assert.equal(global.force_destroy, true);
   assert.equal(global.deletion_protection, false);
   assert.equal(global.global_cluster_identifier, "aurora-global-dev");
-});
-
-Deno.test("createDatabase() encrypts each member with its own region's key and keeps backups for PITR", () => {
-  const { stack, config } = defaultStack();
-  for (const role of ROLES) {
-    const cluster = resource(stack, "aws_rds_cluster", `database_${role}`);
-    assert.equal(cluster.provider, `aws.${role}`);
-    assert.equal(
-      cluster.global_cluster_identifier,
-      "${aws_rds_global_cluster.database_global.global_cluster_identifier}",
-    );
-    assert.equal(cluster.storage_encrypted, true);
-    assert.equal(cluster.kms_key_id, `\${aws_kms_key.kms_${role}.arn}`);
-    assert.equal(cluster.backup_retention_period, config.database.backupRetentionDays);
-    assert.ok(cluster.backup_retention_period >= 1);
-    assert.equal(cluster.preferred_backup_window, config.database.backupWindow);
-    assert.equal(cluster.copy_tags_to_snapshot, true);
-    assert.equal(cluster.skip_final_snapshot, true);
-    assert.equal(cluster.deletion_protection, false);
-    assert.equal(cluster.iam_database_authentication_enabled, true);
-    assert.deepEqual(cluster.enabled_cloudwatch_logs_exports, ["postgresql"]);
-    assert.equal(cluster.port, config.database.port);
-  }
 });
 
 Deno.test("createDatabase() gives credentials only to the primary, write-only, from an ephemeral variable", () => {
@@ -94,171 +53,12 @@ Deno.test("createDatabase() gives credentials only to the primary, write-only, f
   );
 });
 
-Deno.test("createDatabase() joins the secondary after the primary's writer and ignores failover drift", () => {
-  const { stack } = defaultStack();
-  const secondary = resource(stack, "aws_rds_cluster", "database_secondary");
-  assert.ok(secondary.depends_on.includes("aws_rds_cluster_instance.database_primary_instance_us-east-1a"));
-  for (const role of ROLES) {
-    const cluster = resource(stack, "aws_rds_cluster", `database_${role}`);
-    assert.deepEqual([...cluster.lifecycle.ignore_changes].sort(), [
-      "engine_version",
-      "global_cluster_identifier",
-      "replication_source_identifier",
-    ]);
-    for (const instance of Object.values(resourcesIn(stack, "aws_rds_cluster_instance", role))) {
-      assert.deepEqual(instance.lifecycle.ignore_changes, ["engine_version"]);
-      assert.equal(instance.auto_minor_version_upgrade, false);
-    }
-  }
-});
-
-Deno.test("createDatabase() puts writer and reader in different AZs and never leaves the standby headless", () => {
-  const { stack, config } = defaultStack();
-  for (const role of ROLES) {
-    const instances = resourcesIn(stack, "aws_rds_cluster_instance", role);
-    const zones = config[role].availabilityZones.slice(0, INSTANCE_COUNT[role]);
-    assert.deepEqual(Object.keys(instances).sort(), zones.map((zone) => `database_${role}_instance_${zone}`));
-    assert.equal(
-      new Set(Object.values(instances).map((instance) => instance.availability_zone)).size,
-      zones.length,
-    );
-    const expectedClass = role === "primary"
-      ? config.database.primaryInstanceClass
-      : config.database.secondaryInstanceClass;
-    for (const instance of Object.values(instances)) {
-      assert.equal(instance.cluster_identifier, `\${aws_rds_cluster.database_${role}.id}`);
-      assert.equal(instance.instance_class, expectedClass);
-      assert.doesNotMatch(
-        instance.instance_class,
-        /^db\.t/,
-        "burstable classes cannot join a global database",
-      );
-      assert.equal(instance.publicly_accessible, false);
-    }
-  }
-  assert.ok(INSTANCE_COUNT.primary >= 2 && INSTANCE_COUNT.secondary >= 1);
-  const writer = resource(stack, "aws_rds_cluster_instance", "database_primary_instance_us-east-1a");
-  const reader = resource(stack, "aws_rds_cluster_instance", "database_primary_instance_us-east-1b");
-  assert.ok(writer.promotion_tier < reader.promotion_tier);
-});
-
-Deno.test("createDatabase() uses the data subnets and the one database security group of security_groups.ts", () => {
-  const { stack, config } = defaultStack();
-  assert.equal(
-    Object.keys(resources(stack, "aws_security_group")).filter((id) => id.includes("database")).length,
-    2,
-  );
-  for (const role of ROLES) {
-    const cluster = resource(stack, "aws_rds_cluster", `database_${role}`);
-    assert.deepEqual(cluster.vpc_security_group_ids, [`\${aws_security_group.firewall_${role}_database.id}`]);
-    assert.equal(cluster.db_subnet_group_name, `\${aws_db_subnet_group.database_${role}_subnets.name}`);
-    const subnets = resource(stack, "aws_db_subnet_group", `database_${role}_subnets`);
-    assert.deepEqual(
-      subnets.subnet_ids,
-      config[role].availabilityZones.map((zone) => `\${aws_subnet.network_${role}_data_${zone}.id}`),
-    );
-  }
-});
-
-Deno.test("createDatabase() forces TLS on both members and sets no RPO guard by default", () => {
-  const { stack, config } = defaultStack();
-  for (const role of ROLES) {
-    const group = resource(stack, "aws_rds_cluster_parameter_group", `database_${role}_cluster_parameters`);
-    assert.equal(group.family, clusterParameterGroupFamily(config.database.engineVersion));
-    assert.equal(group.family, "aurora-postgresql16");
-    assert.deepEqual(parameterValues(group), { "rds.force_ssl": "1" });
-    assert.equal(
-      resource(stack, "aws_rds_cluster", `database_${role}`).db_cluster_parameter_group_name,
-      `\${aws_rds_cluster_parameter_group.database_${role}_cluster_parameters.name}`,
-    );
-  }
-});
-
-Deno.test("createDatabase() sets the rds.global_db_rpo commit guard only in the primary's parameter group", () => {
-  const { stack } = synthWith({ DB_RPO_GUARD_SECONDS: "30", DB_ENGINE_VERSION: "15.10" });
-  const primary = resource(stack, "aws_rds_cluster_parameter_group", "database_primary_cluster_parameters");
-  const secondary = resource(
-    stack,
-    "aws_rds_cluster_parameter_group",
-    "database_secondary_cluster_parameters",
-  );
-  assert.deepEqual(parameterValues(primary), { "rds.force_ssl": "1", "rds.global_db_rpo": "30" });
-  assert.deepEqual(parameterValues(secondary), { "rds.force_ssl": "1" });
-  assert.equal(primary.family, "aurora-postgresql15");
-});
-
-Deno.test("createDatabase() exports PostgreSQL logs to encrypted log groups created before the clusters", () => {
-  const { stack, config } = defaultStack();
-  for (const role of ROLES) {
-    const cluster = resource(stack, "aws_rds_cluster", `database_${role}`);
-    const logGroup = resource(stack, "aws_cloudwatch_log_group", `database_${role}_postgresql_logs`);
-    assert.equal(logGroup.name, `/aws/rds/cluster/${cluster.cluster_identifier}/postgresql`);
-    assert.equal(logGroup.kms_key_id, `\${aws_kms_key.kms_${role}.arn}`);
-    assert.equal(logGroup.retention_in_days, config.logRetentionDays);
-    assert.ok(cluster.depends_on.includes(`aws_cloudwatch_log_group.database_${role}_postgresql_logs`));
-  }
-});
-
-Deno.test("createDatabase() monitors every instance: Performance Insights with the region's key, enhanced monitoring", () => {
-  const { stack, config } = defaultStack();
-  for (const role of ROLES) {
-    const roleBody = resource(stack, "aws_iam_role", `database_${role}_monitoring_role`);
-    const trust = JSON.parse(roleBody.assume_role_policy);
-    assert.equal(trust.Statement.length, 1);
-    assert.deepEqual(trust.Statement[0].Principal, { Service: "monitoring.rds.amazonaws.com" });
-    assert.deepEqual(trust.Statement[0].Condition, {
-      StringEquals: { "aws:SourceAccount": config.accountId },
-    });
-    const policy = JSON.parse(
-      resource(stack, "aws_iam_role_policy", `database_${role}_monitoring_policy`).policy,
-    );
-    const region = config[role].region;
-    const logGroup = `arn:aws:logs:${region}:${config.accountId}:log-group:RDSOSMetrics`;
-    assert.deepEqual(policy.Statement.map((statement: Json) => statement.Resource), [
-      logGroup,
-      `${logGroup}:log-stream:*`,
-    ]);
-    for (const instance of Object.values(resourcesIn(stack, "aws_rds_cluster_instance", role))) {
-      assert.equal(instance.performance_insights_enabled, true);
-      assert.equal(instance.performance_insights_kms_key_id, `\${aws_kms_key.kms_${role}.arn}`);
-      assert.equal(instance.performance_insights_retention_period, 7);
-      assert.equal(instance.monitoring_interval, 60);
-      assert.equal(instance.monitoring_role_arn, `\${aws_iam_role.database_${role}_monitoring_role.arn}`);
-      assert.ok(instance.depends_on.includes(`aws_iam_role_policy.database_${role}_monitoring_policy`));
-    }
-  }
-});
-
-Deno.test("createDatabase() adds Serverless v2 scaling only when an instance class is db.serverless", () => {
-  assert.equal(
-    resource(defaultStack().stack, "aws_rds_cluster", "database_primary").serverlessv2_scaling_configuration,
-    undefined,
-  );
-  const { stack } = synthWith({ DB_SECONDARY_INSTANCE_CLASS: "db.serverless" });
-  assert.equal(
-    resource(stack, "aws_rds_cluster", "database_primary").serverlessv2_scaling_configuration,
-    undefined,
-  );
-  assert.deepEqual(
-    resource(stack, "aws_rds_cluster", "database_secondary").serverlessv2_scaling_configuration,
-    {
-      min_capacity: 2,
-      max_capacity: 16,
-    },
-  );
-  for (const instance of Object.values(resourcesIn(stack, "aws_rds_cluster_instance", "secondary"))) {
-    assert.equal(instance.instance_class, "db.serverless");
-  }
-});
-
 Deno.test("createDatabase() outputs the global writer endpoint and each member's identifiers and endpoints", () => {
   const config = loadConfig({});
   const stack = new TerraformStack(new App({ outdir: Deno.makeTempDirSync() }), "outputs");
   const regions = createRegionPair(stack, config);
-  const perRegion = <T>(make: (role: "primary" | "secondary") => T) => ({
-    primary: make("primary"),
-    secondary: make("secondary"),
-  });
+  const perRegion = <T>(make: (role: "primary" | "secondary") => T) =>
+    forEachRegion(regions, ({ role }) => make(role));
   const outputs = createDatabase(stack, {
     regions,
     network: perRegion((role) => ({
@@ -303,6 +103,17 @@ Deno.test("createDatabase() outputs the global writer endpoint and each member's
     [config.database.port, config.database.databaseName, config.database.masterUsername],
   );
   assert.equal(resolved.masterPassword.writeOnlyValue, "${var.db_master_password}");
+  // The global writer endpoint leads to either cluster: each identity may connect to both.
+  for (const [identity, user] of Object.entries(DATABASE_USERS)) {
+    assert.deepEqual(
+      resolved.connectArns[identity],
+      ROLES.map((role) =>
+        `arn:aws:rds-db:${config[role].region}:${config.accountId}:dbuser:` +
+        `\${aws_rds_cluster.database_${role}.cluster_resource_id}/${user}`
+      ),
+      identity,
+    );
+  }
 });
 
 for (const target of ["plan", "apply", "destroy"]) {

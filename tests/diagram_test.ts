@@ -6,11 +6,11 @@ import {
   diagramBlock,
   diagramInReadme,
   NODE_KINDS,
-  nodeId,
   renderDiagram,
   replaceDiagram,
 } from "../tools/lib/diagram.ts";
-import { ResourceIndex } from "../tools/lib/stack_json.ts";
+import { nodeId } from "../tools/lib/diagram_edges.ts";
+import { StackIndex } from "../modules/stack_index.ts";
 import { defaultStack, type Json, PROJECT_ROOT } from "./helpers.ts";
 import { handoffFixture } from "./handoff_fixture.ts";
 
@@ -46,7 +46,7 @@ Deno.test("renderDiagram() draws one subgraph per region plus the global layer: 
   );
   assert.match(text, /subgraph region_secondary\["us-east-2 \(secondary\)"\]/);
   const drawn = new Set(buildDiagram(stack).nodes.map((node) => node.id));
-  const expected = new ResourceIndex(stack).ofType(...NODE_KINDS.map((kind) => kind.type));
+  const expected = new StackIndex(stack).ofType(...NODE_KINDS.map((kind) => kind.type));
   assert.ok(expected.length > 0);
   for (const resource of expected) assert.ok(drawn.has(nodeId(resource)), resource.address);
   assert.equal(drawn.size, expected.length + (stack.resource.aws_iam_role ? 1 : 0));

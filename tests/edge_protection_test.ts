@@ -109,7 +109,9 @@ Deno.test("each ALB writes access logs to its region's SSE-S3, private, TLS-only
     const policy = JSON.parse(resource(stack, "aws_s3_bucket_policy", `edge_${role}_log_policy`).policy);
     const deny = policy.Statement.find((statement: Json) => statement.Effect === "Deny");
     assert.deepEqual(deny.Condition, { Bool: { "aws:SecureTransport": "false" } });
-    const allows = policy.Statement.filter((statement: Json) => statement.Effect === "Allow");
+    const allows = policy.Statement.filter((statement: Json) =>
+      statement.Effect === "Allow" && statement.Sid !== "S3ServerAccessLogs"
+    );
     assert.equal(allows.length, 1);
     assert.deepEqual(allows[0].Principal, { AWS: `arn:aws:iam::${ELB_LOG_ACCOUNTS[region]}:root` });
     assert.equal(allows[0].Action, "s3:PutObject");
@@ -117,6 +119,35 @@ Deno.test("each ALB writes access logs to its region's SSE-S3, private, TLS-only
       allows[0].Resource,
       `\${aws_s3_bucket.edge_${role}_log_bucket.arn}/alb/AWSLogs/${config.accountId}/*`,
     );
+  }
+});
+
+Deno.test("each log bucket admits S3 server access logs of exactly its region's artifact bucket and account", () => {
+  const { stack, config } = defaultStack();
+  for (const role of ROLES) {
+    const policy = JSON.parse(resource(stack, "aws_s3_bucket_policy", `edge_${role}_log_policy`).policy);
+    const logging = policy.Statement.filter((statement: Json) =>
+      statement.Principal?.Service === "logging.s3.amazonaws.com"
+    );
+    assert.deepEqual(logging, [{
+      Effect: "Allow",
+      Sid: "S3ServerAccessLogs",
+      // A single string, as moto's PutBucketLogging check (5.2.1) also requires.
+      Principal: { Service: "logging.s3.amazonaws.com" },
+      Action: "s3:PutObject",
+      Resource: `\${aws_s3_bucket.edge_${role}_log_bucket.arn}/s3-access/*`,
+      Condition: {
+        ArnLike: {
+          "aws:SourceArn": `arn:aws:s3:::${
+            resource(stack, "aws_s3_bucket", `storage_${role}_bucket`).bucket
+          }`,
+        },
+        StringEquals: { "aws:SourceAccount": config.accountId },
+      },
+    }]);
+    // The prefix S3 delivers under is the one the policy admits.
+    const target = resource(stack, "aws_s3_bucket_logging", `storage_${role}_access_logging`).target_prefix;
+    assert.equal(`${target}*`, logging[0].Resource.split("/").slice(1).join("/"));
   }
 });
 

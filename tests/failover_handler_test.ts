@@ -9,7 +9,7 @@ import { ConfigError } from "../handlers/lib/settings.ts";
 import { earliestDatapoint, EventValidationError } from "../handlers/lib/failover_event.ts";
 import { probeHealth } from "../handlers/lib/failover_probe.ts";
 import { tlsProbe } from "../handlers/lib/https_probe.ts";
-import { backoffDelayMs, StepFailedError, withRetry } from "../handlers/lib/steps.ts";
+import { StepFailedError } from "../handlers/lib/steps.ts";
 import { createTestPki, startHttpsServer } from "./tls_fixture.ts";
 import {
   ACTIVE_PARAM,
@@ -570,29 +570,4 @@ Deno.test("emfMetricSink() writes EMF with exactly Region and Role, plus Step on
   assert.equal(step.Step, "aurora-promote");
   assert.deepEqual(invoked._aws.CloudWatchMetrics[0].Dimensions, [["Region", "Role"]], "Step does not leak");
   assert.equal(invoked.Step, undefined);
-});
-
-// ---------------------------------------------------------------------------------------------------------
-// the runner
-
-Deno.test("backoffDelayMs() doubles per attempt up to the cap, with full jitter", async () => {
-  const policy = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 1_000 };
-  assert.deepEqual([1, 2, 3, 4, 5].map((n) => backoffDelayMs(n, policy, () => 0.999)), [
-    200,
-    400,
-    799,
-    999,
-    999,
-  ]);
-  assert.deepEqual([1, 2, 3].map((n) => backoffDelayMs(n, policy, () => 0)), [0, 0, 0]);
-
-  let attempts = 0;
-  await assert.rejects(
-    withRetry(() => {
-      attempts++;
-      return Promise.reject(awsError("ValidationError", "bad input"));
-    }, { policy, sleep: () => Promise.resolve(), random: () => 0.5 }),
-    /bad input/,
-  );
-  assert.equal(attempts, 1, "client errors are not retried");
 });

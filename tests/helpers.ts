@@ -1,15 +1,16 @@
-// Shared test support: in-process synth of a configuration, lookups in the synthesized JSON, and the
-// offline terraform run (init, validate, plan, show -json) whose plan the policy tests read.
+// Shared test support: in-process synth of a configuration, lookups in the synthesized JSON (through the stack
+// index the tools use), and the offline terraform run (init, validate, plan, show -json) whose plan the policy
+// tests read.
 import { ConfigError, loadConfig, type StackConfig } from "../modules/config.ts";
 import type { ProviderRole } from "../modules/naming.ts";
 import { synthesize } from "../main.ts";
 import { TerraformOutput, type TerraformStack } from "cdktf";
+import { type Json, StackIndex, type StackResource } from "../modules/stack_index.ts";
 export { ROLES } from "../modules/providers.ts";
 
 export const PROJECT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
-// deno-lint-ignore no-explicit-any
-export type Json = any;
+export type { Json } from "../modules/stack_index.ts";
 
 export interface SynthResult {
   readonly config: StackConfig;
@@ -47,27 +48,31 @@ export function defaultStack(): SynthResult {
 
 /** The resources of one type: logical id -> body. */
 export function resources(stack: Json, type: string): Record<string, Json> {
-  return stack.resource?.[type] ?? {};
+  return bodiesById(new StackIndex(stack).ofType(type));
 }
 
 /** The body of one resource by type and logical id; throws when absent (a clear test failure). */
 export function resource(stack: Json, type: string, logicalId: string): Json {
-  const body = resources(stack, type)[logicalId];
-  if (body === undefined) throw new Error(`${type}.${logicalId} is not in the stack`);
-  return body;
+  const found = new StackIndex(stack).get(type, logicalId);
+  if (found === undefined) throw new Error(`${type}.${logicalId} is not in the stack`);
+  return found.body;
 }
 
 /** Resources of a type made with the provider of one role (the pair's, or the witness's). */
 export function resourcesIn(stack: Json, type: string, role: ProviderRole): Record<string, Json> {
-  return Object.fromEntries(
-    Object.entries(resources(stack, type)).filter(([, body]) => body.provider === `aws.${role}`),
-  );
+  return bodiesById(new StackIndex(stack).ofType(type).filter((found) => found.provider === `aws.${role}`));
 }
 
 export function allResources(stack: Json): Array<{ type: string; name: string; body: Json }> {
-  return Object.entries(stack.resource ?? {}).flatMap(([type, byName]) =>
-    Object.entries(byName as Record<string, Json>).map(([name, body]) => ({ type, name, body }))
-  );
+  return new StackIndex(stack).all.map((found) => ({
+    type: found.type,
+    name: found.logicalId,
+    body: found.body,
+  }));
+}
+
+function bodiesById(found: readonly StackResource[]): Record<string, Json> {
+  return Object.fromEntries(found.map((item) => [item.logicalId, item.body]));
 }
 
 // ---------------------------------------------------------------------------------------------------

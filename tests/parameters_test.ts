@@ -8,6 +8,7 @@ import {
   type ParameterKey,
   parameterName,
   parameterPrefix,
+  RELEASE_UNPUBLISHED,
 } from "../handlers/lib/contract.ts";
 import { defaultStack, type Json, resolve, resources, resourcesIn, ROLES } from "./helpers.ts";
 
@@ -84,11 +85,25 @@ Deno.test("createParameters() starts active-region at the primary region and lea
   const automationOwned = [
     name,
     parameterName(parameterPrefix(config.appName, config.environmentSuffix), "writerEndpoint"),
+    parameterName(parameterPrefix(config.appName, config.environmentSuffix), "releaseDigest"),
   ];
   const others = Object.values(resources(stack, "aws_ssm_parameter")).filter((body) =>
     !automationOwned.includes(body.name)
   );
   assert.ok(others.every((body) => body.lifecycle === undefined), "Terraform owns every other value");
+});
+
+Deno.test("createParameters() pins no release at first (`none`) and leaves the digest to make release", () => {
+  const { stack, config } = defaultStack();
+  const name = parameterName(parameterPrefix(config.appName, config.environmentSuffix), "releaseDigest");
+  assert.equal(name, "/txn/dev/app/release-sha256");
+  assert.equal(RELEASE_UNPUBLISHED, "none");
+  for (const role of ROLES) {
+    const digest: Json = parametersByName(stack, role)[name];
+    assert.equal(digest.type, "String", "a digest is no secret");
+    assert.equal(digest.value, RELEASE_UNPUBLISHED);
+    assert.deepEqual(digest.lifecycle, { ignore_changes: ["value"] }, "an apply never unpins a release");
+  }
 });
 
 Deno.test("createParameters() outputs the prefix and, per region, the active-region parameter and the path ARN", () => {
@@ -133,6 +148,8 @@ Deno.test("createParameters() outputs the prefix and, per region, the active-reg
   assert.deepEqual(resolved.regions.secondary, {
     activeRegionParameterName: "/pay/qa/failover/active-region",
     activeRegionParameterArn: "${aws_ssm_parameter.parameters_secondary_active_region.arn}",
+    releaseDigestParameterName: "/pay/qa/app/release-sha256",
+    releaseDigestParameterArn: "${aws_ssm_parameter.parameters_secondary_release_digest.arn}",
     parameterPathArn: "arn:aws:ssm:us-east-2:111122223333:parameter/pay/qa/*",
   });
   assert.equal(

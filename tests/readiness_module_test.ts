@@ -1,6 +1,7 @@
 // createReadiness() in the synthesized stack: the scheduled evaluation in the standby region, with the
 // orchestrator's own configuration; its alarms ("not ready for two evaluations in a row", per check and
-// overall) under one composite that notifies the standby topic; the dashboard widget; the schedule setting.
+// overall) under one composite that notifies the standby topic; the schedule setting. The dashboard's
+// readiness widget: dashboard_recovery_test.ts.
 import assert from "node:assert/strict";
 import { defaultStack, type Json, resource, resources, synthWith } from "./helpers.ts";
 import { ConfigError, loadConfig, READINESS_SCHEDULE_RANGE_MINUTES } from "../modules/config.ts";
@@ -20,13 +21,13 @@ function resolved(stack: Json, value: string): string {
 }
 
 Deno.test("createReadiness() evaluates every READINESS_SCHEDULE_MINUTES in the standby region", () => {
-  const { stack } = defaultStack();
+  const { stack, config } = defaultStack();
   const fn = resource(stack, "aws_lambda_function", READINESS);
   assert.equal(fn.provider, "aws.secondary");
   assert.equal(fn.reserved_concurrent_executions, 1);
   assert.equal(fn.timeout, READINESS_TIMEOUT_SECONDS);
   const rule = resource(stack, "aws_cloudwatch_event_rule", "readiness_secondary_schedule");
-  assert.equal(rule.schedule_expression, "rate(30 minutes)");
+  assert.equal(rule.schedule_expression, `rate(${config.readiness.scheduleMinutes} minutes)`);
   assert.equal(rule.provider, "aws.secondary");
   assert.equal(
     resource(stack, "aws_cloudwatch_event_target", "readiness_secondary_schedule_target").arn,
@@ -47,7 +48,7 @@ Deno.test("createReadiness() evaluates every READINESS_SCHEDULE_MINUTES in the s
   assert.ok(
     Object.entries(resources(every15, "aws_cloudwatch_metric_alarm"))
       .filter(([id]) => id.startsWith("readiness_"))
-      .every(([, alarm]) => alarm.period === 900),
+      .every(([, alarm]) => alarm.period === 15 * 60),
     "every readiness alarm's period is the schedule",
   );
 });
@@ -77,7 +78,7 @@ Deno.test("READINESS_SCHEDULE_MINUTES: a whole number of minutes a run fits in, 
 });
 
 Deno.test("the readiness function runs the dry run with the orchestrator's own configuration", () => {
-  const { stack } = defaultStack();
+  const { stack, config } = defaultStack();
   const orchestrator =
     resource(stack, "aws_lambda_function", "failover_secondary_failover").environment.variables;
   const env = resource(stack, "aws_lambda_function", READINESS).environment.variables;
@@ -89,7 +90,11 @@ Deno.test("the readiness function runs the dry run with the orchestrator's own c
     Object.entries(env).map(([key, value]) => [key, resolved(stack, value as string)]),
   );
   assert.deepEqual(
-    readinessEnvProblems({ ...own, AWS_REGION: "us-east-2", PRIMARY_REGION: "us-east-1" }),
+    readinessEnvProblems({
+      ...own,
+      AWS_REGION: config.secondary.region,
+      PRIMARY_REGION: config.primary.region,
+    }),
     [],
   );
   assert.equal(
@@ -104,23 +109,24 @@ Deno.test("the readiness function runs the dry run with the orchestrator's own c
     env[HANDLER_ENV.fenceAlarmName],
     "${aws_cloudwatch_metric_alarm.failover_secondary_primary_fenced.alarm_name}",
   );
-  assert.equal(env[HANDLER_ENV.witnessRegion], "us-west-2");
+  assert.equal(env[HANDLER_ENV.witnessRegion], config.witness.region);
 });
 
 Deno.test("readiness alarms: per check and overall, not ready for 2 evaluations in a row, no actions of their own", () => {
-  const { stack } = defaultStack();
+  const { stack, config } = defaultStack();
+  const standby = config.secondary.region;
   const alarms = resources(stack, "aws_cloudwatch_metric_alarm");
   const overall = alarms.readiness_secondary_failover_ready;
-  assert.deepEqual(overall.dimensions, { Region: "us-east-2", Role: "secondary" });
+  assert.deepEqual(overall.dimensions, { Region: standby, Role: "secondary" });
   assert.equal(overall.metric_name, METRICS.failoverReady);
   for (const check of READINESS_CHECK_NAMES) {
     const alarm = alarms[`readiness_secondary_check_${check.replaceAll("-", "_")}`];
     assert.ok(alarm, check);
-    assert.deepEqual(alarm.dimensions, { Region: "us-east-2", Role: "secondary", Check: check });
-    assert.equal(alarm.alarm_name, `dr-readiness-${check}-us-east-2-dev`);
+    assert.deepEqual(alarm.dimensions, { Region: standby, Role: "secondary", Check: check });
+    assert.equal(alarm.alarm_name, `dr-readiness-${check}-${standby}-${config.environmentSuffix}`);
     assert.equal(alarm.alarm_actions, undefined, `${check} notifies through the composite`);
     const model = alarmFromStack(check, alarm);
-    assert.equal(model.periodSeconds, 1800);
+    assert.equal(model.periodSeconds, config.readiness.scheduleMinutes * 60, "one evaluation per period");
     assert.equal(evaluateAlarm(model, [1, 0], "OK"), "OK", `${check}: one failed evaluation is not enough`);
     assert.equal(evaluateAlarm(model, [0, 0], "OK"), "ALARM", `${check}: two in a row`);
     assert.equal(evaluateAlarm(model, [0, 0, 1], "ALARM"), "OK", `${check}: clears on the next good one`);
@@ -157,52 +163,30 @@ Deno.test("the composite 'failover not ready' alarm notifies the standby topic a
 });
 
 Deno.test("the readiness role reads only the alarms, tables, functions and rules it evaluates", () => {
-  const { stack } = defaultStack();
+  const { stack, config } = defaultStack();
+  const arn = (service: string) => `arn:aws:${service}:${config.secondary.region}:${config.accountId}`;
   const statements =
     JSON.parse(resource(stack, "aws_iam_role_policy", `${READINESS}_policy`).policy).Statement;
   const bySid = Object.fromEntries(statements.map((statement: Json) => [statement.Sid, statement]));
   const env = resource(stack, "aws_lambda_function", READINESS).environment.variables;
-  const alarmArn = (name: string) => `arn:aws:cloudwatch:us-east-2:123456789012:alarm:${name}`;
+  const alarmArn = (name: string) => `${arn("cloudwatch")}:alarm:${name}`;
   const decisionAlarms = env[HANDLER_ENV.decisionAlarmNames]?.split(",") ?? [];
   for (const name of [...decisionAlarms, env[HANDLER_ENV.fenceAlarmName]]) {
     assert.ok(bySid.ReadAlarms.Resource.includes(alarmArn(name)), name);
   }
   assert.equal(
     bySid.ReadLockTable.Resource,
-    `arn:aws:dynamodb:us-east-2:123456789012:table/${env.IDEMPOTENCY_TABLE}`,
+    `${arn("dynamodb")}:table/${env.IDEMPOTENCY_TABLE}`,
   );
   assert.equal(
     bySid.ReadOrchestrator.Resource,
-    `arn:aws:lambda:us-east-2:123456789012:function:${env[HANDLER_ENV.orchestratorFunctionName]}`,
+    `${arn("lambda")}:function:${env[HANDLER_ENV.orchestratorFunctionName]}`,
   );
   assert.equal(
     bySid.ReadTrigger.Resource,
-    `arn:aws:events:us-east-2:123456789012:rule/${env[HANDLER_ENV.failoverTriggerRule]}`,
+    `${arn("events")}:rule/${env[HANDLER_ENV.failoverTriggerRule]}`,
   );
   assert.ok(bySid.ReadActiveRegion.Resource.endsWith(":parameter/txn/dev/failover/active-region"));
-});
-
-Deno.test("the standby dashboard draws 'ready to fail over' right after the recovery budget", () => {
-  const { stack } = defaultStack();
-  for (const role of ["primary", "secondary"]) {
-    const body = JSON.parse(
-      resource(stack, "aws_cloudwatch_dashboard", `observability_${role}_dashboard`).dashboard_body,
-    );
-    const titles = body.widgets.map((widget: Json) => widget.properties.title ?? "");
-    const rto = titles.findIndex((title: string) => title.startsWith("Recovery budget vs targets"));
-    const ready = body.widgets[rto + 1].properties;
-    assert.match(ready.title, /^Ready to fail over/);
-    assert.equal(ready.period, 1800);
-    assert.equal(ready.region, "us-east-2");
-    assert.deepEqual(ready.metrics[0].slice(0, 6), [
-      "TransactionDR/dev",
-      METRICS.failoverReady,
-      "Region",
-      "us-east-2",
-      "Role",
-      "secondary",
-    ]);
-  }
 });
 
 Deno.test("the 'not ready' runbook explains every check, by its contract name", () => {

@@ -55,7 +55,7 @@ Deno.test("evaluateReadiness(): a ready standby passes every check, with evidenc
     /max 6 >= 4; 1 in service \+ 3 in the warm pool \(Stopped\)/,
   );
   assert.match(checks["launch-template"].evidence, /ami-0123456789abcdef0 .* available/);
-  assert.match(checks["parameters"].evidence, /10 of 10 present .*region\/role = secondary/);
+  assert.match(checks["parameters"].evidence, /11 of 11 present .*region\/role = secondary/);
   assert.match(checks["witness-prober"].evidence, /30 probes of the primary from us-west-2 \(witness\)/);
   assert.match(checks["fence"].evidence, /active-region us-east-1, PrimaryFenced 0/);
   assert.match(checks["orchestrator"].evidence, /reserved concurrency 1\), trigger .* ENABLED/);

@@ -6,11 +6,11 @@ import { dataStores } from "../tools/lib/data_stores.ts";
 import { iamMatrix } from "../tools/lib/iam_matrix.ts";
 import { recoveryBudget } from "../modules/recovery_budget.ts";
 import { formatBudget } from "../modules/recovery_budget_text.ts";
-import { ResourceIndex } from "../tools/lib/stack_json.ts";
-import { allResources, defaultStack, type Json } from "./helpers.ts";
+import { StackIndex } from "../modules/stack_index.ts";
+import { allResources, defaultStack, type Json, synthWith } from "./helpers.ts";
 import { handoffFixture, runTool, TOOL_PERMISSIONS } from "./handoff_fixture.ts";
 
-const index = (stack: Json) => new ResourceIndex(stack);
+const index = (stack: Json) => new StackIndex(stack);
 const store = (stack: Json, address: string) => {
   const found = dataStores(index(stack)).find((item) => item.address === address);
   assert.ok(found, `${address} is not listed as a data store`);
@@ -82,33 +82,26 @@ Deno.test("review finds the ALBs, their listeners' ports and actions, and the we
   assert.deepEqual(entry.other, []);
 });
 
-Deno.test("review flags world-open rules in every rule form, public buckets, open function URLs; counts internal ALBs", () => {
+Deno.test("review flags world-open rules (rule resources and inline blocks), public buckets; counts internal ALBs", () => {
   const stack = handoffFixture();
-  stack.resource.aws_security_group_rule = {
-    ssh: {
-      provider: "aws.primary",
-      type: "ingress",
-      security_group_id: "${aws_security_group.firewall_primary_app.id}",
-      protocol: "tcp",
-      from_port: 22,
-      to_port: 22,
-      cidr_blocks: ["0.0.0.0/0"],
-    },
+  stack.resource.aws_vpc_security_group_ingress_rule.ssh = {
+    provider: "aws.primary",
+    security_group_id: "${aws_security_group.firewall_primary_app.id}",
+    ip_protocol: "tcp",
+    from_port: 22,
+    to_port: 22,
+    cidr_ipv4: "0.0.0.0/0",
   };
   stack.resource.aws_security_group.firewall_secondary_app.ingress = [
     { protocol: "-1", from_port: 0, to_port: 0, ipv6_cidr_blocks: ["::/0"] },
   ];
   delete stack.resource.aws_s3_bucket_public_access_block.storage_secondary_public_access;
-  stack.resource.aws_lambda_function_url = {
-    open: { provider: "aws.primary", function_name: "x", authorization_type: "NONE" },
-  };
   stack.resource.aws_lb.web_secondary.internal = true;
   const entry = publicEntryPoints(index(stack));
   const ingress = entry.openRules.filter((rule) => rule.direction === "ingress");
   assert.ok(ingress.some((rule) => rule.securityGroup === "app-sg-us-east-1-dev" && rule.ports === "22"));
   assert.ok(ingress.some((rule) => rule.securityGroup === "app-sg-us-east-2-dev" && rule.ports === "all"));
   assert.deepEqual(entry.other.map((item) => [item.address, item.concern]), [
-    ["aws_lambda_function_url.open", true],
     ["aws_s3_bucket.storage_secondary", true],
   ]);
   assert.equal(entry.loadBalancers.length, 1);
@@ -255,6 +248,35 @@ Deno.test("review's IAM matrix on the default stack: flow-log roles, exact log-g
   const noWildcards = handoffFixture();
   delete noWildcards.resource.aws_iam_role_policy.failover_orchestrator_policy;
   assert.match(renderReview(noWildcards), /No wildcard action, no `\*` resource, no broad managed policy\./);
+});
+
+Deno.test("review reads what the default stack adds to the fixture: service-linked role, web ACLs, quorum alarm", () => {
+  const { stack } = defaultStack();
+  const linked = iamMatrix(index(stack)).filter((row) => row.source === "service-linked");
+  assert.deepEqual(linked.map((row) => [row.role, row.trustedBy.join(",")]), [
+    ["service-linked role of autoscaling.amazonaws.com (dr-dev)", "autoscaling.amazonaws.com"],
+  ]);
+  const balancers = publicEntryPoints(index(stack)).loadBalancers;
+  assert.deepEqual(balancers.map((balancer) => balancer.webAcls), [["dr-web-acl-us-east-1-dev"], [
+    "dr-web-acl-us-east-2-dev",
+  ]]);
+  const text = renderReview(stack);
+  assert.match(
+    text,
+    /\| dr-failover-quorum-us-east-2-dev \| us-east-2 \| ALARM\("dr-primary-down-witness-us-east-2-dev"\) AND \(/,
+  );
+  const withoutWaf = publicEntryPoints(index(synthWith({ WAF_ENABLED: "false" }).stack)).loadBalancers;
+  assert.deepEqual(withoutWaf.map((balancer) => balancer.webAcls), [[], []]);
+});
+
+Deno.test("review shows AWS Backup (production profile): the vault as a data store, the plan on each cluster", () => {
+  const { stack } = synthWith({ PRODUCTION_PROFILE: "true" });
+  const vault = store(stack, "aws_backup_vault.backup_primary_vault");
+  assert.equal(vault.encryption.text, "KMS aws_kms_key.kms_primary (us-east-1)");
+  assert.match(
+    store(stack, "aws_rds_cluster.database_primary").backup.text,
+    /, AWS Backup daily cron\(0 5 \* \* \? \*\), kept 35 days/,
+  );
 });
 
 Deno.test("review checks tags: provider default_tags, overrides, and ASG instance tags", () => {

@@ -182,6 +182,8 @@ const OPERATOR_OUTPUTS = [
   "observability_secondary_dashboard_url",
   "readiness_function_name",
   "regions",
+  "release_deploy_role_arn",
+  "release_digest_parameter",
   "storage_primary_bucket_name",
   "storage_secondary_bucket_name",
 ];
@@ -242,6 +244,8 @@ Deno.test("operator.json holds every output with its description and its value a
   assert.equal(value("readiness_function_name"), "dr-readiness-us-east-2-dev");
   assert.deepEqual(value("compute_secondary_standby_capacity"), { min_size: 1, desired_capacity: 1 });
   assert.equal(value("failover_fence_alarm_name"), "dr-primary-fenced-us-east-2-dev", "failback waits on it");
+  assert.equal(value("release_deploy_role_arn"), "arn:aws:iam::123456789012:role/release-deploy-dev");
+  assert.equal(value("release_digest_parameter"), "/txn/dev/app/release-sha256");
   for (
     const name of ["load_balancer_primary_dns_name", "dns_hosted_zone_id", "database_global_writer_endpoint"]
   ) {

@@ -3,7 +3,14 @@ import { App, TerraformStack } from "cdktf";
 import { loadConfig } from "../modules/config.ts";
 import { createRegionPair } from "../modules/providers.ts";
 import { artifactBucketName } from "../modules/naming.ts";
-import { createStorage, REPLICATION_TIME_MINUTES, replicationRuleId } from "../modules/storage.ts";
+import {
+  createStorage,
+  RELEASE_WRITE_ACTIONS,
+  REPLICATION_TIME_MINUTES,
+  replicationRuleId,
+} from "../modules/storage.ts";
+import { ARTIFACT_KEY } from "../modules/app_service/user_data.ts";
+import { RELEASE_PREFIX } from "../modules/release.ts";
 import { defaultStack, type Json, resolve, resource, resources, ROLES, synthWith } from "./helpers.ts";
 
 const PEER = { primary: "secondary", secondary: "primary" } as const;
@@ -59,13 +66,17 @@ Deno.test("createStorage() versions, encrypts with the region's key (bucket keys
   }
 });
 
+/** The artifact bucket policy of one region, statements by Sid. */
+function bucketPolicy(stack: Json, role: "primary" | "secondary"): Record<string, Json> {
+  const policy = JSON.parse(resource(stack, "aws_s3_bucket_policy", `storage_${role}_policy`).policy);
+  return Object.fromEntries(policy.Statement.map((statement: Json) => [statement.Sid, statement]));
+}
+
 Deno.test("createStorage() denies every request without TLS", () => {
   const { stack } = defaultStack();
   for (const role of ROLES) {
-    const policy = JSON.parse(resource(stack, "aws_s3_bucket_policy", `storage_${role}_policy`).policy);
-    assert.equal(policy.Statement.length, 1);
     const arn = `\${aws_s3_bucket.storage_${role}_bucket.arn}`;
-    assert.deepEqual(policy.Statement[0], {
+    assert.deepEqual(bucketPolicy(stack, role).DenyInsecureTransport, {
       Effect: "Deny",
       Sid: "DenyInsecureTransport",
       Principal: { AWS: "*" },
@@ -197,6 +208,11 @@ Deno.test("createStorage() outputs bucket names and ARNs, rule ids and role ARNs
     accountId: config.accountId,
     environmentSuffix: "dev",
     noncurrentVersionDays: 30,
+    deployRoleArn: "arn:aws:iam::123456789012:role/release-deploy-dev",
+    accessLogs: {
+      primary: { bucketName: "logs-primary", prefix: "s3-access/" },
+      secondary: { bucketName: "logs-secondary", prefix: "s3-access/" },
+    },
   });
   assert.deepEqual(resolve(stack, outputs), {
     primary: {
@@ -212,4 +228,94 @@ Deno.test("createStorage() outputs bucket names and ARNs, rule ids and role ARNs
       replicationRoleArn: "${aws_iam_role.storage_secondary_replication_role.arn}",
     },
   });
+});
+
+/**
+ * What the bucket policy decides for a write by `principalArn` (an IAM role's ARN, as `aws:PrincipalArn` holds
+ * it for the role's sessions) to `key`: "deny" when a Deny statement matches, else "iam" (IAM decides). Covers
+ * the statement shapes this policy uses (Resource prefix wildcards, ArnNotEquals on aws:PrincipalArn).
+ */
+function bucketPolicyDecision(
+  policy: Record<string, Json>,
+  action: string,
+  principalArn: string,
+  key: string,
+) {
+  const denies = Object.values(policy).filter((statement) =>
+    statement.Effect === "Deny" && [statement.Action].flat().includes(action) &&
+    [statement.Resource].flat().some((resource: string) => {
+      const objectPattern = resource.split("/").slice(1).join("/");
+      return resource.includes("/") && key.startsWith(objectPattern.replace(/\*$/, ""));
+    }) &&
+    // The TLS deny only bites without TLS; every request here uses TLS.
+    statement.Condition?.Bool?.["aws:SecureTransport"] === undefined &&
+    statement.Condition?.ArnNotEquals?.["aws:PrincipalArn"] !== principalArn
+  );
+  return denies.length > 0 ? "deny" : "iam";
+}
+
+Deno.test("createStorage(): only the deploy role may write releases (app/*); replication and other keys unaffected", () => {
+  const { stack, config } = defaultStack();
+  assert.ok(ARTIFACT_KEY.startsWith(RELEASE_PREFIX), "the key instances read is a release key");
+  const deployRole = "${aws_iam_role.release_global_deploy_role.arn}";
+  const account = config.accountId;
+  for (const role of ROLES) {
+    const peer = PEER[role];
+    const policy = bucketPolicy(stack, role);
+    const guard = policy.OnlyTheDeployRoleWritesReleases;
+    assert.deepEqual(guard, {
+      Effect: "Deny",
+      Sid: "OnlyTheDeployRoleWritesReleases",
+      Principal: { AWS: "*" },
+      Action: [...RELEASE_WRITE_ACTIONS],
+      Resource: `\${aws_s3_bucket.storage_${role}_bucket.arn}/app/*`,
+      Condition: { ArnNotEquals: { "aws:PrincipalArn": deployRole } },
+    });
+    for (const action of [guard.Action, policy.OnlyThePeerReplicatesReleases.Action].flat()) {
+      assert.ok(!/Delete/.test(action), `${action}: deletes stay allowed (force_destroy empties the bucket)`);
+    }
+    const peerReplication = `arn:aws:iam::${account}:role/s3-replication-${config[peer].region}-dev`;
+    const ownReplication = `arn:aws:iam::${account}:role/s3-replication-${config[role].region}-dev`;
+    const administrator = `arn:aws:iam::${account}:role/Administrator`;
+    const instanceRole = `arn:aws:iam::${account}:role/app-instance-${config[role].region}-dev`;
+    const decide = (action: string, principal: string, key = ARTIFACT_KEY) =>
+      bucketPolicyDecision(policy, action, principal, key);
+    assert.equal(decide("s3:PutObject", deployRole), "iam");
+    for (const principal of [administrator, instanceRole, peerReplication, `arn:aws:iam::${account}:root`]) {
+      for (const action of RELEASE_WRITE_ACTIONS) assert.equal(decide(action, principal), "deny", principal);
+      assert.equal(
+        decide("s3:PutObject", principal, "config/settings.json"),
+        "iam",
+        "other keys: IAM decides",
+      );
+    }
+    // S3 replication writes replicas with s3:ReplicateObject, as the source bucket's replication role.
+    assert.equal(decide("s3:ReplicateObject", peerReplication), "iam");
+    assert.equal(decide("s3:ReplicateDelete", peerReplication), "iam");
+    for (const principal of [administrator, deployRole, ownReplication]) {
+      assert.equal(decide("s3:ReplicateObject", principal), "deny", `${principal} replicating into ${role}`);
+    }
+    assert.equal(
+      resource(stack, "aws_iam_role", `storage_${peer}_replication_role`).name,
+      peerReplication.split("/").pop(),
+      "the admitted replicator is the peer's replication role",
+    );
+  }
+});
+
+Deno.test("createStorage() logs every request to each bucket (S3 server access logs) into its region's log bucket", () => {
+  const { stack } = defaultStack();
+  for (const role of ROLES) {
+    const logging = resource(stack, "aws_s3_bucket_logging", `storage_${role}_access_logging`);
+    assert.equal(logging.provider, `aws.${role}`);
+    assert.equal(logging.bucket, `\${aws_s3_bucket.storage_${role}_bucket.id}`);
+    // Named through the log bucket's policy: logging is switched on only once S3 may deliver there.
+    assert.equal(logging.target_bucket, `\${aws_s3_bucket_policy.edge_${role}_log_policy.bucket}`);
+    assert.equal(logging.target_prefix, "s3-access/");
+    assert.equal(
+      logging.target_grant,
+      undefined,
+      "the log bucket enforces bucket-owner ownership: no grants",
+    );
+  }
 });

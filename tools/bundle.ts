@@ -11,6 +11,7 @@ import {
 } from "./lib/bundle.ts";
 import { renderReview } from "./lib/review.ts";
 import { renderOperations } from "./lib/operations.ts";
+import { parseStack } from "../modules/stack_index.ts";
 
 /** `git rev-parse HEAD`, with `-dirty` when tracked files differ from it; undefined outside a git tree. */
 export function sourceCommit(cwd: string): string | undefined {
@@ -44,7 +45,7 @@ function main(args: string[]): number {
     );
     return 2;
   }
-  const stack = JSON.parse(
+  const stack = parseStack(
     new TextDecoder().decode(stackFiles.find((file) => file.path === STACK_JSON)!.data),
   );
   const root = stackDir.replace(/\/+$/, "").split("/").pop()!;

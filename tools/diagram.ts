@@ -3,13 +3,14 @@
 //   deno run -A tools/diagram.ts --stack <cdk.tf.json>  prints the Mermaid text of any synthesized stack
 import { loadConfig } from "../modules/config.ts";
 import { synthesize } from "../main.ts";
+import { loadStack } from "../modules/stack_index.ts";
 import { renderDiagram, replaceDiagram } from "./lib/diagram.ts";
 
 /** The diagram of the default configuration (what the README shows, whatever the caller's environment). */
 export function defaultDiagram(): string {
   const outdir = Deno.makeTempDirSync({ prefix: "dr-diagram-" });
   try {
-    return renderDiagram(JSON.parse(Deno.readTextFileSync(synthesize(loadConfig({}), outdir))));
+    return renderDiagram(loadStack(synthesize(loadConfig({}), outdir)));
   } finally {
     Deno.removeSync(outdir, { recursive: true });
   }
@@ -17,7 +18,7 @@ export function defaultDiagram(): string {
 
 function main(args: string[]): number {
   if (args.length === 2 && args[0] === "--stack") {
-    console.log(renderDiagram(JSON.parse(Deno.readTextFileSync(args[1]))).trimEnd());
+    console.log(renderDiagram(loadStack(args[1])).trimEnd());
     return 0;
   }
   if (args.length !== 1 || args[0].startsWith("-")) {

@@ -1,6 +1,7 @@
 // Prints REVIEW.md of a synthesized stack (the reviewer summary that also ships in the bundle).
 //   deno run --allow-read --allow-env tools/review.ts cdktf.out/stacks/dr-dev/cdk.tf.json
 import { renderReview } from "./lib/review.ts";
+import { loadStack } from "../modules/stack_index.ts";
 
 function main(args: string[]): number {
   const [stackJson] = args;
@@ -10,7 +11,7 @@ function main(args: string[]): number {
   }
   let stack;
   try {
-    stack = JSON.parse(Deno.readTextFileSync(stackJson));
+    stack = loadStack(stackJson);
   } catch (error) {
     console.error(
       `cannot read ${stackJson}: ${error instanceof Error ? error.message : error} (run make synth)`,

@@ -10,7 +10,8 @@ import type {
   GlobalCluster,
   SwitchoverGlobalClusterCommandInput,
 } from "@aws-sdk/client-rds";
-import { errorName, type StepIo } from "./steps.ts";
+import { errorName } from "./errors.ts";
+import { pollUntil, type StepIo } from "./steps.ts";
 
 /** The RDS methods used; the aggregated SDK client `new RDS()` satisfies it, tests pass fakes. */
 export interface RdsApi {
@@ -107,13 +108,16 @@ export function memberState(global: GlobalCluster | undefined, targetArn: string
   };
 }
 
-export async function observeMember(
-  rds: RdsApi,
-  io: StepIo,
-  globalClusterId: string,
-  targetArn: string,
-): Promise<MemberState> {
-  return memberState(await describeGlobalCluster(rds, io, globalClusterId), targetArn);
+/** A member cluster the caller wants as the writer, and how messages name it. */
+export interface Member {
+  readonly rds: RdsApi;
+  readonly globalClusterId: string;
+  readonly targetArn: string;
+  readonly who: string;
+}
+
+export async function observeMember(io: StepIo, member: Member): Promise<MemberState> {
+  return memberState(await describeGlobalCluster(member.rds, io, member.globalClusterId), member.targetArn);
 }
 
 export class PromotionTimeoutError extends Error {
@@ -121,35 +125,77 @@ export class PromotionTimeoutError extends Error {
 }
 
 export interface WriterWait {
-  readonly rds: RdsApi;
-  readonly globalClusterId: string;
-  readonly targetArn: string;
   /** Epoch ms after which waiting fails the step (a retried invocation resumes the wait). */
   readonly deadlineAt: number;
   readonly pollIntervalMs: number;
-  readonly who: string;
   /** Reads that may still show the target as an idle reader right after a request (the API is eventually consistent). */
   readonly idleReadsTolerated?: number;
 }
 
 /** Polls until the target is the writer; fails on `missing` or at the deadline, never asks Aurora again. */
-export async function waitForWriter(io: StepIo, wait: WriterWait): Promise<void> {
+export async function waitForWriter(io: StepIo, member: Member, wait: WriterWait): Promise<void> {
   let idleReadsLeft = wait.idleReadsTolerated ?? 0;
-  for (;;) {
-    const state = await observeMember(wait.rds, io, wait.globalClusterId, wait.targetArn);
-    if (state.kind === "writer") return;
-    if (state.kind === "missing") throw new Error(`${wait.who}: ${state.detail}`);
+  const read = async () => {
+    const state = await observeMember(io, member);
+    if (state.kind === "missing") throw new Error(`${member.who}: ${state.detail}`);
     if (state.kind === "replica" && idleReadsLeft-- <= 0) {
       throw new Error(
-        `${wait.who} is ${state.detail} and nothing is moving towards it: Aurora ended the transition`,
+        `${member.who} is ${state.detail} and nothing is moving towards it: Aurora ended the transition`,
       );
     }
-    if (io.now() + wait.pollIntervalMs > wait.deadlineAt) {
-      throw new PromotionTimeoutError(
-        `${wait.who} is not the writer by ${new Date(wait.deadlineAt).toISOString()} (last state: ` +
-          `${state.detail}); a retried invocation resumes waiting without asking Aurora again`,
-      );
-    }
-    await io.sleep(wait.pollIntervalMs);
+    return state;
+  };
+  const poll = { intervalMs: wait.pollIntervalMs, deadlineAt: wait.deadlineAt };
+  const last = await pollUntil(io, poll, read, (state) => state.kind === "writer");
+  if (!last.done) {
+    throw new PromotionTimeoutError(
+      `${member.who} is not the writer by ${new Date(wait.deadlineAt).toISOString()} (last state: ` +
+        `${last.value.detail}); a retried invocation resumes waiting without asking Aurora again`,
+    );
   }
+}
+
+/** A transition Aurora refused, and the target's state read right after the refusal. */
+export interface Refusal {
+  readonly error: unknown;
+  readonly state: MemberState;
+}
+
+/**
+ * Asks Aurora for a transition towards the member. A refusal is re-read before anything else (an earlier
+ * request of ours may be running): undefined when the request stands or the member is moving or the writer.
+ */
+export async function askAurora(
+  io: StepIo,
+  member: Member,
+  ask: () => Promise<unknown>,
+): Promise<Refusal | undefined> {
+  try {
+    await ask();
+    return undefined;
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+    const state = await observeMember(io, member);
+    return state.kind === "promoting" || state.kind === "writer" ? undefined : { error, state };
+  }
+}
+
+export interface WriterMove extends WriterWait {
+  /** Asks Aurora to move the writer to the member, an idle replica (throws when it cannot). */
+  ask(state: ReplicaState): Promise<void>;
+  /** The error for a member that cannot become the writer (missing, or a transition elsewhere). */
+  blocked(detail: string): Error;
+}
+
+/**
+ * Makes the member the writer from whatever state it is in: nothing when it is already; asks Aurora when it
+ * is an idle replica; then waits (a transition already towards it is only awaited). Returns the first state.
+ */
+export async function moveWriterTo(io: StepIo, member: Member, move: WriterMove): Promise<MemberState> {
+  const state = await observeMember(io, member);
+  if (state.kind === "writer") return state;
+  if (state.kind === "missing" || state.kind === "busy") throw move.blocked(state.detail);
+  if (state.kind === "replica") await move.ask(state);
+  await waitForWriter(io, member, { ...move, idleReadsTolerated: state.kind === "replica" ? 3 : 0 });
+  return state;
 }

@@ -8,7 +8,7 @@ import type {
 } from "@aws-sdk/client-auto-scaling";
 import type { GetParameterCommandInput, PutParameterCommandInput } from "@aws-sdk/client-ssm";
 import { unlessNotFound } from "./aurora_global.ts";
-import type { StepIo } from "./steps.ts";
+import type { Step, StepIo } from "./steps.ts";
 
 export interface AutoScalingApi {
   describeAutoScalingGroups(
@@ -25,6 +25,22 @@ export interface SsmApi {
 /** The `PrimaryFenced` metric: 1 keeps DNS on the standby until a person fails back. */
 export interface FenceMetric {
   emit(value: 0 | 1): void | Promise<void>;
+}
+
+/** The step that emits the fence (failover: 1, failback: 0). No isDone: the metric is emitted every run. */
+export function fenceStep<C extends { readonly fence: FenceMetric }>(
+  name: string,
+  value: 0 | 1,
+  action: string,
+): Step<C> {
+  return {
+    name,
+    action,
+    async run(ctx) {
+      await ctx.fence.emit(value);
+      return `PrimaryFenced = ${value}`;
+    },
+  };
 }
 
 /** Method names that change something; a drill (dry run) must call none of them. */
@@ -49,6 +65,14 @@ export async function describeGroup(
   const group = out.AutoScalingGroups?.[0];
   if (!group) throw new Error(`Auto Scaling group ${name} not found`);
   return group;
+}
+
+/** The standby region's group: the failover raises it, the failback returns it to standby capacity. */
+export function standbyGroup(
+  ctx: { readonly autoScaling: AutoScalingApi; readonly targets: { readonly secondaryAsgName: string } },
+  io: StepIo,
+): Promise<AutoScalingGroup> {
+  return describeGroup(ctx.autoScaling, io, ctx.targets.secondaryAsgName);
 }
 
 /** Instances of the group that are InService and not on their way out. */

@@ -32,7 +32,15 @@ export const PARAMETER_KEYS = {
   peerArtifactBucket: "storage/peer-artifact-bucket",
   /** Region currently serving writes; updated by the failover orchestrator and by failback, not by Terraform. */
   activeRegion: "failover/active-region",
+  /**
+   * SHA-256 (64 lowercase hex characters) of the published application release, or RELEASE_UNPUBLISHED.
+   * Written by `make release` (the deploy role), not by Terraform; instances refuse an archive that differs.
+   */
+  releaseDigest: "app/release-sha256",
 } as const;
+
+/** The value of `app/release-sha256` while nothing is published (Terraform's initial value). */
+export const RELEASE_UNPUBLISHED = "none";
 
 export type ParameterKey = keyof typeof PARAMETER_KEYS;
 

@@ -5,7 +5,8 @@
 import type { DescribeAlarmsCommandInput, MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { METRICS } from "./contract.ts";
 import { earliestDatapoint, parseAlarmTimestamp } from "./failover_event.ts";
-import { errorMessage, errorName, type StepIo } from "./steps.ts";
+import { errorMessage, errorName } from "./errors.ts";
+import type { StepIo } from "./steps.ts";
 
 export interface AlarmsApi {
   describeAlarms(input: DescribeAlarmsCommandInput): Promise<{ MetricAlarms?: MetricAlarm[] }>;

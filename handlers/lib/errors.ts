@@ -122,3 +122,9 @@ function classifySqlState(sqlState: string, text: string): ErrorClass {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The error's name (an AWS SDK error's name is its fault, e.g. `ThrottlingException`), or its type. */
+export function errorName(error: unknown): string {
+  if (error instanceof Error) return error.name;
+  return typeof error === "object" && error !== null && "name" in error ? String(error.name) : typeof error;
+}

@@ -8,17 +8,19 @@ import type {
   DBClusterSnapshot,
   DescribeDBClusterSnapshotsCommandInput,
 } from "@aws-sdk/client-rds";
-import { isRefusal, observeMember, type RdsApi, waitForWriter } from "./aurora_global.ts";
+import { askAurora, type Member, moveWriterTo, observeMember, type RdsApi } from "./aurora_global.ts";
 import {
   type AutoScalingApi,
-  describeGroup,
   type FenceMetric,
+  fenceStep,
   putParameter,
   readParameter,
   type SsmApi,
+  standbyGroup,
 } from "./aws_ports.ts";
 import type { AlarmsApi } from "./decision_evidence.ts";
-import { errorMessage, errorName, type Step, type StepIo } from "./steps.ts";
+import { errorMessage, errorName } from "./errors.ts";
+import { pollUntil, type Step, type StepIo } from "./steps.ts";
 
 export interface SnapshotApi {
   describeDBClusterSnapshots(
@@ -62,15 +64,6 @@ export interface FailbackContext {
 export class SwitchoverRefusedError extends Error {
   override readonly name = "SwitchoverRefusedError";
 }
-
-export const FAILBACK_STEP_NAMES = [
-  "keep-unplanned-snapshot",
-  "aurora-switchover",
-  "active-region",
-  "primary-unfenced",
-  "traffic-drained",
-  "standby-capacity",
-] as const;
 
 const UNPLANNED_SNAPSHOT = /^rds:(unplanned-global-failover-.+)$/;
 
@@ -124,104 +117,97 @@ const keepUnplannedSnapshot: Step<FailbackContext> = {
   },
 };
 
+/** The member the failback makes the writer again. */
+function primary(ctx: FailbackContext): Member {
+  const { globalClusterId, primaryClusterArn } = ctx.targets;
+  return { rds: ctx.rds, globalClusterId, targetArn: primaryClusterArn, who: "primary cluster" };
+}
+
 const auroraSwitchover: Step<FailbackContext> = {
   name: "aurora-switchover",
   action:
     "Aurora SwitchoverGlobalCluster back to the primary cluster (no data loss), wait until it is the writer",
   async isDone(ctx, io) {
-    const state = await observeMember(
-      ctx.rds,
-      io,
-      ctx.targets.globalClusterId,
-      ctx.targets.primaryClusterArn,
-    );
+    const { globalClusterId, primaryClusterArn } = ctx.targets;
+    const state = await observeMember(io, primary(ctx));
     if (state.kind === "writer") return { done: true, detail: `primary is ${state.detail}` };
     return {
       done: false,
       detail: state.kind === "replica"
-        ? `would call SwitchoverGlobalCluster(${ctx.targets.globalClusterId} -> ${ctx.targets.primaryClusterArn}): primary is ${state.detail}`
+        ? `would call SwitchoverGlobalCluster(${globalClusterId} -> ${primaryClusterArn}): primary is ${state.detail}`
         : state.kind === "promoting"
         ? `would wait: primary: ${state.detail}`
         : `blocked: primary: ${state.detail}`,
     };
   },
   async run(ctx, io) {
-    const t = ctx.targets;
-    const state = await observeMember(ctx.rds, io, t.globalClusterId, t.primaryClusterArn);
-    if (state.kind === "writer") return `primary is ${state.detail}`;
-    if (state.kind === "missing" || state.kind === "busy") {
-      throw new SwitchoverRefusedError(`cannot switch over: primary: ${state.detail}`);
-    }
-    if (state.kind === "replica") {
-      try {
-        await io.call("rds:SwitchoverGlobalCluster", () =>
-          ctx.rds.switchoverGlobalCluster({
-            GlobalClusterIdentifier: t.globalClusterId,
-            TargetDbClusterIdentifier: t.primaryClusterArn,
-          }));
-      } catch (error) {
-        if (!isRefusal(error)) throw error;
-        const now = await observeMember(ctx.rds, io, t.globalClusterId, t.primaryClusterArn);
-        if (now.kind !== "promoting" && now.kind !== "writer") {
-          // No fallback: failback must never lose data. The operator fixes the cause and re-runs.
-          throw new SwitchoverRefusedError(
-            `switchover refused (${errorName(error)}: ${
-              errorMessage(error)
-            }); nothing was changed after it. ` +
-              "Check that the primary is a connected secondary (replication caught up), then re-run failback.",
-            { cause: error },
-          );
-        }
-      }
-    }
-    await waitForWriter(io, {
-      rds: ctx.rds,
-      globalClusterId: t.globalClusterId,
-      targetArn: t.primaryClusterArn,
-      deadlineAt: t.switchoverDeadlineAt,
-      pollIntervalMs: t.pollIntervalMs,
-      who: "primary cluster",
-      idleReadsTolerated: state.kind === "replica" ? 3 : 0,
+    const from = await moveWriterTo(io, primary(ctx), {
+      deadlineAt: ctx.targets.switchoverDeadlineAt,
+      pollIntervalMs: ctx.targets.pollIntervalMs,
+      ask: () => requestSwitchover(ctx, io),
+      blocked: (detail) => new SwitchoverRefusedError(`cannot switch over: primary: ${detail}`),
     });
-    return "switchover completed: the primary is the global writer";
+    return from.kind === "writer"
+      ? `primary is ${from.detail}`
+      : "switchover completed: the primary is the global writer";
   },
 };
+
+/** Asks Aurora to switch the writer back; a refusal stops the failback (never a data-loss fallback). */
+async function requestSwitchover(ctx: FailbackContext, io: StepIo): Promise<void> {
+  const { globalClusterId, primaryClusterArn } = ctx.targets;
+  const refusal = await askAurora(
+    io,
+    primary(ctx),
+    () =>
+      io.call("rds:SwitchoverGlobalCluster", () =>
+        ctx.rds.switchoverGlobalCluster({
+          GlobalClusterIdentifier: globalClusterId,
+          TargetDbClusterIdentifier: primaryClusterArn,
+        })),
+  );
+  if (refusal) {
+    // The operator fixes the cause and re-runs: failback must never lose data.
+    throw new SwitchoverRefusedError(
+      `switchover refused (${errorName(refusal.error)}: ${errorMessage(refusal.error)}); nothing was ` +
+        "changed after it. Check that the primary is a connected secondary (replication caught up), " +
+        "then re-run failback.",
+      { cause: refusal.error },
+    );
+  }
+}
 
 const activeRegion: Step<FailbackContext> = {
   name: "active-region",
   action: "set the activeRegion parameter to the primary region in both regions",
   async isDone(ctx, io) {
-    const t = ctx.targets;
-    const primary = await readParameter(ctx.ssm.primary, io, t.activeRegionParameter);
-    const secondary = await readParameter(ctx.ssm.secondary, io, t.activeRegionParameter);
-    const done = primary === t.primaryRegion && secondary === t.primaryRegion;
+    const { activeRegionParameter: name, primaryRegion, secondaryRegion } = ctx.targets;
+    const primary = await readParameter(ctx.ssm.primary, io, name);
+    const secondary = await readParameter(ctx.ssm.secondary, io, name);
+    const done = primary === primaryRegion && secondary === primaryRegion;
     return {
       done,
-      detail: `${t.activeRegionParameter}: ${t.primaryRegion} copy = ${primary ?? "(unset)"}, ` +
-        `${t.secondaryRegion} copy = ${secondary ?? "(unset)"}` +
-        (done ? "" : `; would set ${t.primaryRegion}`),
+      detail: `${name}: ${primaryRegion} copy = ${primary ?? "(unset)"}, ` +
+        `${secondaryRegion} copy = ${secondary ?? "(unset)"}` + (done ? "" : `; would set ${primaryRegion}`),
     };
   },
   async run(ctx, io) {
-    const t = ctx.targets;
+    const { activeRegionParameter: name, primaryRegion } = ctx.targets;
     // The standby's copy is what its checker turns into PrimaryFenced: change it last.
     for (const ssm of [ctx.ssm.primary, ctx.ssm.secondary]) {
-      if (await readParameter(ssm, io, t.activeRegionParameter) !== t.primaryRegion) {
-        await putParameter(ssm, io, t.activeRegionParameter, t.primaryRegion);
+      if (await readParameter(ssm, io, name) !== primaryRegion) {
+        await putParameter(ssm, io, name, primaryRegion);
       }
     }
-    return `${t.activeRegionParameter} = ${t.primaryRegion} in both regions`;
+    return `${name} = ${primaryRegion} in both regions`;
   },
 };
 
-const primaryUnfenced: Step<FailbackContext> = {
-  name: "primary-unfenced",
-  action: "emit PrimaryFenced = 0 now (the standby's checker keeps it at 0 from activeRegion)",
-  async run(ctx) {
-    await ctx.fence.emit(0);
-    return "PrimaryFenced = 0";
-  },
-};
+const primaryUnfenced = fenceStep<FailbackContext>(
+  "primary-unfenced",
+  0,
+  "emit PrimaryFenced = 0 now (the standby's checker keeps it at 0 from activeRegion)",
+);
 
 async function fenceAlarmState(ctx: FailbackContext, io: StepIo): Promise<string> {
   const { MetricAlarms = [] } = await io.call(
@@ -237,15 +223,12 @@ const trafficDrained: Step<FailbackContext> = {
     "wait until the fence alarm is OK, then for Route 53 and resolver caches, before shrinking the standby",
   async run(ctx, io) {
     const t = ctx.targets;
-    for (;;) {
-      const state = await fenceAlarmState(ctx, io);
-      if (state === "OK") break;
-      if (io.now() + t.pollIntervalMs > t.switchoverDeadlineAt) {
-        throw new Error(
-          `${t.fenceAlarmName} is still ${state}: DNS has not left the standby; re-run failback`,
-        );
-      }
-      await io.sleep(t.pollIntervalMs);
+    const poll = { intervalMs: t.pollIntervalMs, deadlineAt: t.switchoverDeadlineAt };
+    const last = await pollUntil(io, poll, () => fenceAlarmState(ctx, io), (state) => state === "OK");
+    if (!last.done) {
+      throw new Error(
+        `${t.fenceAlarmName} is still ${last.value}: DNS has not left the standby; re-run failback`,
+      );
     }
     await io.sleep(t.dnsSettleSeconds * 1000);
     return `${t.fenceAlarmName} is OK; waited ${t.dnsSettleSeconds} s for Route 53 and resolver caches`;
@@ -256,8 +239,8 @@ const standbyCapacity: Step<FailbackContext> = {
   name: "standby-capacity",
   action: "return the standby Auto Scaling group to standby capacity",
   async isDone(ctx, io) {
+    const group = await standbyGroup(ctx, io);
     const t = ctx.targets;
-    const group = await describeGroup(ctx.autoScaling, io, t.secondaryAsgName);
     const done = group.MinSize === t.standbyMinSize && group.DesiredCapacity === t.standbyDesiredCapacity;
     return {
       done,

@@ -4,17 +4,27 @@
 // is available and in sync, else an ungraceful failover with data loss allowed; never a detach), then the
 // active region, the fence, and the wait for full capacity.
 
-import { isRefusal, observeMember, type RdsApi, type ReplicaState, waitForWriter } from "./aurora_global.ts";
+import type { AutoScalingGroup } from "@aws-sdk/client-auto-scaling";
+import {
+  askAurora,
+  type Member,
+  moveWriterTo,
+  observeMember,
+  type RdsApi,
+  type ReplicaState,
+} from "./aurora_global.ts";
 import {
   type AutoScalingApi,
-  describeGroup,
   type FenceMetric,
+  fenceStep,
   inServiceCount,
   putParameter,
   readParameter,
   type SsmApi,
+  standbyGroup,
 } from "./aws_ports.ts";
-import { errorMessage, errorName, type Step, type StepCheck, type StepIo } from "./steps.ts";
+import { errorMessage, errorName } from "./errors.ts";
+import { pollUntil, type Step, type StepCheck, type StepIo } from "./steps.ts";
 
 export interface FailoverTargets {
   readonly globalClusterId: string;
@@ -64,43 +74,37 @@ export type PromotionMode =
   | { readonly kind: "switchover"; readonly reason: string }
   | { readonly kind: "failover"; readonly reason: string };
 
-export const FAILOVER_STEP_NAMES = [
-  "standby-capacity",
-  "aurora-promote",
-  "active-region",
-  "primary-fenced",
-  "full-capacity",
-] as const;
+type GroupSizes = Pick<AutoScalingGroup, "MinSize" | "DesiredCapacity" | "MaxSize">;
+
+function sizes(name: string, group: GroupSizes): string {
+  return `${name}: min ${group.MinSize}, desired ${group.DesiredCapacity}, max ${group.MaxSize}`;
+}
 
 const raiseCapacity: Step<FailoverContext> = {
   name: "standby-capacity",
   action:
     "raise the standby Auto Scaling group to at least FAILOVER_CAPACITY (min and desired; never lowered)",
   async isDone(ctx, io) {
-    const t = ctx.targets;
-    const group = await describeGroup(ctx.autoScaling, io, t.secondaryAsgName);
-    const done = (group.MinSize ?? 0) >= t.failoverCapacity &&
-      (group.DesiredCapacity ?? 0) >= t.failoverCapacity;
-    return {
-      done,
-      detail:
-        `${t.secondaryAsgName}: min ${group.MinSize}, desired ${group.DesiredCapacity}, max ${group.MaxSize}` +
-        (done ? "" : `; would raise min and desired to at least ${t.failoverCapacity}`),
-    };
+    const group = await standbyGroup(ctx, io);
+    const wanted = ctx.targets.failoverCapacity;
+    const done = (group.MinSize ?? 0) >= wanted && (group.DesiredCapacity ?? 0) >= wanted;
+    const change = done ? "" : `; would raise min and desired to at least ${wanted}`;
+    return { done, detail: sizes(ctx.targets.secondaryAsgName, group) + change };
   },
   async run(ctx, io) {
-    const t = ctx.targets;
-    const group = await describeGroup(ctx.autoScaling, io, t.secondaryAsgName);
+    const group = await standbyGroup(ctx, io);
+    const wanted = ctx.targets.failoverCapacity;
     const raised = {
-      MinSize: Math.max(group.MinSize ?? 0, t.failoverCapacity),
-      DesiredCapacity: Math.max(group.DesiredCapacity ?? 0, t.failoverCapacity),
-      MaxSize: Math.max(group.MaxSize ?? 0, t.failoverCapacity),
+      MinSize: Math.max(group.MinSize ?? 0, wanted),
+      DesiredCapacity: Math.max(group.DesiredCapacity ?? 0, wanted),
+      MaxSize: Math.max(group.MaxSize ?? 0, wanted),
     };
+    const name = ctx.targets.secondaryAsgName;
     await io.call(
       "autoscaling:UpdateAutoScalingGroup",
-      () => ctx.autoScaling.updateAutoScalingGroup({ AutoScalingGroupName: t.secondaryAsgName, ...raised }),
+      () => ctx.autoScaling.updateAutoScalingGroup({ AutoScalingGroupName: name, ...raised }),
     );
-    return `${t.secondaryAsgName}: min ${raised.MinSize}, desired ${raised.DesiredCapacity}, max ${raised.MaxSize}`;
+    return sizes(name, raised);
   },
 };
 
@@ -146,30 +150,28 @@ async function requestPromotion(ctx: FailoverContext, io: StepIo, mode: Promotio
   }
 }
 
-/** Asks Aurora once; a refusal is re-read (our own earlier request may be running) before anything else. */
+/** The member the failover makes the writer. */
+function standby(ctx: FailoverContext): Member {
+  const { globalClusterId, secondaryClusterArn } = ctx.targets;
+  return { rds: ctx.rds, globalClusterId, targetArn: secondaryClusterArn, who: "standby cluster" };
+}
+
+/** Asks Aurora once; a refused switchover falls back to a failover, a refused failover fails the step. */
 async function promote(ctx: FailoverContext, io: StepIo, state: ReplicaState): Promise<PromotionMode> {
-  const t = ctx.targets;
   let mode = await choosePromotion(ctx, state);
   for (let attempt = 0; attempt < 2; attempt++) {
-    io.note(`${mode.kind}: ${describeMode(mode, t)}`);
-    try {
-      await requestPromotion(ctx, io, mode);
-      return mode;
-    } catch (error) {
-      if (!isRefusal(error)) throw error;
-      const now = await observeMember(ctx.rds, io, t.globalClusterId, t.secondaryClusterArn);
-      if (now.kind === "promoting" || now.kind === "writer") return mode;
-      if (mode.kind === "failover") {
-        throw new Error(
-          `Aurora refused the failover (${errorName(error)}: ${errorMessage(error)}) while the standby is ` +
-            `${now.detail}; nothing was detached. The invocation fails and its retry asks again.`,
-        );
-      }
-      mode = {
-        kind: "failover",
-        reason: `the switchover was refused (${errorName(error)}: ${errorMessage(error)})`,
-      };
+    io.note(`${mode.kind}: ${describeMode(mode, ctx.targets)}`);
+    const asked = mode;
+    const refusal = await askAurora(io, standby(ctx), () => requestPromotion(ctx, io, asked));
+    if (!refusal) return mode;
+    const why = `${errorName(refusal.error)}: ${errorMessage(refusal.error)}`;
+    if (mode.kind === "failover") {
+      throw new Error(
+        `Aurora refused the failover (${why}) while the standby is ${refusal.state.detail}; nothing was ` +
+          "detached. The invocation fails and its retry asks again.",
+      );
     }
+    mode = { kind: "failover", reason: `the switchover was refused (${why})` };
   }
   return mode;
 }
@@ -178,35 +180,27 @@ const auroraPromote: Step<FailoverContext> = {
   name: "aurora-promote",
   action: "make the standby cluster the global writer (switchover if the primary is healthy, else failover)",
   async isDone(ctx, io): Promise<StepCheck> {
-    const t = ctx.targets;
-    const state = await observeMember(ctx.rds, io, t.globalClusterId, t.secondaryClusterArn);
+    const state = await observeMember(io, standby(ctx));
     if (state.kind === "writer") return { done: true, detail: `standby is ${state.detail}` };
     if (state.kind !== "replica") return { done: false, detail: `would wait: standby: ${state.detail}` };
-    return { done: false, detail: `would call ${describeMode(await choosePromotion(ctx, state), t)}` };
+    const mode = await choosePromotion(ctx, state);
+    return { done: false, detail: `would call ${describeMode(mode, ctx.targets)}` };
   },
   async run(ctx, io) {
-    const t = ctx.targets;
-    const state = await observeMember(ctx.rds, io, t.globalClusterId, t.secondaryClusterArn);
-    if (state.kind === "writer") return `standby is ${state.detail}`;
-    if (state.kind === "missing" || state.kind === "busy") {
-      throw new Error(`cannot promote the standby: ${state.detail}`);
-    }
-    let detail = `waited for the ${state.detail}`;
-    if (state.kind === "replica") {
-      ctx.marks.mode = await promote(ctx, io, state);
-      detail = `${ctx.marks.mode.kind} completed: the standby is the global writer`;
-    }
-    await waitForWriter(io, {
-      rds: ctx.rds,
-      globalClusterId: t.globalClusterId,
-      targetArn: t.secondaryClusterArn,
-      deadlineAt: t.promotionDeadlineAt,
-      pollIntervalMs: t.pollIntervalMs,
-      who: "standby cluster",
-      idleReadsTolerated: state.kind === "replica" ? 3 : 0,
+    const from = await moveWriterTo(io, standby(ctx), {
+      deadlineAt: ctx.targets.promotionDeadlineAt,
+      pollIntervalMs: ctx.targets.pollIntervalMs,
+      ask: async (state) => {
+        ctx.marks.mode = await promote(ctx, io, state);
+      },
+      blocked: (detail) => new Error(`cannot promote the standby: ${detail}`),
     });
+    if (from.kind === "writer") return `standby is ${from.detail}`;
     ctx.marks.writableAt = io.now();
-    return detail;
+    const mode = from.kind === "replica" ? ctx.marks.mode : undefined;
+    return mode
+      ? `${mode.kind} completed: the standby is the global writer`
+      : `waited for the ${from.detail}`;
   },
 };
 
@@ -215,53 +209,46 @@ const activeRegion: Step<FailoverContext> = {
   action:
     "set the activeRegion parameter to the standby region (standby copy; the primary's where reachable)",
   async isDone(ctx, io) {
-    const t = ctx.targets;
-    const current = await readParameter(ctx.ssm, io, t.activeRegionParameter);
-    return current === t.secondaryRegion
-      ? { done: true, detail: `${t.activeRegionParameter} = ${current}` }
-      : {
-        done: false,
-        detail: `${t.activeRegionParameter} = ${current ?? "(unset)"}; would set ${t.secondaryRegion}`,
-      };
+    const { activeRegionParameter: name, secondaryRegion: standby } = ctx.targets;
+    const current = await readParameter(ctx.ssm, io, name);
+    return current === standby
+      ? { done: true, detail: `${name} = ${current}` }
+      : { done: false, detail: `${name} = ${current ?? "(unset)"}; would set ${standby}` };
   },
   async run(ctx, io) {
-    const t = ctx.targets;
-    await putParameter(ctx.ssm, io, t.activeRegionParameter, t.secondaryRegion);
-    if (!ctx.primarySsm) {
-      return `${t.activeRegionParameter} = ${t.secondaryRegion} (${t.secondaryRegion} copy)`;
-    }
+    const { activeRegionParameter: name, secondaryRegion: standby, primaryRegion } = ctx.targets;
+    await putParameter(ctx.ssm, io, name, standby);
+    const standbyCopy = `${name} = ${standby} (${standby} copy)`;
+    if (!ctx.primarySsm) return standbyCopy;
     try {
-      await ctx.primarySsm.putParameter({
-        Name: t.activeRegionParameter,
-        Value: t.secondaryRegion,
-        Type: "String",
-        Overwrite: true,
-      });
-      return `${t.activeRegionParameter} = ${t.secondaryRegion} in both regions`;
+      // One attempt, outside io.call: the primary region may be gone, and its copy is only a courtesy.
+      await ctx.primarySsm.putParameter({ Name: name, Value: standby, Type: "String", Overwrite: true });
+      return `${name} = ${standby} in both regions`;
     } catch (error) {
       io.note(
-        `the ${t.primaryRegion} copy was not written (${errorName(error)}): its instances stay fenced by DNS`,
+        `the ${primaryRegion} copy was not written (${errorName(error)}): its instances stay fenced by DNS`,
       );
-      return `${t.activeRegionParameter} = ${t.secondaryRegion} (${t.secondaryRegion} copy)`;
+      return standbyCopy;
     }
   },
 };
 
-const primaryFenced: Step<FailoverContext> = {
-  name: "primary-fenced",
-  action: "emit PrimaryFenced = 1: DNS keeps the standby until a person fails back",
-  async run(ctx) {
-    await ctx.fence.emit(1);
-    return "PrimaryFenced = 1";
-  },
-};
+const primaryFenced = fenceStep<FailoverContext>(
+  "primary-fenced",
+  1,
+  "emit PrimaryFenced = 1: DNS keeps the standby until a person fails back",
+);
+
+async function standbyInService(ctx: FailoverContext, io: StepIo): Promise<number> {
+  return inServiceCount(await standbyGroup(ctx, io));
+}
 
 const fullCapacity: Step<FailoverContext> = {
   name: "full-capacity",
   action: "wait (bounded) until FAILOVER_CAPACITY instances are in service in the standby group",
   async isDone(ctx, io) {
     const t = ctx.targets;
-    const inService = inServiceCount(await describeGroup(ctx.autoScaling, io, t.secondaryAsgName));
+    const inService = await standbyInService(ctx, io);
     return {
       done: inService >= t.failoverCapacity,
       detail: `${inService} of ${t.failoverCapacity} instances in service`,
@@ -269,20 +256,15 @@ const fullCapacity: Step<FailoverContext> = {
   },
   async run(ctx, io) {
     const t = ctx.targets;
-    for (;;) {
-      const inService = inServiceCount(await describeGroup(ctx.autoScaling, io, t.secondaryAsgName));
-      if (inService >= t.failoverCapacity) {
-        ctx.marks.fullCapacityAt = io.now();
-        return `${inService} of ${t.failoverCapacity} instances in service`;
-      }
-      if (io.now() + t.pollIntervalMs > t.capacityDeadlineAt) {
-        io.note(
-          `full capacity not reached before the invocation's end: ${inService} of ${t.failoverCapacity}`,
-        );
-        return `${inService} of ${t.failoverCapacity} instances in service (the group keeps launching)`;
-      }
-      await io.sleep(t.pollIntervalMs);
+    const poll = { intervalMs: t.pollIntervalMs, deadlineAt: t.capacityDeadlineAt };
+    const last = await pollUntil(io, poll, () => standbyInService(ctx, io), (n) => n >= t.failoverCapacity);
+    const counted = `${last.value} of ${t.failoverCapacity} instances in service`;
+    if (last.done) {
+      ctx.marks.fullCapacityAt = io.now();
+      return counted;
     }
+    io.note(`full capacity not reached before the invocation's end: ${last.value} of ${t.failoverCapacity}`);
+    return `${counted} (the group keeps launching)`;
   },
   // Capacity keeps arriving after the invocation ends: waiting for it never fails the failover.
   verify: () => Promise.resolve({ done: true, detail: "" }),
@@ -295,7 +277,6 @@ export function failoverSteps(): readonly Step<FailoverContext>[] {
 
 /** Has a failover already started (the standby is the writer, or a promotion towards it is running)? */
 export async function failoverStarted(ctx: FailoverContext, io: StepIo): Promise<boolean> {
-  const t = ctx.targets;
-  const state = await observeMember(ctx.rds, io, t.globalClusterId, t.secondaryClusterArn);
+  const state = await observeMember(io, standby(ctx));
   return state.kind === "writer" || state.kind === "promoting";
 }

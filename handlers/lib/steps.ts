@@ -3,6 +3,9 @@
 // repeating done ones (state checks make that true, not memory). Dry-run never calls `run()`.
 // Shared by the failover orchestrator (handlers/failover.ts) and the failback tool.
 
+import { errorMessage, errorName } from "./errors.ts";
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry.ts";
+
 /** Result of a read-only state check. */
 export interface StepCheck {
   readonly done: boolean;
@@ -57,16 +60,6 @@ export interface RunReport {
   readonly durationMs: number;
 }
 
-export interface RetryPolicy {
-  /** Attempts per call, including the first. */
-  readonly maxAttempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
-
-/** Worst case per call: 0.2 + 0.4 + 0.8 + 1.6 s of backoff before the fifth and last attempt. */
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
-
 export interface StepLog {
   info(message: string, attributes?: Record<string, unknown>): void;
   warn(message: string, attributes?: Record<string, unknown>): void;
@@ -90,82 +83,6 @@ export class StepFailedError extends Error {
   }
 }
 
-// Error names the AWS SDK v3 uses for throttling and transient service/network failures.
-const TRANSIENT_ERROR_NAMES = new Set([
-  "Throttling",
-  "ThrottlingException",
-  "ThrottledException",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "RequestLimitExceeded",
-  "TooManyRequestsException",
-  "ProvisionedThroughputExceededException",
-  "TransactionInProgressException",
-  "PriorRequestNotComplete",
-  "SlowDown",
-  "ServiceUnavailable",
-  "ServiceUnavailableException",
-  "InternalFailure",
-  "InternalError",
-  "InternalServerError",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "TimeoutError",
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-]);
-
-/** Throttling, 5xx and network errors are worth retrying; client errors (validation, state faults) are not. */
-export function isTransientAwsError(error: unknown): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  const e = error as { name?: unknown; code?: unknown; $retryable?: unknown; $metadata?: unknown };
-  if (e.$retryable) return true;
-  if (typeof e.name === "string" && TRANSIENT_ERROR_NAMES.has(e.name)) return true;
-  if (typeof e.code === "string" && TRANSIENT_ERROR_NAMES.has(e.code)) return true;
-  const status = (e.$metadata as { httpStatusCode?: unknown } | undefined)?.httpStatusCode;
-  return typeof status === "number" && (status === 429 || status >= 500);
-}
-
-export interface RetryOptions {
-  readonly policy: RetryPolicy;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly random: () => number;
-  readonly isRetryable?: (error: unknown) => boolean;
-  readonly onRetry?: (attempt: number, delayMs: number, error: unknown) => void;
-}
-
-/** Exponential backoff with full jitter: delay before attempt n+1 is uniform in [0, min(max, base * 2^(n-1))]. */
-export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(random() * ceiling);
-}
-
-export async function withRetry<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const isRetryable = options.isRetryable ?? isTransientAwsError;
-  for (let attempt = 1;; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= options.policy.maxAttempts || !isRetryable(error)) throw error;
-      const delayMs = backoffDelayMs(attempt, options.policy, options.random);
-      options.onRetry?.(attempt, delayMs, error);
-      await options.sleep(delayMs);
-    }
-  }
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-export function errorName(error: unknown): string {
-  if (error instanceof Error) return error.name;
-  return typeof error === "object" && error !== null && "name" in error ? String(error.name) : typeof error;
-}
-
 /** A StepIo for reads outside a step (e.g. the orchestrator's first look at the global cluster). */
 export function standaloneIo(options: RunOptions): StepIo {
   const random = options.random ?? Math.random;
@@ -178,6 +95,28 @@ export function standaloneIo(options: RunOptions): StepIo {
   };
 }
 
+/** A bounded wait: reads every `intervalMs` until `done`, stopping before a sleep would pass `deadlineAt`. */
+export interface Poll {
+  readonly intervalMs: number;
+  /** Epoch ms. */
+  readonly deadlineAt: number;
+}
+
+/** The last value read, and whether it was `done` (false: the deadline came first). */
+export async function pollUntil<T>(
+  io: StepIo,
+  poll: Poll,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+): Promise<{ readonly value: T; readonly done: boolean }> {
+  for (;;) {
+    const value = await read();
+    if (done(value)) return { value, done: true };
+    if (io.now() + poll.intervalMs > poll.deadlineAt) return { value, done: false };
+    await io.sleep(poll.intervalMs);
+  }
+}
+
 /**
  * Runs the steps in order. For each: isDone → skip ("already-done"); dry run → "would-run" without calling
  * run(); otherwise run() then verify(). The first failure stops the run and throws StepFailedError carrying
@@ -188,8 +127,6 @@ export async function runSteps<C>(
   ctx: C,
   options: RunOptions,
 ): Promise<RunReport> {
-  const policy = options.retry ?? DEFAULT_RETRY;
-  const random = options.random ?? Math.random;
   const records: StepRecord[] = [];
   const runStartedAt = options.now();
   const report = (failedStep?: string): RunReport => ({
@@ -199,89 +136,112 @@ export async function runSteps<C>(
     ...(failedStep === undefined ? {} : { failedStep }),
     durationMs: options.now() - runStartedAt,
   });
-
   for (const step of steps) {
-    const startedAt = options.now();
-    const notes: string[] = [];
-    let calls = 0;
-    let retries = 0;
-    const io: StepIo = {
-      call: (label, fn) =>
-        withRetry(() => {
-          calls++;
-          return fn();
-        }, {
-          policy,
-          sleep: options.sleep,
-          random,
-          onRetry: (attempt, delayMs, error) => {
-            retries++;
-            options.log.warn("transient AWS error, retrying", {
-              step: step.name,
-              call: label,
-              attempt,
-              delayMs,
-              errorClass: errorName(error),
-              error: errorMessage(error),
-            });
-          },
-        }),
-      sleep: options.sleep,
-      now: options.now,
-      note: (message) => {
-        notes.push(message);
-        options.log.warn(message, { step: step.name });
-      },
-    };
-    const record = (status: StepStatus, detail: string, error?: unknown): StepRecord => ({
-      step: step.name,
-      action: step.action,
-      status,
-      detail,
-      notes: [...notes],
-      startedAt: new Date(startedAt).toISOString(),
-      durationMs: options.now() - startedAt,
-      calls,
-      retries,
-      ...(error === undefined ? {} : { error: { name: errorName(error), message: errorMessage(error) } }),
-    });
-
-    try {
-      const check = step.isDone ? await step.isDone(ctx, io) : undefined;
-      let entry: StepRecord;
-      if (check?.done) {
-        entry = record("already-done", check.detail);
-      } else if (options.dryRun) {
-        entry = record("would-run", check?.detail ?? step.action);
-      } else {
-        const detail = await step.run(ctx, io);
-        const verify = step.verify ?? step.isDone;
-        if (verify) {
-          const confirmed = await verify.call(step, ctx, io);
-          if (!confirmed.done) throw new Error(`not confirmed after run: ${confirmed.detail}`);
-        }
-        entry = record("done", detail || step.action);
-      }
-      records.push(entry);
-      options.log.info("step finished", {
-        step: step.name,
-        outcome: entry.status,
-        durationMs: entry.durationMs,
-        detail: entry.detail,
-        dryRun: options.dryRun,
-      });
-    } catch (error) {
-      const entry = record("failed", errorMessage(error), error);
-      records.push(entry);
-      options.log.error("step failed", {
-        step: step.name,
-        outcome: "failed",
-        durationMs: entry.durationMs,
-        errorClass: errorName(error),
-        error: errorMessage(error),
-      });
-      throw new StepFailedError(step.name, report(step.name), { cause: error });
-    }
+    const { record, failure } = await runStep(step, ctx, options);
+    records.push(record);
+    if (failure) throw new StepFailedError(step.name, report(step.name), failure);
   }
   return report();
+}
+
+/** What one step did besides its result: AWS calls (with retries) and notes for its timeline entry. */
+interface StepTrace {
+  readonly notes: string[];
+  calls: number;
+  retries: number;
+}
+
+/** One step, timed and logged, as its timeline entry; `failure` carries what it threw. */
+async function runStep<C>(
+  step: Step<C>,
+  ctx: C,
+  options: RunOptions,
+): Promise<{ record: StepRecord; failure?: { cause: unknown } }> {
+  const startedAt = options.now();
+  const trace: StepTrace = { notes: [], calls: 0, retries: 0 };
+  const record = (status: StepStatus, detail: string, error?: unknown): StepRecord => ({
+    step: step.name,
+    action: step.action,
+    status,
+    detail,
+    notes: [...trace.notes],
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: options.now() - startedAt,
+    calls: trace.calls,
+    retries: trace.retries,
+    ...(error === undefined ? {} : { error: { name: errorName(error), message: errorMessage(error) } }),
+  });
+  try {
+    const { status, detail } = await settle(step, ctx, stepIo(step.name, options, trace), options.dryRun);
+    const entry = record(status, detail);
+    options.log.info("step finished", {
+      step: step.name,
+      outcome: entry.status,
+      durationMs: entry.durationMs,
+      detail: entry.detail,
+      dryRun: options.dryRun,
+    });
+    return { record: entry };
+  } catch (error) {
+    const entry = record("failed", errorMessage(error), error);
+    options.log.error("step failed", {
+      step: step.name,
+      outcome: "failed",
+      durationMs: entry.durationMs,
+      errorClass: errorName(error),
+      error: errorMessage(error),
+    });
+    return { record: entry, failure: { cause: error } };
+  }
+}
+
+/** The step's status and detail; throws what the step threw, or when verify() does not confirm run(). */
+async function settle<C>(
+  step: Step<C>,
+  ctx: C,
+  io: StepIo,
+  dryRun: boolean,
+): Promise<{ status: StepStatus; detail: string }> {
+  const check = step.isDone ? await step.isDone(ctx, io) : undefined;
+  if (check?.done) return { status: "already-done", detail: check.detail };
+  if (dryRun) return { status: "would-run", detail: check?.detail ?? step.action };
+  const detail = await step.run(ctx, io);
+  const verify = step.verify ?? step.isDone;
+  if (verify) {
+    const confirmed = await verify.call(step, ctx, io);
+    if (!confirmed.done) throw new Error(`not confirmed after run: ${confirmed.detail}`);
+  }
+  return { status: "done", detail: detail || step.action };
+}
+
+/** The StepIo a step runs with: each call retried and counted, retries logged, notes kept. */
+function stepIo(step: string, options: RunOptions, trace: StepTrace): StepIo {
+  return {
+    call: (label, fn) =>
+      withRetry(() => {
+        trace.calls++;
+        return fn();
+      }, {
+        policy: options.retry ?? DEFAULT_RETRY,
+        sleep: options.sleep,
+        random: options.random ?? Math.random,
+        onRetry: (attempt, delayMs, error) => {
+          trace.retries++;
+          options.log.warn("transient AWS error, retrying", {
+            step,
+            call: label,
+            attempt,
+            delayMs,
+            errorClass: errorName(error),
+            error: errorMessage(error),
+          });
+        },
+      }),
+    sleep: options.sleep,
+    now: options.now,
+    note: (message) => {
+      trace.notes.push(message);
+      options.log.warn(message, { step });
+    },
+  };
 }

@@ -19,7 +19,7 @@ import { cloudWatchPublisher } from "../../handlers/lib/probe_metrics.ts";
 import type { RunReport } from "../../handlers/lib/steps.ts";
 import { alarmFromApi, type AlarmState, evaluateAlarm, evaluateRule } from "../../tools/lib/alarm_model.ts";
 import { cloudWatchFence, runFailback, stackTargets } from "../../tools/lib/operator_actions.ts";
-import type { Json } from "../helpers.ts";
+import { type Json, referenceOf, StackIndex } from "../../modules/stack_index.ts";
 import { emulatorClientOptions } from "./clients.ts";
 import { rehearsalFailoverDeps } from "./orchestrator.ts";
 import { deployedOrchestrator, type Rehearsal } from "./rehearsal.ts";
@@ -52,9 +52,9 @@ async function httpProbe({ url, timeoutMs }: { url: string; timeoutMs: number })
 }
 
 function functionBody(r: Rehearsal, logicalId: string): { body: Json; region: string } {
-  const body = r.stack.resource.aws_lambda_function[logicalId];
-  const alias = String(body.provider).replace(/^aws\./, "");
-  return { body, region: r.stack.provider.aws.find((p: Json) => p.alias === alias).region };
+  const found = new StackIndex(r.stack).get("aws_lambda_function", logicalId);
+  if (!found) throw new Error(`aws_lambda_function.${logicalId} is not in the stack`);
+  return { body: found.body, region: found.region };
 }
 
 /**
@@ -94,11 +94,13 @@ async function runProbers(r: Rehearsal, primaryUrl: string, startMs: number): Pr
 
 /** The synthesized quorum rule with each `${aws_cloudwatch_metric_alarm.x.alarm_name}` as its alarm's name. */
 function quorumRule(r: Rehearsal): { name: string; rule: string } {
-  const quorum = r.stack.resource.aws_cloudwatch_composite_alarm.failover_secondary_quorum;
-  const rule = String(quorum.alarm_rule).replace(
-    /\$\{aws_cloudwatch_metric_alarm\.([a-z0-9_]+)\.alarm_name\}/g,
-    (_, id) => r.stack.resource.aws_cloudwatch_metric_alarm[id].alarm_name,
-  );
+  const index = new StackIndex(r.stack);
+  const quorum = index.get("aws_cloudwatch_composite_alarm", "failover_secondary_quorum")!.body;
+  const rule = String(quorum.alarm_rule).replace(/\$\{[^}]*\}/g, (expression) => {
+    const reference = referenceOf(expression);
+    const target = reference && index.get(reference.type, reference.logicalId);
+    return target ? String(target.body[reference.attribute]) : expression;
+  });
   return { name: quorum.alarm_name, rule };
 }
 

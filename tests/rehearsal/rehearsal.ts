@@ -5,7 +5,7 @@ import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-l
 import { createFailoverHandler, type FailoverReport } from "../../handlers/failover.ts";
 import { HANDLER_ENV } from "../../handlers/lib/contract.ts";
 import type { StepLog } from "../../handlers/lib/steps.ts";
-import type { Json } from "../helpers.ts";
+import { type Json, StackIndex } from "../../modules/stack_index.ts";
 import { type Emulator, startEmulator } from "./emulator.ts";
 import { emulatorClientOptions } from "./clients.ts";
 import { rehearsalFailoverDeps } from "./orchestrator.ts";
@@ -146,11 +146,10 @@ export function drill(r: Rehearsal): Promise<DrillResult> {
 export async function deployedOrchestrator(
   r: Rehearsal,
 ): Promise<{ region: string; environment: Record<string, string> }> {
-  const body = Object.values(r.stack.resource.aws_lambda_function as Record<string, Json>)
-    .find((fn) => fn.environment?.variables?.[HANDLER_ENV.globalClusterId] !== undefined);
-  if (!body) throw new Error(`no Lambda function with ${HANDLER_ENV.globalClusterId} in the stack`);
-  const alias = String(body.provider).replace(/^aws\./, "");
-  const region = r.stack.provider.aws.find((provider: Json) => provider.alias === alias).region;
+  const orchestrator = new StackIndex(r.stack).ofType("aws_lambda_function")
+    .find((fn) => fn.body.environment?.variables?.[HANDLER_ENV.globalClusterId] !== undefined);
+  if (!orchestrator) throw new Error(`no Lambda function with ${HANDLER_ENV.globalClusterId} in the stack`);
+  const { body, region } = orchestrator;
   const lambda = new LambdaClient(emulatorClientOptions(r.emulator.endpoint, region));
   const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: body.function_name }));
   return { region, environment: { ...config.Environment?.Variables } };

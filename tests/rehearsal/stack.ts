@@ -1,7 +1,7 @@
 // The synthesized stack applied to the emulator: a copy of the stack folder with a test-only override
 // (every aliased provider's endpoints on the emulator, fake credentials, no account checks), then terraform
 // init, plan, apply of that plan, and destroy. The user's cdktf.out is never touched.
-import type { Json } from "../helpers.ts";
+import { type Json, StackIndex } from "../../modules/stack_index.ts";
 
 /** Test-only master password (the variable is ephemeral: never in the plan or the state). */
 export const REHEARSAL_DB_PASSWORD = "Rehearsal-NotASecret-4b7e21";
@@ -51,9 +51,9 @@ export function serviceOf(type: string): string {
  * lifted (moto's account is 123456789012), and a short delete timeout on the global cluster.
  */
 export function emulatorOverride(stack: Json, endpoint: string): Json {
-  const resourceTypes = Object.keys(stack.resource ?? {});
-  const services = [...new Set(["sts", ...resourceTypes.map(serviceOf)])].sort();
-  const providers = (stack.provider?.aws ?? []).map((provider: Json) => ({
+  const index = new StackIndex(stack);
+  const services = [...new Set(["sts", ...index.types.map(serviceOf)])].sort();
+  const providers = index.providers.map((provider) => ({
     alias: provider.alias,
     access_key: "rehearsal",
     secret_key: "rehearsal",
@@ -64,7 +64,7 @@ export function emulatorOverride(stack: Json, endpoint: string): Json {
     s3_use_path_style: true,
     endpoints: [Object.fromEntries(services.map((service) => [service, endpoint]))],
   }));
-  const globalClusters = Object.keys(stack.resource?.aws_rds_global_cluster ?? {});
+  const globalClusters = index.ofType("aws_rds_global_cluster").map((cluster) => cluster.logicalId);
   return {
     provider: { aws: providers },
     resource: {
@@ -268,9 +268,9 @@ export async function destroy(workDir: string, onLine?: (line: string) => void):
   );
 }
 
-/** The regions of the stack's aliased providers, in the order they are declared. */
+/** The regions of the stack's aliased providers, by alias. */
 export function stackRegions(stack: Json): string[] {
-  return [...new Set<string>((stack.provider?.aws ?? []).map((provider: Json) => provider.region))];
+  return [...new Set(new StackIndex(stack).providers.map((provider) => provider.region))];
 }
 
 /** The emulator's inventory (tests/rehearsal/inventory.py) over the given regions. */

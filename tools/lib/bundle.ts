@@ -1,7 +1,7 @@
 // The hand-off bundle: the stack folder's JSON and assets, REVIEW.md, OPERATIONS.md and SHA256SUMS under
 // one top folder `dr-<suffix>/`, as a reproducible .tar.gz; and its verification.
 import { createHash } from "node:crypto";
-import { compareText } from "./stack_json.ts";
+import { compareText } from "../../modules/stack_index.ts";
 import { gunzip, gzip, readTar, type TarEntry, writeTar } from "./tar.ts";
 
 export interface BundleFile {

@@ -1,8 +1,17 @@
 // Tag compliance (provider default_tags, overrides, tags reaching autoscaled instances) and naming
 // compliance (every physical name carries the environment suffix).
-import { asList, type Json, readable, ResourceIndex } from "./stack_json.ts";
+import { asList, type Json, type StackIndex } from "../../modules/stack_index.ts";
 import { launchTemplateOf } from "./security_groups.ts";
-import { code, flagged, table, tableOr } from "./markdown.ts";
+import { code, flagged, readable, table, tableOr } from "./markdown.ts";
+import { type Coverage, typesMatching } from "./coverage.ts";
+
+/** Provider default tags do not reach instances: what launches them must carry the tags itself. */
+export const INSTANCE_TAG_COVERAGE: Coverage = {
+  claims: typesMatching(
+    /^aws_(autoscaling_group|instance|launch_template|launch_configuration|spot_fleet_request|ec2_fleet)$/,
+  ),
+  leavesOut: {},
+};
 
 /** The tags every resource must carry through its provider's default_tags. */
 export const REQUIRED_TAGS: readonly string[] = ["Environment", "DR-Role", "Cost-Center"];
@@ -31,7 +40,7 @@ export interface TagCompliance {
   >;
 }
 
-export function tagCompliance(index: ResourceIndex): TagCompliance {
+export function tagCompliance(index: StackIndex): TagCompliance {
   const providers = index.providers.map((provider) => ({
     key: provider.key,
     region: provider.region,
@@ -110,7 +119,7 @@ export interface NamingCompliance {
   readonly computed: readonly NameCheck[];
 }
 
-export function namingCompliance(index: ResourceIndex, suffix: string): NamingCompliance {
+export function namingCompliance(index: StackIndex, suffix: string): NamingCompliance {
   const carries = new RegExp(`(^|[-/_.])${suffix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[-/_.])`);
   const checked: NameCheck[] = [];
   const computed: NameCheck[] = [];
@@ -134,7 +143,7 @@ export function namingCompliance(index: ResourceIndex, suffix: string): NamingCo
   };
 }
 
-export function complianceSection(index: ResourceIndex, suffix: string): string {
+export function complianceSection(index: StackIndex, suffix: string): string {
   const tags = tagCompliance(index);
   const names = namingCompliance(index, suffix);
   const providerRows = tags.providers.map((provider) => [

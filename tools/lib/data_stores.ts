@@ -6,20 +6,42 @@ import {
   compareText,
   displayName,
   first,
-  type Json,
   literal,
   pointsTo,
-  readable,
-  referencedResources,
-  ResourceIndex,
+  type StackIndex,
   type StackResource,
-} from "./stack_json.ts";
+} from "../../modules/stack_index.ts";
+import { type Coverage, hasKey } from "./coverage.ts";
+import { readable } from "./markdown.ts";
+import {
+  bucketBackup,
+  bucketEncryption,
+  bucketReplication,
+  type Finding,
+  keyText,
+  kmsOr,
+  notApplicable,
+  notEncrypted,
+  regionalOnly,
+  retentionDays,
+} from "./store_findings.ts";
 
-export interface Finding {
-  readonly text: string;
-  /** True when a reviewer should look at it (shown bold with a marker). */
-  readonly concern?: boolean;
-}
+/** Where data at rest lives: these services, and anything with an encryption-at-rest argument. */
+const STORE_TYPE = /^aws_(s3_bucket|rds_|dynamodb_|ssm_parameter|backup_)/;
+const AT_REST_KEY = /kms_key|kms_master_key|storage_encrypted|^encrypted$/;
+
+export const DATA_STORE_COVERAGE: Coverage = {
+  claims: (resource) => STORE_TYPE.test(resource.type) || hasKey(resource.body, AT_REST_KEY),
+  leavesOut: {
+    aws_lambda_function: "its key encrypts the environment variables; a function keeps no data",
+    aws_rds_cluster_parameter_group: "engine settings; its commit guard is listed under recovery",
+    aws_s3_bucket_ownership_controls:
+      "object ownership (ACLs off): no bearing on encryption, backup or replication",
+    aws_s3_bucket_logging: "an audit trail of requests (docs/security.md), not how the data is kept",
+    aws_s3_bucket_policy: "who may reach the data, not how it is kept",
+    aws_s3_bucket_public_access_block: "exposure: listed under public entry points",
+  },
+};
 
 export interface DataStore {
   readonly address: string;
@@ -34,114 +56,33 @@ export interface DataStore {
 
 interface DataStoreRule {
   readonly type: string;
-  readonly kind: (store: StackResource, index: ResourceIndex) => string;
-  readonly encryption: (store: StackResource, index: ResourceIndex) => Finding;
-  readonly backup: (store: StackResource, index: ResourceIndex) => Finding;
-  readonly replication: (store: StackResource, index: ResourceIndex) => Finding;
+  readonly kind: (store: StackResource, index: StackIndex) => string;
+  readonly encryption: (store: StackResource, index: StackIndex) => Finding;
+  readonly backup: (store: StackResource, index: StackIndex) => Finding;
+  readonly replication: (store: StackResource, index: StackIndex) => Finding;
 }
 
-const KEY_TYPES = ["aws_kms_key", "aws_kms_alias", "aws_kms_replica_key"];
-
-/** A KMS key reference as a reviewer reads it: `KMS aws_kms_key.kms_primary (us-east-1)`. */
-export function keyText(value: Json, index: ResourceIndex): string {
-  const key = referencedResources(value, index, KEY_TYPES)[0];
-  if (key) return `KMS ${key.address} (${key.region || "unknown region"})`;
-  const text = literal(value);
-  if (text?.startsWith("alias/aws/")) return `AWS managed key ${text}`;
-  return text ? `KMS ${text}` : `KMS ${readable(value)}`;
+/** The AWS Backup plans whose selections name `store`: `AWS Backup daily cron(...), kept 35 days`. */
+function backupPlans(store: StackResource, index: StackIndex): string[] {
+  const selections = index.ofType("aws_backup_selection")
+    .filter((selection) => asList(selection.body.resources).some((item) => pointsTo(item, store)));
+  return index.referenced(selections.map((selection) => selection.body.plan_id), ["aws_backup_plan"])
+    .flatMap((plan) =>
+      asList(plan.body.rule).map((rule) => {
+        const days = first(rule.lifecycle)?.delete_after;
+        return `AWS Backup ${readable(rule.rule_name)} ${readable(rule.schedule)}, ${
+          days === undefined ? "kept until deleted" : `kept ${readable(days)} days`
+        }`;
+      })
+    );
 }
 
-const notEncrypted: Finding = { text: "not encrypted", concern: true };
-const notApplicable: Finding = { text: "n/a" };
-const regionalOnly: Finding = { text: "none (regional)" };
-
-function kmsOr(value: Json, index: ResourceIndex, fallback: Finding): Finding {
-  return value === undefined || value === "" ? fallback : { text: keyText(value, index) };
-}
-
-function companions(store: StackResource, index: ResourceIndex, type: string): StackResource[] {
-  return index.pointingAt(store, [type], "bucket");
-}
-
-function retentionDays(days: Json): Finding {
-  if (days === undefined || days === 0) return { text: "kept forever (no retention)" };
-  return { text: `retention ${readable(days)} days` };
-}
-
-function clusterMembers(global: StackResource, index: ResourceIndex): StackResource[] {
+function clusterMembers(global: StackResource, index: StackIndex): StackResource[] {
   return index.pointingAt(global, ["aws_rds_cluster"], "global_cluster_identifier");
 }
 
 function memberList(members: readonly StackResource[]): string {
   return members.map((member) => `${displayName(member)} (${member.region || "?"})`).join(", ");
-}
-
-function bucketReplication(bucket: StackResource, index: ResourceIndex): Finding {
-  const lines: string[] = [];
-  let concern = false;
-  for (const config of companions(bucket, index, "aws_s3_bucket_replication_configuration")) {
-    for (const rule of asList(config.body.rule)) {
-      const destination = first(rule.destination) ?? {};
-      const target = referencedResources(destination.bucket, index, ["aws_s3_bucket"])[0];
-      const where = target ? `${displayName(target)} (${target.region})` : readable(destination.bucket);
-      const details: string[] = [];
-      const time = first(destination.replication_time);
-      if (time?.status === "Enabled") details.push(`RTC ${first(time.time)?.minutes ?? 15} min`);
-      if (first(destination.metrics)?.status === "Enabled") details.push("metrics on");
-      const deleteMarkers = first(rule.delete_marker_replication)?.status;
-      if (deleteMarkers) details.push(`delete markers ${deleteMarkers}`);
-      const replicaKey = first(destination.encryption_configuration)?.replica_kms_key_id;
-      if (replicaKey) details.push(`replica ${keyText(replicaKey, index)}`);
-      if (rule.status !== "Enabled") {
-        concern = true;
-        details.push(`rule ${rule.status ?? "without status"}`);
-      }
-      lines.push(`to ${where}${details.length ? `: ${details.join(", ")}` : ""}`);
-    }
-  }
-  for (const config of index.ofType("aws_s3_bucket_replication_configuration")) {
-    for (const rule of asList(config.body.rule)) {
-      if (!pointsTo(first(rule.destination)?.bucket, bucket)) continue;
-      const source = referencedResources(config.body.bucket, index, ["aws_s3_bucket"])[0];
-      lines.push(
-        `from ${source ? `${displayName(source)} (${source.region})` : readable(config.body.bucket)}`,
-      );
-    }
-  }
-  return lines.length ? { text: [...new Set(lines)].join("\n"), concern } : { text: "none" };
-}
-
-function bucketEncryption(bucket: StackResource, index: ResourceIndex): Finding {
-  const configs = companions(bucket, index, "aws_s3_bucket_server_side_encryption_configuration");
-  const rules = configs.length
-    ? configs.flatMap((config) => asList(config.body.rule))
-    : asList(first(bucket.body.server_side_encryption_configuration)?.rule);
-  const defaults = rules.map((rule) => first(rule.apply_server_side_encryption_by_default)).filter(Boolean);
-  if (defaults.length === 0) return { text: "SSE-S3 (the S3 default; no configuration in the stack)" };
-  return {
-    text: defaults.map((entry) => {
-      const algorithm = entry.sse_algorithm ?? "AES256";
-      if (algorithm === "AES256") return "SSE-S3 (AES256)";
-      return `${algorithm}, ${
-        entry.kms_master_key_id ? keyText(entry.kms_master_key_id, index) : "AWS managed key aws/s3"
-      }`;
-    }).join("\n"),
-  };
-}
-
-function bucketBackup(bucket: StackResource, index: ResourceIndex): Finding {
-  const versioning = companions(bucket, index, "aws_s3_bucket_versioning")
-    .map((config) => first(config.body.versioning_configuration)?.status)[0] ??
-    (first(bucket.body.versioning)?.enabled === true ? "Enabled" : undefined);
-  const parts = [`versioning ${versioning ?? "off"}`];
-  for (const config of companions(bucket, index, "aws_s3_bucket_lifecycle_configuration")) {
-    for (const rule of asList(config.body.rule)) {
-      const days = first(rule.noncurrent_version_expiration)?.noncurrent_days;
-      if (days !== undefined) parts.push(`old versions kept ${readable(days)} days`);
-    }
-  }
-  if (companions(bucket, index, "aws_s3_bucket_object_lock_configuration").length) parts.push("object lock");
-  return { text: parts.join(", "), concern: versioning !== "Enabled" };
 }
 
 /** The table: one rule per data-store type. */
@@ -178,10 +119,11 @@ export const DATA_STORE_RULES: readonly DataStoreRule[] = [
       store.body.storage_encrypted === true
         ? kmsOr(store.body.kms_key_id, index, { text: "AWS managed key aws/rds" })
         : notEncrypted,
-    backup: (store) => {
+    backup: (store, index) => {
       const days = store.body.backup_retention_period ?? 1;
       const window = literal(store.body.preferred_backup_window);
       const parts = [`backups + PITR ${readable(days)} days${window ? ` (window ${window} UTC)` : ""}`];
+      parts.push(...backupPlans(store, index));
       if (store.body.skip_final_snapshot === true) parts.push("no final snapshot on destroy");
       return { text: parts.join(", ") };
     },
@@ -197,27 +139,8 @@ export const DATA_STORE_RULES: readonly DataStoreRule[] = [
           concern: peers.length === 0,
         };
       }
-      if (store.body.replication_source_identifier) {
-        return { text: `replica of ${readable(store.body.replication_source_identifier)}` };
-      }
       return { text: "none (single region)" };
     },
-  },
-  {
-    type: "aws_db_instance",
-    kind: (store) => `RDS instance (${literal(store.body.engine) ?? "?"})`,
-    encryption: (store, index) =>
-      store.body.storage_encrypted === true
-        ? kmsOr(store.body.kms_key_id, index, { text: "AWS managed key aws/rds" })
-        : notEncrypted,
-    backup: (store) => ({
-      text: `backups + PITR ${readable(store.body.backup_retention_period ?? 0)} days`,
-      concern: !store.body.backup_retention_period,
-    }),
-    replication: (store) =>
-      store.body.replicate_source_db
-        ? { text: `replica of ${readable(store.body.replicate_source_db)}` }
-        : { text: "none (single region)" },
   },
   {
     type: "aws_s3_bucket",
@@ -241,15 +164,7 @@ export const DATA_STORE_RULES: readonly DataStoreRule[] = [
         ? { text: `PITR ${readable(pitr.recovery_period_in_days ?? 35)} days` }
         : { text: "no PITR", concern: true };
     },
-    replication: (store, index) => {
-      const regions = [
-        ...asList(store.body.replica).map((replica) => readable(replica.region_name)),
-        ...index.pointingAt(store, ["aws_dynamodb_table_replica"], "global_table_arn").map((replica) =>
-          replica.region
-        ),
-      ];
-      return regions.length ? { text: `global table replicas: ${regions.join(", ")}` } : regionalOnly;
-    },
+    replication: () => regionalOnly,
   },
   {
     type: "aws_ssm_parameter",
@@ -274,19 +189,6 @@ export const DATA_STORE_RULES: readonly DataStoreRule[] = [
     },
   },
   {
-    type: "aws_secretsmanager_secret",
-    kind: () => "Secrets Manager secret",
-    encryption: (store, index) =>
-      kmsOr(store.body.kms_key_id, index, { text: "AWS managed key aws/secretsmanager" }),
-    backup: (store) => ({
-      text: `recovery window ${readable(store.body.recovery_window_in_days ?? 30)} days`,
-    }),
-    replication: (store) => {
-      const regions = asList(store.body.replica).map((replica) => readable(replica.region));
-      return regions.length ? { text: `replicas: ${regions.join(", ")}` } : regionalOnly;
-    },
-  },
-  {
     type: "aws_cloudwatch_log_group",
     kind: () => "CloudWatch log group",
     encryption: (store, index) =>
@@ -299,20 +201,6 @@ export const DATA_STORE_RULES: readonly DataStoreRule[] = [
     kind: () => "SNS topic (messages in transit)",
     encryption: (store, index) => kmsOr(store.body.kms_master_key_id, index, notEncrypted),
     backup: () => notApplicable,
-    replication: () => regionalOnly,
-  },
-  {
-    type: "aws_sqs_queue",
-    kind: () => "SQS queue",
-    encryption: (store, index) =>
-      store.body.kms_master_key_id
-        ? { text: keyText(store.body.kms_master_key_id, index) }
-        : store.body.sqs_managed_sse_enabled === false
-        ? notEncrypted
-        : { text: "SQS managed SSE" },
-    backup: (store) => ({
-      text: `messages kept ${readable(store.body.message_retention_seconds ?? 345600)} s`,
-    }),
     replication: () => regionalOnly,
   },
   {
@@ -336,10 +224,18 @@ export const DATA_STORE_RULES: readonly DataStoreRule[] = [
     backup: () => ({ text: "none (instances are stateless)" }),
     replication: () => notApplicable,
   },
+  {
+    type: "aws_backup_vault",
+    kind: () => "AWS Backup vault (recovery points)",
+    encryption: (store, index) =>
+      kmsOr(store.body.kms_key_arn, index, { text: "AWS managed key aws/backup" }),
+    backup: () => ({ text: "n/a (it holds the backups)" }),
+    replication: () => regionalOnly,
+  },
 ];
 
 /** The data stores of the stack, in table order, then by region and name. */
-export function dataStores(index: ResourceIndex): DataStore[] {
+export function dataStores(index: StackIndex): DataStore[] {
   return DATA_STORE_RULES.flatMap((rule) =>
     index.ofType(rule.type)
       .map((store) => ({

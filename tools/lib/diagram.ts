@@ -2,19 +2,25 @@
 // a global layer, data flows and replication arrows. What is drawn is decided by a table of resource types
 // and by the references between resources, so a type that is not in the stack is simply not drawn.
 import {
-  asList,
   compareText,
   displayName,
-  first,
   type Json,
   literal,
   pointsTo,
-  readable,
-  referencedResources,
-  ResourceIndex,
+  type StackIndex,
+  stackIndex,
   type StackResource,
-} from "./stack_json.ts";
-import { portText, securityGroupRules, securityGroupsOf } from "./security_groups.ts";
+} from "../../modules/stack_index.ts";
+import { readable } from "./markdown.ts";
+import {
+  type AddEdge,
+  dataEdges,
+  type DiagramEdge,
+  dnsEdges,
+  nodeId,
+  replicationEdges,
+  webEdges,
+} from "./diagram_edges.ts";
 
 export const DIAGRAM_START = "<!-- diagram:start -->";
 export const DIAGRAM_END = "<!-- diagram:end -->";
@@ -22,7 +28,7 @@ export const DIAGRAM_END = "<!-- diagram:end -->";
 interface NodeKind {
   readonly type: string;
   readonly scope: "regional" | "global";
-  readonly label: (resource: StackResource, index: ResourceIndex) => string;
+  readonly label: (resource: StackResource, index: StackIndex) => string;
 }
 
 /** What the diagram draws, in drawing order. */
@@ -102,167 +108,36 @@ export interface DiagramNode {
   readonly group: string;
 }
 
-export interface DiagramEdge {
-  readonly from: string;
-  readonly to: string;
-  readonly label: string;
-  readonly style: "flow" | "replication" | "association";
-}
-
 export interface Diagram {
   readonly nodes: readonly DiagramNode[];
   readonly edges: readonly DiagramEdge[];
 }
 
-export function nodeId(resource: StackResource): string {
-  return `${resource.type.replace(/^aws_/, "")}_${resource.logicalId}`.replace(/[^A-Za-z0-9_]/g, "_");
-}
-
-function targetGroupsOf(group: StackResource, index: ResourceIndex): StackResource[] {
-  const attachments = index.pointingAt(group, ["aws_autoscaling_attachment"], "autoscaling_group_name")
-    .map((attachment) => attachment.body.lb_target_group_arn);
-  return referencedResources(
-    [
-      group.body.target_group_arns,
-      asList(group.body.traffic_source).map((source) => source.identifier),
-      attachments,
-    ],
-    index,
-    ["aws_lb_target_group"],
-  );
-}
-
 /** The diagram's nodes and edges, sorted: the same stack gives the same text. */
-export function buildDiagram(stack: Json): Diagram {
-  const index = new ResourceIndex(stack);
+export function buildDiagram(stack: Json | StackIndex): Diagram {
+  const index = stackIndex(stack);
   const nodes: DiagramNode[] = [];
-  const drawn = new Map<string, StackResource>();
   for (const kind of NODE_KINDS) {
     for (const resource of index.ofType(kind.type)) {
-      const node = {
+      nodes.push({
         id: nodeId(resource),
         label: kind.label(resource, index),
         group: kind.scope === "global" ? "global" : resource.role || "unknown",
-      };
-      nodes.push(node);
-      drawn.set(node.id, resource);
+      });
     }
   }
+  const drawn = new Set(nodes.map((node) => node.id));
   for (const summary of SUMMARY_KINDS) {
     const count = index.ofType(summary.type).length;
     if (count) nodes.push({ id: summary.id, label: `${summary.label} (${count})`, group: "global" });
   }
-  const isDrawn = (resource: StackResource | undefined): resource is StackResource =>
-    resource !== undefined && drawn.has(nodeId(resource));
   const edges: DiagramEdge[] = [];
-  const edge = (from: StackResource, to: StackResource, label: string, style: DiagramEdge["style"]) => {
-    if (isDrawn(from) && isDrawn(to)) edges.push({ from: nodeId(from), to: nodeId(to), label, style });
+  const edge: AddEdge = (from, to, label, style) => {
+    if (drawn.has(nodeId(from)) && drawn.has(nodeId(to))) {
+      edges.push({ from: nodeId(from), to: nodeId(to), label, style });
+    }
   };
-
-  // DNS: zone -> record -> alias target (weights); health checks -> record, children, probed endpoints.
-  for (const record of index.ofType("aws_route53_record")) {
-    for (const zone of referencedResources(record.body.zone_id, index, ["aws_route53_zone"])) {
-      edge(zone, record, "", "association");
-    }
-    const weight = first(record.body.weighted_routing_policy)?.weight;
-    const failover = first(record.body.failover_routing_policy)?.type;
-    const label = weight !== undefined
-      ? `weight ${readable(weight)}`
-      : failover
-      ? `failover ${readable(failover)}`
-      : "";
-    for (const target of referencedResources([first(record.body.alias)?.name, record.body.records], index)) {
-      edge(record, target, label, "flow");
-    }
-    for (
-      const check of referencedResources(record.body.health_check_id, index, ["aws_route53_health_check"])
-    ) {
-      edge(check, record, "health", "association");
-    }
-  }
-  for (const check of index.ofType("aws_route53_health_check")) {
-    for (
-      const child of referencedResources(check.body.child_healthchecks, index, ["aws_route53_health_check"])
-    ) {
-      edge(child, check, "", "association");
-    }
-    for (const target of referencedResources([check.body.fqdn, check.body.ip_address], index)) {
-      edge(check, target, "probes", "association");
-    }
-  }
-
-  // Load balancer -> autoscaling group through listeners forwarding to the groups' target groups.
-  const listeners = index.ofType("aws_lb_listener");
-  for (const group of index.ofType("aws_autoscaling_group")) {
-    const targetGroups = targetGroupsOf(group, index);
-    for (const balancer of index.ofType("aws_lb")) {
-      const labels = new Set<string>();
-      for (const listener of listeners.filter((item) => pointsTo(item.body.load_balancer_arn, balancer))) {
-        const forwards = referencedResources(
-          asList(listener.body.default_action).map((action) => [action.target_group_arn, action.forward]),
-          index,
-          ["aws_lb_target_group"],
-        );
-        for (const targetGroup of forwards.filter((item) => targetGroups.includes(item))) {
-          labels.add(
-            `${readable(listener.body.protocol ?? "")} ${readable(listener.body.port ?? "")} to ${
-              readable(targetGroup.body.port ?? "")
-            }`.trim(),
-          );
-        }
-      }
-      if (labels.size) edge(balancer, group, [...labels].sort(compareText).join(", "), "flow");
-    }
-  }
-
-  // Compute -> data stores the network lets it reach: ingress on the store's group from the caller's group.
-  const rules = securityGroupRules(index).filter((rule) =>
-    rule.direction === "ingress" && rule.securityGroup
-  );
-  const callers = [...index.ofType("aws_autoscaling_group", "aws_lambda_function")];
-  for (const store of index.ofType("aws_rds_cluster")) {
-    const storeGroups = securityGroupsOf(store, index);
-    for (const caller of callers) {
-      const callerGroups = securityGroupsOf(caller, index);
-      const ports = new Set<string>();
-      for (const rule of rules) {
-        if (!storeGroups.includes(rule.securityGroup!)) continue;
-        if (rule.peerGroups.some((peer) => callerGroups.includes(peer))) ports.add(portText(rule));
-      }
-      if (ports.size) edge(caller, store, `SQL ${[...ports].sort(compareText).join(", ")}`, "flow");
-    }
-  }
-
-  // Replication: Aurora global cluster members (primary role -> others), explicit replicas, S3 rules.
-  for (const global of index.ofType("aws_rds_global_cluster")) {
-    const members = index.pointingAt(global, ["aws_rds_cluster"], "global_cluster_identifier");
-    for (const member of members) edge(global, member, "", "association");
-    for (const source of members.filter((member) => member.role === "primary")) {
-      for (const replica of members.filter((member) => member.role !== "primary")) {
-        edge(source, replica, "storage replication", "replication");
-      }
-    }
-  }
-  for (const cluster of index.ofType("aws_rds_cluster")) {
-    for (
-      const source of referencedResources(cluster.body.replication_source_identifier, index, [
-        "aws_rds_cluster",
-      ])
-    ) {
-      edge(source, cluster, "replication", "replication");
-    }
-  }
-  for (const config of index.ofType("aws_s3_bucket_replication_configuration")) {
-    const source = referencedResources(config.body.bucket, index, ["aws_s3_bucket"])[0] ??
-      index.ofType("aws_s3_bucket").find((bucket) => pointsTo(config.body.bucket, bucket));
-    for (const rule of asList(config.body.rule)) {
-      const destination = first(rule.destination) ?? {};
-      const target = index.ofType("aws_s3_bucket").find((bucket) => pointsTo(destination.bucket, bucket));
-      const rtc = first(destination.replication_time)?.status === "Enabled" ? " (RTC)" : "";
-      if (source && target) edge(source, target, `S3 replication${rtc}`, "replication");
-    }
-  }
-
+  for (const add of [dnsEdges, webEdges, dataEdges, replicationEdges]) add(index, edge);
   const uniqueEdges = [
     ...new Map(edges.map((item) => [`${item.from}|${item.to}|${item.label}|${item.style}`, item]))
       .values(),
@@ -282,9 +157,9 @@ const ARROWS: Readonly<Record<DiagramEdge["style"], (label: string) => string>> 
 };
 
 /** Mermaid `flowchart` text of the stack (no code fence). */
-export function renderDiagram(stack: Json): string {
-  const index = new ResourceIndex(stack);
-  const { nodes, edges } = buildDiagram(stack);
+export function renderDiagram(stack: Json | StackIndex): string {
+  const index = stackIndex(stack);
+  const { nodes, edges } = buildDiagram(index);
   const lines = ["flowchart TB"];
   const groups: Array<{ id: string; title: string; members: DiagramNode[] }> = [
     {

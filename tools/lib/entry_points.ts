@@ -1,6 +1,5 @@
-// Public entry points of a synthesized stack: DNS names, internet-facing load balancers with their listeners,
-// security-group rules open to the internet (every rule form), and other exposure (function URLs, public
-// APIs, public instance addresses, S3 buckets without a complete public access block).
+// Public entry points of a synthesized stack: DNS names, internet-facing load balancers with their listeners and
+// web ACLs, security-group rules open to the internet, and S3 buckets without a complete public access block.
 import {
   asList,
   compareText,
@@ -8,14 +7,23 @@ import {
   first,
   type Json,
   literal,
-  pointsTo,
-  readable,
-  referencedResources,
-  ResourceIndex,
+  type StackIndex,
   type StackResource,
-} from "./stack_json.ts";
+} from "../../modules/stack_index.ts";
 import { isOpenToWorld, portText, securityGroupRules, securityGroupsOf } from "./security_groups.ts";
-import { code, flagged, tableOr } from "./markdown.ts";
+import { code, flagged, readable, tableOr } from "./markdown.ts";
+import { type Coverage, typesMatching } from "./coverage.ts";
+
+export const ENTRY_POINT_COVERAGE: Coverage = {
+  claims: typesMatching(
+    /^aws_(lb|alb|elb)(_|$)|^aws_route53_record$|^aws_lambda_function_url$|^aws_api_?gateway|^aws_cloudfront_|^aws_eip$|^aws_instance$|^aws_globalaccelerator_|^aws_wafv2_|^aws_s3_bucket(_public_access_block|_policy|_acl|_website_configuration)?$/,
+  ),
+  leavesOut: {
+    aws_eip: "NAT gateway addresses: outbound only, nothing listens on them",
+    aws_s3_bucket_policy:
+      "a complete public access block (read here) makes a public bucket policy ineffective",
+  },
+};
 
 export interface ListenerEntry {
   readonly port: string;
@@ -30,6 +38,8 @@ export interface LoadBalancerEntry {
   readonly type: string;
   readonly listeners: readonly ListenerEntry[];
   readonly securityGroups: readonly string[];
+  /** Web ACLs (WAF) in front of it. */
+  readonly webAcls: readonly string[];
 }
 
 export interface OpenRuleEntry {
@@ -67,49 +77,32 @@ export interface PublicEntryPoints {
   readonly other: readonly OtherEntry[];
 }
 
-const LB_TYPES = ["aws_lb", "aws_alb"];
-const LISTENER_TYPES = ["aws_lb_listener", "aws_alb_listener"];
-const TARGET_GROUP_TYPES = ["aws_lb_target_group", "aws_alb_target_group"];
-
-function listenerAction(listener: StackResource, index: ResourceIndex): string {
+function listenerAction(listener: StackResource, index: StackIndex): string {
   return asList(listener.body.default_action).map((action: Json) => {
-    switch (action.type) {
-      case "redirect": {
-        const redirect = first(action.redirect) ?? {};
-        return `redirect to ${redirect.protocol ?? "#{protocol}"}:${redirect.port ?? "#{port}"} (${
-          redirect.status_code ?? "HTTP_301"
-        })`;
-      }
-      case "fixed-response":
-        return `fixed response ${first(action.fixed_response)?.status_code ?? ""}`.trim();
-      case "forward": {
-        const groups = referencedResources(
-          [action.target_group_arn, action.forward],
-          index,
-          TARGET_GROUP_TYPES,
-        );
-        return `forward to ${
-          groups.map((group) =>
-            `${displayName(group)} (${group.body.protocol ?? "HTTP"}:${group.body.port ?? "?"})`
-          ).join(", ") || readable(action.target_group_arn)
-        }`;
-      }
-      default:
-        return String(action.type ?? "?");
+    if (action.type === "redirect") {
+      const redirect = first(action.redirect) ?? {};
+      return `redirect to ${redirect.protocol ?? "#{protocol}"}:${redirect.port ?? "#{port}"} (${
+        redirect.status_code ?? "HTTP_301"
+      })`;
     }
+    if (action.type !== "forward") return String(action.type ?? "?");
+    const groups = index.referenced(action.target_group_arn, ["aws_lb_target_group"]);
+    return `forward to ${
+      groups.map((group) =>
+        `${displayName(group)} (${group.body.protocol ?? "HTTP"}:${group.body.port ?? "?"})`
+      )
+        .join(", ") || readable(action.target_group_arn)
+    }`;
   }).join("; ");
 }
 
-export function publicEntryPoints(index: ResourceIndex): PublicEntryPoints {
-  const balancers = index.ofType(...LB_TYPES);
-  const internetFacing = balancers.filter((balancer) => balancer.body.internal !== true);
-  const loadBalancers = internetFacing.map((balancer) => ({
+function loadBalancerEntry(balancer: StackResource, index: StackIndex): LoadBalancerEntry {
+  return {
     address: balancer.address,
     name: displayName(balancer),
     region: balancer.region,
     type: literal(balancer.body.load_balancer_type) ?? "application",
-    listeners: index.ofType(...LISTENER_TYPES)
-      .filter((listener) => pointsTo(listener.body.load_balancer_arn, balancer))
+    listeners: index.pointingAt(balancer, ["aws_lb_listener"], "load_balancer_arn")
       .map((listener) => ({
         port: readable(listener.body.port ?? ""),
         protocol: [
@@ -120,7 +113,59 @@ export function publicEntryPoints(index: ResourceIndex): PublicEntryPoints {
       }))
       .sort((a, b) => Number(a.port) - Number(b.port) || compareText(a.port, b.port)),
     securityGroups: securityGroupsOf(balancer, index).map(displayName),
+    webAcls: index.pointingAt(balancer, ["aws_wafv2_web_acl_association"], "resource_arn")
+      .flatMap((association) => index.referenced(association.body.web_acl_arn, ["aws_wafv2_web_acl"]))
+      .map(displayName),
+  };
+}
+
+function dnsEntry(record: StackResource, index: StackIndex): DnsEntry {
+  const body = record.body;
+  const alias = first(body.alias);
+  const weighted = first(body.weighted_routing_policy);
+  const routing = weighted ? `weighted ${readable(weighted.weight)}` : "simple";
+  const aliasTarget = alias ? index.referenced(alias.name)[0] : undefined;
+  const target = alias
+    ? `alias ${aliasTarget ? `${displayName(aliasTarget)} (${aliasTarget.region})` : readable(alias.name)}${
+      alias.evaluate_target_health === true ? ", evaluates target health" : ""
+    }`
+    : asList(body.records).map(readable).join(", ");
+  const check = index.referenced(body.health_check_id, ["aws_route53_health_check"])[0];
+  const zone = index.referenced(body.zone_id, ["aws_route53_zone"])[0];
+  const name = readable(body.name ?? "");
+  return {
+    address: record.address,
+    name: zone && !name.includes(".") ? `${name}.${displayName(zone)}` : name,
+    type: readable(body.type ?? ""),
+    routing: `${routing}${body.set_identifier ? ` (${readable(body.set_identifier)})` : ""}`,
+    target,
+    healthCheck: check ? check.logicalId : body.health_check_id ? readable(body.health_check_id) : "",
+  };
+}
+
+const PUBLIC_ACCESS_BLOCKS = [
+  "block_public_acls",
+  "block_public_policy",
+  "ignore_public_acls",
+  "restrict_public_buckets",
+];
+
+/** Buckets without a public access block that sets all four switches. */
+function openBuckets(index: StackIndex): OtherEntry[] {
+  return index.ofType("aws_s3_bucket").filter((bucket) => {
+    const block = index.pointingAt(bucket, ["aws_s3_bucket_public_access_block"], "bucket")[0]?.body;
+    return !block || !PUBLIC_ACCESS_BLOCKS.every((key) => block[key] === true);
+  }).map((bucket) => ({
+    address: bucket.address,
+    region: bucket.region,
+    what: `S3 bucket ${displayName(bucket)} without a complete public access block`,
+    concern: true,
   }));
+}
+
+export function publicEntryPoints(index: StackIndex): PublicEntryPoints {
+  const balancers = index.ofType("aws_lb");
+  const internetFacing = balancers.filter((balancer) => balancer.body.internal !== true);
   const openRules = securityGroupRules(index).filter(isOpenToWorld).map((rule) => ({
     address: rule.address,
     region: rule.region,
@@ -131,95 +176,16 @@ export function publicEntryPoints(index: ResourceIndex): PublicEntryPoints {
     cidrs: rule.cidrs,
     description: rule.description,
   }));
-  const dns = index.ofType("aws_route53_record").map((record) => {
-    const body = record.body;
-    const alias = first(body.alias);
-    const weighted = first(body.weighted_routing_policy);
-    const failover = first(body.failover_routing_policy);
-    const latency = first(body.latency_routing_policy);
-    const routing = weighted
-      ? `weighted ${readable(weighted.weight)}`
-      : failover
-      ? `failover ${readable(failover.type)}`
-      : latency
-      ? `latency ${readable(latency.region)}`
-      : "simple";
-    const aliasTarget = alias ? referencedResources(alias.name, index)[0] : undefined;
-    const target = alias
-      ? `alias ${aliasTarget ? `${displayName(aliasTarget)} (${aliasTarget.region})` : readable(alias.name)}${
-        alias.evaluate_target_health === true ? ", evaluates target health" : ""
-      }`
-      : asList(body.records).map(readable).join(", ");
-    const check = referencedResources(body.health_check_id, index, ["aws_route53_health_check"])[0];
-    const zone = referencedResources(body.zone_id, index, ["aws_route53_zone"])[0];
-    const name = readable(body.name ?? "");
-    return {
-      address: record.address,
-      name: zone && !name.includes(".") ? `${name}.${displayName(zone)}` : name,
-      type: readable(body.type ?? ""),
-      routing: `${routing}${body.set_identifier ? ` (${readable(body.set_identifier)})` : ""}`,
-      target,
-      healthCheck: check ? check.logicalId : body.health_check_id ? readable(body.health_check_id) : "",
-    };
-  });
-  const other: OtherEntry[] = [];
-  for (const url of index.ofType("aws_lambda_function_url")) {
-    const open = url.body.authorization_type === "NONE";
-    other.push({
-      address: url.address,
-      region: url.region,
-      what: `Lambda function URL, authorization ${readable(url.body.authorization_type)}`,
-      concern: open,
-    });
-  }
-  for (
-    const api of index.ofType(
-      "aws_api_gateway_rest_api",
-      "aws_apigatewayv2_api",
-      "aws_cloudfront_distribution",
-    )
-  ) {
-    other.push({
-      address: api.address,
-      region: api.region,
-      what: "public HTTP API / distribution",
-      concern: false,
-    });
-  }
-  for (const template of index.ofType("aws_launch_template")) {
-    if (asList(template.body.network_interfaces).some((nic) => nic.associate_public_ip_address === true)) {
-      other.push({
-        address: template.address,
-        region: template.region,
-        what: "instances get public IP addresses",
-        concern: true,
-      });
-    }
-  }
-  for (const bucket of index.ofType("aws_s3_bucket")) {
-    const block = index.pointingAt(bucket, ["aws_s3_bucket_public_access_block"], "bucket")[0]?.body;
-    const complete = block &&
-      ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"]
-        .every((key) => block[key] === true);
-    if (!complete) {
-      other.push({
-        address: bucket.address,
-        region: bucket.region,
-        what: `S3 bucket ${displayName(bucket)} without a complete public access block`,
-        concern: true,
-      });
-    }
-  }
   return {
-    loadBalancers,
+    loadBalancers: internetFacing.map((balancer) => loadBalancerEntry(balancer, index)),
     internalLoadBalancers: balancers.length - internetFacing.length,
     openRules,
-    dns,
-    other,
+    dns: index.ofType("aws_route53_record").map((record) => dnsEntry(record, index)),
+    other: openBuckets(index),
   };
 }
 
-export function entryPointsSection(index: ResourceIndex): string {
+export function entryPointsSection(index: StackIndex): string {
   const entry = publicEntryPoints(index);
   const ingress = entry.openRules.filter((rule) => rule.direction === "ingress");
   const egress = entry.openRules.filter((rule) => rule.direction === "egress");
@@ -258,7 +224,7 @@ export function entryPointsSection(index: ResourceIndex): string {
     "### Internet-facing load balancers",
     "",
     tableOr(
-      ["load balancer", "region", "listeners (port protocol: action)", "security groups"],
+      ["load balancer", "region", "listeners (port protocol: action)", "security groups", "web ACL"],
       entry.loadBalancers.map((balancer) => [
         `${balancer.name} (${balancer.type})`,
         balancer.region,
@@ -266,6 +232,7 @@ export function entryPointsSection(index: ResourceIndex): string {
           .join("\n") ||
         "no listeners",
         balancer.securityGroups.join(", "),
+        balancer.webAcls.join(", ") || flagged("none"),
       ]),
       "No internet-facing load balancers in the stack.",
     ) + (entry.internalLoadBalancers ? `\n\nInternal load balancers: ${entry.internalLoadBalancers}.` : ""),
@@ -285,7 +252,7 @@ export function entryPointsSection(index: ResourceIndex): string {
       entry.other.map((
         item,
       ) => [code(item.address), item.region, item.concern ? flagged(item.what) : item.what]),
-      "None: no function URLs, public APIs, public instance addresses or S3 buckets without a public access block.",
+      "None: every S3 bucket has a complete public access block.",
     ),
   ].join("\n");
 }

@@ -1,4 +1,5 @@
-// Small Markdown builders for the generated documents (REVIEW.md, OPERATIONS.md).
+// Small Markdown builders for the generated documents (REVIEW.md, OPERATIONS.md), and the readable form of a
+// Terraform expression they show.
 
 /** The marker next to anything a reviewer must look at. */
 export const WARNING = "⚠";
@@ -32,4 +33,11 @@ export function tableOr(
   empty: string,
 ): string {
   return rows.length === 0 ? empty : table(headers, rows);
+}
+
+/** A short readable form of an expression: `${aws_kms_key.kms_primary.arn}` -> `aws_kms_key.kms_primary.arn`. */
+export function readable(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value !== "string") return JSON.stringify(value);
+  return value.replace(/\$\{([^}]*)\}/g, "$1");
 }

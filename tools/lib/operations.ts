@@ -1,7 +1,7 @@
 // OPERATIONS.md: how an operations team runs the bundled JSON with stock Terraform: what to check, which
 // inputs to give, the exact commands. Everything specific (account, regions, backend, variables, provider
 // version) is read from the JSON, so the text matches the bundle it ships in.
-import { compareText, type Json, ResourceIndex, stackName } from "./stack_json.ts";
+import { compareText, type Json, type StackIndex, stackIndex } from "../../modules/stack_index.ts";
 import { code, flagged, tableOr } from "./markdown.ts";
 
 export interface OperationsInfo {
@@ -29,14 +29,14 @@ const KNOWN_VARIABLES: Readonly<Record<string, string>> = {
 };
 
 /** Terraform features the JSON uses, with the version that introduced them. */
-function minimumTerraform(stack: Json): { version: string; reasons: string[] } {
+function minimumTerraform(index: StackIndex): { version: string; reasons: string[] } {
   const found: Array<[string, string]> = [];
-  const text = JSON.stringify(stack);
+  const text = JSON.stringify(index.stack);
   if (/"[a-z_]+_wo"\s*:/.test(text)) found.push(["1.11", "write-only arguments (`*_wo`)"]);
-  if (Object.values(stack?.variable ?? {}).some((variable: Json) => variable?.ephemeral === true)) {
+  if (index.variables.some(([, variable]) => variable?.ephemeral === true)) {
     found.push(["1.10", "ephemeral variables"]);
   }
-  if (stack?.terraform?.backend?.s3?.use_lockfile === true) found.push(["1.10", "S3-native state locking"]);
+  if (index.settings.backend?.s3?.use_lockfile === true) found.push(["1.10", "S3-native state locking"]);
   const version = found.map(([version]) => version).sort((a, b) => {
     const [aMajor, aMinor] = a.split(".").map(Number);
     const [bMajor, bMinor] = b.split(".").map(Number);
@@ -45,7 +45,7 @@ function minimumTerraform(stack: Json): { version: string; reasons: string[] } {
   return { version, reasons: found.map(([, reason]) => reason) };
 }
 
-function describeFile(path: string, stack: Json): string {
+function describeFile(path: string, index: StackIndex): string {
   if (path === "cdk.tf.json") {
     return "the whole stack as Terraform JSON (stock `terraform` reads it like `.tf` files)";
   }
@@ -53,34 +53,29 @@ function describeFile(path: string, stack: Json): string {
   if (path === "OPERATIONS.md") return "this file";
   if (path === "SHA256SUMS") return "SHA-256 of every other file (`sha256sum -c SHA256SUMS`)";
   if (path.startsWith("assets/")) {
-    const users = Object.entries(stack?.resource ?? {}).flatMap(([type, byId]) =>
-      Object.entries(byId as Record<string, Json>)
-        .filter(([, body]) => JSON.stringify(body).includes(`"${path}"`))
-        .map(([id]) => `${type}.${id}`)
-    );
+    const users = index.all.filter((resource) => JSON.stringify(resource.body).includes(`"${path}"`))
+      .map((resource) => resource.address);
     return `deployment package${users.length ? ` of ${users.join(", ")}` : ""}`;
   }
   return "";
 }
 
-export function renderOperations(stack: Json, info: OperationsInfo): string {
-  const index = new ResourceIndex(stack);
-  const name = stackName(stack) || info.root;
-  const provider = stack?.terraform?.required_providers?.aws ?? {};
+export function renderOperations(stack: Json | StackIndex, info: OperationsInfo): string {
+  const index = stackIndex(stack);
+  const name = index.name || info.root;
+  const provider = index.settings.required_providers?.aws ?? {};
   const providerVersion = String(provider.version ?? "");
   const providerSource = String(provider.source ?? "aws").replace(/^aws$/, "hashicorp/aws");
   const accounts = [...new Set(index.providers.flatMap((entry) => entry.allowedAccountIds))].sort(
     compareText,
   );
   const regions = index.providers.map((entry) => `${entry.region} (${entry.alias})`).join(", ");
-  const variables = Object.entries(stack?.variable ?? {}).sort(([a], [b]) => compareText(a, b)) as Array<
-    [string, Json]
-  >;
+  const variables = index.variables;
   const required = variables.filter(([, variable]) =>
     variable?.default === undefined && variable?.nullable !== true
   );
-  const backend = stack?.terraform?.backend ?? {};
-  const terraformVersion = minimumTerraform(stack);
+  const backend = index.settings.backend ?? {};
+  const terraformVersion = minimumTerraform(index);
   const hasPassword = variables.some(([variable]) => variable === "db_master_password");
   const hasRotation = hasPassword &&
     variables.some(([variable]) => variable === "db_master_password_version");
@@ -110,7 +105,7 @@ export function renderOperations(stack: Json, info: OperationsInfo): string {
     "",
     tableOr(
       ["file", "what"],
-      [...info.files].sort(compareText).map((path) => [code(path), describeFile(path, stack)]),
+      [...info.files].sort(compareText).map((path) => [code(path), describeFile(path, index)]),
       "(empty)",
     ),
     "",

@@ -14,6 +14,7 @@ import {
 } from "../../handlers/lib/steps.ts";
 import { METRICS } from "../../handlers/lib/contract.ts";
 import { PLACEHOLDER_ACCOUNT_ID } from "../../modules/config.ts";
+import { manifestValue } from "../../modules/operator_manifest.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -63,7 +64,7 @@ export const TARGET_OUTPUTS = {
 export function stackTargets(manifest: Json): StackTargets {
   const problems: string[] = [];
   const need = (key: keyof typeof TARGET_OUTPUTS): Json => {
-    const value = manifest?.outputs?.[TARGET_OUTPUTS[key]]?.value;
+    const value: Json = manifestValue(manifest, TARGET_OUTPUTS[key]);
     if (value === undefined || value === null || value === "") {
       problems.push(`the stack has no output ${TARGET_OUTPUTS[key]} (known at synth)`);
     }

@@ -6,7 +6,8 @@ import type { FunctionConfiguration, GetFunctionConfigurationCommandInput } from
 import { loadReadinessConfig, type ReadinessConfig } from "../../handlers/lib/readiness_config.ts";
 import { ConfigError } from "../../handlers/lib/settings.ts";
 import type { ReadinessReport } from "../../handlers/readiness.ts";
-import { errorMessage, errorName } from "../../handlers/lib/steps.ts";
+import { errorMessage, errorName } from "../../handlers/lib/errors.ts";
+import { manifestValue } from "../../modules/operator_manifest.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -26,7 +27,7 @@ export const READINESS_OUTPUTS = {
 
 /** The readiness function, from the operator manifest; names every missing output at once. */
 export function readinessTargets(manifest: Json): ReadinessTargets {
-  const value = (name: string) => manifest?.outputs?.[name]?.value;
+  const value = (name: string): Json => manifestValue(manifest, name);
   const found = {
     accountId: value(READINESS_OUTPUTS.accountId),
     secondaryRegion: value(READINESS_OUTPUTS.regions)?.secondary,

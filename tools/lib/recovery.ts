@@ -1,17 +1,24 @@
 // The recovery section: the recovery-time budget (given as Markdown), the RPO mechanisms in the stack, and
-// the detection / decision path (Route 53 health checks, alarms, EventBridge rules).
+// the detection / decision path (Route 53 health checks, alarms, composite alarms, EventBridge rules).
 import {
   asList,
   displayName,
   first,
   type Json,
   literal,
-  readable,
-  referencedResources,
-  ResourceIndex,
+  referenceOf,
+  type StackIndex,
   type StackResource,
-} from "./stack_json.ts";
-import { code, flagged, tableOr } from "./markdown.ts";
+} from "../../modules/stack_index.ts";
+import { code, flagged, readable, tableOr } from "./markdown.ts";
+import { type Coverage, typesMatching } from "./coverage.ts";
+
+export const RECOVERY_COVERAGE: Coverage = {
+  claims: typesMatching(
+    /^aws_cloudwatch_(metric_alarm|composite_alarm|event_rule|event_target)$|^aws_route53_health_check$|replication|^aws_rds_global_cluster$|parameter_group$/,
+  ),
+  leavesOut: {},
+};
 
 /** Alarm metrics that measure replication (RPO). */
 const REPLICATION_METRIC = /replication|rpo|lag/i;
@@ -21,48 +28,35 @@ const COMPARISON: Readonly<Record<string, string>> = {
   GreaterThanThreshold: ">",
   LessThanThreshold: "<",
   LessThanOrEqualToThreshold: "<=",
-  LessThanLowerOrGreaterThanUpperThreshold: "outside band",
-  LessThanLowerThreshold: "< lower",
-  GreaterThanUpperThreshold: "> upper",
 };
 
 function alarmMetric(alarm: StackResource): string {
-  const body = alarm.body;
-  if (body.metric_name) return `${readable(body.namespace ?? "")}/${readable(body.metric_name)}`;
-  return asList(body.metric_query).map((query: Json) => {
-    const metric = first(query.metric);
-    return metric
-      ? `${query.id}: ${readable(metric.namespace ?? "")}/${readable(metric.metric_name)}`
-      : `${query.id} = ${readable(query.expression ?? "")}`;
-  }).join("\n");
-}
-
-function alarmMetricNames(alarm: StackResource): string[] {
-  return [
-    alarm.body.metric_name,
-    ...asList(alarm.body.metric_query).map((query: Json) => first(query.metric)?.metric_name),
-  ]
-    .filter((name) => typeof name === "string");
+  return `${readable(alarm.body.namespace ?? "")}/${readable(alarm.body.metric_name)}`;
 }
 
 function alarmCondition(alarm: StackResource): string {
   const body = alarm.body;
   const operator = COMPARISON[body.comparison_operator] ?? readable(body.comparison_operator ?? "");
-  const statistic = body.statistic ?? body.extended_statistic ?? "";
   const period = body.period !== undefined ? ` over ${readable(body.period)} s` : "";
   const evaluation = body.evaluation_periods !== undefined
     ? `, ${readable(body.datapoints_to_alarm ?? body.evaluation_periods)} of ${
       readable(body.evaluation_periods)
     }`
     : "";
-  return `${statistic} ${operator} ${
-    readable(body.threshold ?? body.threshold_metric_id ?? "")
-  }${period}${evaluation}`
-    .trim();
+  return `${body.statistic ?? ""} ${operator} ${readable(body.threshold ?? "")}${period}${evaluation}`.trim();
 }
 
-function targetNames(value: Json, index: ResourceIndex): string {
-  const targets = referencedResources(value, index);
+/** An expression with each `${type.id.attr}` whose argument is a literal replaced by it (alarm names). */
+function withNames(value: Json, index: StackIndex): string {
+  return String(value ?? "").replace(/\$\{[^}]*\}/g, (expression) => {
+    const reference = referenceOf(expression);
+    const target = reference && index.get(reference.type, reference.logicalId);
+    return (target && literal(target.body[reference.attribute])) ?? readable(expression);
+  });
+}
+
+function targetNames(value: Json, index: StackIndex): string {
+  const targets = index.referenced(value);
   const literals = asList(value).filter((item) => literal(item) !== undefined);
   return [...targets.map((target) => `${displayName(target)} (${target.type})`), ...literals].join("\n");
 }
@@ -73,7 +67,7 @@ export interface RpoMechanism {
   readonly detail: string;
 }
 
-export function rpoMechanisms(index: ResourceIndex): RpoMechanism[] {
+export function rpoMechanisms(index: StackIndex): RpoMechanism[] {
   const result: RpoMechanism[] = [];
   for (const global of index.ofType("aws_rds_global_cluster")) {
     const members = index.pointingAt(global, ["aws_rds_cluster"], "global_cluster_identifier");
@@ -84,7 +78,7 @@ export function rpoMechanisms(index: ResourceIndex): RpoMechanism[] {
         .join("\n"),
     });
   }
-  for (const group of index.ofType("aws_rds_cluster_parameter_group", "aws_db_parameter_group")) {
+  for (const group of index.ofType("aws_rds_cluster_parameter_group")) {
     for (const parameter of asList(group.body.parameter)) {
       if (parameter.name !== "rds.global_db_rpo") continue;
       result.push({
@@ -95,10 +89,10 @@ export function rpoMechanisms(index: ResourceIndex): RpoMechanism[] {
     }
   }
   for (const config of index.ofType("aws_s3_bucket_replication_configuration")) {
-    const source = referencedResources(config.body.bucket, index, ["aws_s3_bucket"])[0];
+    const source = index.referenced(config.body.bucket, ["aws_s3_bucket"])[0];
     for (const rule of asList(config.body.rule)) {
       const destination = first(rule.destination) ?? {};
-      const target = referencedResources(destination.bucket, index, ["aws_s3_bucket"])[0];
+      const target = index.referenced(destination.bucket, ["aws_s3_bucket"])[0];
       const time = first(destination.replication_time);
       result.push({
         mechanism: time?.status === "Enabled"
@@ -111,18 +105,8 @@ export function rpoMechanisms(index: ResourceIndex): RpoMechanism[] {
       });
     }
   }
-  for (const table of index.ofType("aws_dynamodb_table")) {
-    const replicas = asList(table.body.replica).map((replica) => readable(replica.region_name));
-    if (replicas.length) {
-      result.push({
-        mechanism: "DynamoDB global table",
-        where: displayName(table),
-        detail: `replicas: ${replicas.join(", ")}`,
-      });
-    }
-  }
   for (const alarm of index.ofType("aws_cloudwatch_metric_alarm")) {
-    if (!alarmMetricNames(alarm).some((name) => REPLICATION_METRIC.test(name))) continue;
+    if (!REPLICATION_METRIC.test(String(alarm.body.metric_name ?? ""))) continue;
     result.push({
       mechanism: "replication alarm",
       where: `${displayName(alarm)} (${alarm.region})`,
@@ -132,31 +116,47 @@ export function rpoMechanisms(index: ResourceIndex): RpoMechanism[] {
   return result;
 }
 
+/** One row of the health-check table: what the check watches, how often, after how many failures. */
+function healthCheckRow(check: StackResource, index: StackIndex): string[] {
+  const body = check.body;
+  const target = body.type === "CALCULATED"
+    ? `${readable(body.child_health_threshold ?? "?")} of: ${
+      index.referenced(body.child_healthchecks).map((child) => child.logicalId).join(", ")
+    }`
+    : body.type === "CLOUDWATCH_METRIC"
+    ? `alarm ${targetNames(body.cloudwatch_alarm_name, index) || readable(body.cloudwatch_alarm_name)} in ${
+      readable(body.cloudwatch_alarm_region ?? "")
+    } (insufficient data: ${readable(body.insufficient_data_health_status ?? "LastKnownStatus")})`
+    : `${targetNames(body.fqdn, index) || readable(body.fqdn ?? "")} port ${readable(body.port ?? "")}${
+      body.resource_path ? ` path ${readable(body.resource_path)}` : ""
+    }`;
+  return [
+    code(check.logicalId),
+    readable(body.type ?? ""),
+    target,
+    body.request_interval !== undefined ? `${readable(body.request_interval)} s` : "",
+    readable(body.failure_threshold ?? ""),
+  ];
+}
+
+/** The EventBridge rule table row: its trigger, state and targets. */
+function eventRuleRow(rule: StackResource, index: StackIndex): string[] {
+  const targets = index.pointingAt(rule, ["aws_cloudwatch_event_target"], "rule")
+    .map((target) => targetNames(target.body.arn, index) || readable(target.body.arn));
+  return [
+    displayName(rule),
+    rule.region,
+    rule.body.schedule_expression
+      ? readable(rule.body.schedule_expression)
+      : readable(rule.body.event_pattern ?? ""),
+    rule.body.state === "DISABLED" ? flagged("disabled") : "enabled",
+    targets.join("\n"),
+  ];
+}
+
 /** The section; `budget` is Markdown (the budget itself, or a sentence saying why there is none). */
-export function recoverySection(index: ResourceIndex, budget: string): string {
-  const checks = index.ofType("aws_route53_health_check").map((check) => {
-    const body = check.body;
-    const target = body.type === "CALCULATED"
-      ? `${readable(body.child_health_threshold ?? "?")} of: ${
-        referencedResources(body.child_healthchecks, index).map((child) => child.logicalId).join(", ")
-      }`
-      : body.type === "CLOUDWATCH_METRIC"
-      ? `alarm ${targetNames(body.cloudwatch_alarm_name, index) || readable(body.cloudwatch_alarm_name)} in ${
-        readable(body.cloudwatch_alarm_region ?? "")
-      } (insufficient data: ${readable(body.insufficient_data_health_status ?? "LastKnownStatus")})`
-      : `${
-        targetNames(body.fqdn ?? body.ip_address, index) || readable(body.fqdn ?? body.ip_address ?? "")
-      } port ${readable(body.port ?? "")}${
-        body.resource_path ? ` path ${readable(body.resource_path)}` : ""
-      }`;
-    return [
-      code(check.logicalId),
-      readable(body.type ?? ""),
-      target,
-      body.request_interval !== undefined ? `${readable(body.request_interval)} s` : "",
-      readable(body.failure_threshold ?? ""),
-    ];
-  });
+export function recoverySection(index: StackIndex, budget: string): string {
+  const checks = index.ofType("aws_route53_health_check").map((check) => healthCheckRow(check, index));
   const alarms = index.ofType("aws_cloudwatch_metric_alarm").map((alarm) => [
     displayName(alarm),
     alarm.region,
@@ -165,19 +165,13 @@ export function recoverySection(index: ResourceIndex, budget: string): string {
     readable(alarm.body.treat_missing_data ?? "missing"),
     targetNames(alarm.body.alarm_actions, index),
   ]);
-  const rules = index.ofType("aws_cloudwatch_event_rule").map((rule) => {
-    const targets = index.pointingAt(rule, ["aws_cloudwatch_event_target"], "rule")
-      .map((target) => targetNames(target.body.arn, index) || readable(target.body.arn));
-    return [
-      displayName(rule),
-      rule.region,
-      rule.body.schedule_expression
-        ? readable(rule.body.schedule_expression)
-        : readable(rule.body.event_pattern ?? ""),
-      rule.body.state === "DISABLED" || rule.body.is_enabled === false ? flagged("disabled") : "enabled",
-      targets.join("\n"),
-    ];
-  });
+  const composites = index.ofType("aws_cloudwatch_composite_alarm").map((alarm) => [
+    displayName(alarm),
+    alarm.region,
+    withNames(alarm.body.alarm_rule, index),
+    targetNames(alarm.body.alarm_actions, index),
+  ]);
+  const rules = index.ofType("aws_cloudwatch_event_rule").map((rule) => eventRuleRow(rule, index));
   const rpo = rpoMechanisms(index);
   return [
     "## Recovery: time budget and RPO mechanisms",
@@ -209,6 +203,10 @@ export function recoverySection(index: ResourceIndex, budget: string): string {
       alarms,
       "No CloudWatch alarms.",
     ),
+    "",
+    "### Decision: composite alarms",
+    "",
+    tableOr(["alarm", "region", "rule", "actions"], composites, "No composite alarms."),
     "",
     "### Decision: EventBridge rules",
     "",

@@ -1,12 +1,13 @@
 // REVIEW.md: the stack explained to a reviewer who never saw the code, generated from the synthesized
 // JSON only. Sections are tables of findings; anything that needs a person's judgement is bold + marked.
-import { compareText, type Json, literal, readable, ResourceIndex, stackName } from "./stack_json.ts";
-import { dataStores, type Finding } from "./data_stores.ts";
+import { compareText, type Json, literal, type StackIndex, stackIndex } from "../../modules/stack_index.ts";
+import { dataStores } from "./data_stores.ts";
+import type { Finding } from "./store_findings.ts";
 import { iamMatrix } from "./iam_matrix.ts";
 import { entryPointsSection } from "./entry_points.ts";
 import { complianceSection } from "./compliance.ts";
 import { recoverySection } from "./recovery.ts";
-import { code, flagged, table, tableOr } from "./markdown.ts";
+import { code, flagged, readable, table, tableOr } from "./markdown.ts";
 import { recoveryBudget } from "../../modules/recovery_budget.ts";
 import { formatBudget } from "../../modules/recovery_budget_text.ts";
 
@@ -22,7 +23,7 @@ export function isGlobalType(type: string): boolean {
   return GLOBAL_TYPE.test(type);
 }
 
-function regionHeading(index: ResourceIndex): string[] {
+function regionHeading(index: StackIndex): string[] {
   return index.providers.map((provider) => `${provider.region} (${provider.alias})`);
 }
 
@@ -37,7 +38,7 @@ export interface TypeCount {
   readonly total: number;
 }
 
-export function resourceCounts(index: ResourceIndex): TypeCount[] {
+export function resourceCounts(index: StackIndex): TypeCount[] {
   const counts = new Map<string, Record<string, number>>();
   for (const resource of index.all) {
     const byProvider = counts.get(resource.type) ?? {};
@@ -53,7 +54,7 @@ export function resourceCounts(index: ResourceIndex): TypeCount[] {
   })).sort((a, b) => compareText(a.type, b.type));
 }
 
-function countsSection(index: ResourceIndex): string {
+function countsSection(index: StackIndex): string {
   const counts = resourceCounts(index);
   const keys = index.providers.map((provider) => provider.key);
   const unknown = counts.some((count) => count.byProvider[""]);
@@ -86,7 +87,7 @@ function findingText(finding: Finding): string {
   return finding.concern ? flagged(finding.text) : finding.text;
 }
 
-function dataStoreSection(index: ResourceIndex): string {
+function dataStoreSection(index: StackIndex): string {
   const stores = dataStores(index);
   return [
     "## Data stores",
@@ -123,7 +124,7 @@ function dataStoreSection(index: ResourceIndex): string {
 // ---------------------------------------------------------------------------------------------------
 // IAM
 
-function iamSection(index: ResourceIndex): string {
+function iamSection(index: StackIndex): string {
   const rows = iamMatrix(index);
   const wildcards = rows.filter((row) =>
     row.wildcardActions.length || row.starResource || row.broadManagedPolicy
@@ -165,17 +166,17 @@ function iamSection(index: ResourceIndex): string {
   ].join("\n");
 }
 
-export function environmentSuffixOf(stack: Json, options: ReviewOptions = {}): string {
-  return options.environmentSuffix ?? stackName(stack).replace(/^dr-/, "");
+export function environmentSuffixOf(stack: Json | StackIndex, options: ReviewOptions = {}): string {
+  return options.environmentSuffix ?? stackIndex(stack).name.replace(/^dr-/, "");
 }
 
 // ---------------------------------------------------------------------------------------------------
 
-export function renderReview(stack: Json, options: ReviewOptions = {}): string {
-  const index = new ResourceIndex(stack);
+export function renderReview(stack: Json | StackIndex, options: ReviewOptions = {}): string {
+  const index = stackIndex(stack);
   const regions = index.providers.map((provider) => `${provider.region} (${provider.alias})`).join(", ");
   const header = [
-    `# Review: ${stackName(stack) || "stack"}`,
+    `# Review: ${index.name || "stack"}`,
     "",
     `Generated from the synthesized \`cdk.tf.json\` by \`make review\`: ${index.all.length} resources in ` +
     `${regions || "no region"}. Items marked ${flagged("like this")} need a reviewer's judgement.`,
@@ -186,7 +187,7 @@ export function renderReview(stack: Json, options: ReviewOptions = {}): string {
     entryPointsSection(index),
     dataStoreSection(index),
     iamSection(index),
-    complianceSection(index, environmentSuffixOf(stack, options)),
-    recoverySection(index, formatBudget(recoveryBudget(stack))),
+    complianceSection(index, environmentSuffixOf(index, options)),
+    recoverySection(index, formatBudget(recoveryBudget(index))),
   ].join("\n\n") + "\n";
 }

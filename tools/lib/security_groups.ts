@@ -1,15 +1,15 @@
-// Security-group rules in all three Terraform forms (per-rule resources, aws_security_group_rule, inline
-// blocks), and which groups a resource sits in: the network graph the review and the diagram read.
+// Security-group rules (per-rule resources, and the inline blocks of a group) and which groups a resource sits
+// in: the network graph the review and the diagram read.
 import {
   asList,
   compareText,
   first,
   type Json,
   literal,
-  referencedResources,
-  ResourceIndex,
+  type StackIndex,
   type StackResource,
-} from "./stack_json.ts";
+} from "../../modules/stack_index.ts";
+import { type Coverage, hasKey } from "./coverage.ts";
 
 export const WORLD_CIDRS: readonly string[] = ["0.0.0.0/0", "::/0"];
 
@@ -41,63 +41,50 @@ function port(value: Json): number | undefined {
   return typeof value === "number" ? value : undefined;
 }
 
+/** A resource that names security groups, or a group or a rule itself. */
+const SECURITY_GROUP_KEY = /security_group/;
+
+export const SECURITY_GROUP_COVERAGE: Coverage = {
+  claims: (resource) => SECURITY_GROUP_KEY.test(resource.type) || hasKey(resource.body, SECURITY_GROUP_KEY),
+  leavesOut: {},
+};
+
+const RULE_TYPES = ["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"];
+/** Groups whose inline `ingress` / `egress` blocks are rules (the default group's are emitted empty). */
+const INLINE_RULE_TYPES = ["aws_security_group", "aws_default_security_group"];
+
+function inlineRules(group: StackResource, index: StackIndex): SecurityGroupRule[] {
+  return (["ingress", "egress"] as const).flatMap((direction) =>
+    asList(group.body[direction]).map((block) => ({
+      address: group.address,
+      region: group.region,
+      direction,
+      securityGroup: group,
+      protocol: protocolName(block.protocol),
+      fromPort: port(block.from_port),
+      toPort: port(block.to_port),
+      cidrs: [...asList(block.cidr_blocks), ...asList(block.ipv6_cidr_blocks)].map(String),
+      peerGroups: index.referenced(block.security_groups, GROUP_TYPE),
+      description: literal(block.description) ?? "",
+    }))
+  );
+}
+
 /** Every security-group rule of the stack, sorted by address then direction. */
-export function securityGroupRules(index: ResourceIndex): SecurityGroupRule[] {
-  const rules: SecurityGroupRule[] = [];
-  const groupOf = (value: Json) => referencedResources(value, index, GROUP_TYPE)[0];
-  for (
-    const resource of index.ofType(
-      "aws_vpc_security_group_ingress_rule",
-      "aws_vpc_security_group_egress_rule",
-    )
-  ) {
-    const body = resource.body;
-    rules.push({
-      address: resource.address,
-      region: resource.region,
-      direction: resource.type.endsWith("ingress_rule") ? "ingress" : "egress",
-      securityGroup: groupOf(body.security_group_id),
-      protocol: protocolName(body.ip_protocol),
-      fromPort: port(body.from_port),
-      toPort: port(body.to_port),
-      cidrs: [body.cidr_ipv4, body.cidr_ipv6].filter((cidr) => typeof cidr === "string"),
-      peerGroups: referencedResources(body.referenced_security_group_id, index, GROUP_TYPE),
-      description: literal(body.description) ?? "",
-    });
-  }
-  for (const resource of index.ofType("aws_security_group_rule")) {
-    const body = resource.body;
-    rules.push({
-      address: resource.address,
-      region: resource.region,
-      direction: body.type === "egress" ? "egress" : "ingress",
-      securityGroup: groupOf(body.security_group_id),
-      protocol: protocolName(body.protocol),
-      fromPort: port(body.from_port),
-      toPort: port(body.to_port),
-      cidrs: [...asList(body.cidr_blocks), ...asList(body.ipv6_cidr_blocks)].map(String),
-      peerGroups: referencedResources(body.source_security_group_id, index, GROUP_TYPE),
-      description: literal(body.description) ?? "",
-    });
-  }
-  for (const group of index.ofType("aws_security_group", "aws_default_security_group")) {
-    for (const direction of ["ingress", "egress"] as const) {
-      for (const block of asList(group.body[direction])) {
-        rules.push({
-          address: group.address,
-          region: group.region,
-          direction,
-          securityGroup: group,
-          protocol: protocolName(block.protocol),
-          fromPort: port(block.from_port),
-          toPort: port(block.to_port),
-          cidrs: [...asList(block.cidr_blocks), ...asList(block.ipv6_cidr_blocks)].map(String),
-          peerGroups: referencedResources(block.security_groups, index, GROUP_TYPE),
-          description: literal(block.description) ?? "",
-        });
-      }
-    }
-  }
+export function securityGroupRules(index: StackIndex): SecurityGroupRule[] {
+  const rules: SecurityGroupRule[] = index.ofType(...RULE_TYPES).map((resource) => ({
+    address: resource.address,
+    region: resource.region,
+    direction: resource.type.endsWith("ingress_rule") ? "ingress" : "egress",
+    securityGroup: index.referenced(resource.body.security_group_id, GROUP_TYPE)[0],
+    protocol: protocolName(resource.body.ip_protocol),
+    fromPort: port(resource.body.from_port),
+    toPort: port(resource.body.to_port),
+    cidrs: [resource.body.cidr_ipv4, resource.body.cidr_ipv6].filter((cidr) => typeof cidr === "string"),
+    peerGroups: index.referenced(resource.body.referenced_security_group_id, GROUP_TYPE),
+    description: literal(resource.body.description) ?? "",
+  }));
+  for (const group of index.ofType(...INLINE_RULE_TYPES)) rules.push(...inlineRules(group, index));
   return rules.sort((a, b) => compareText(a.address, b.address) || compareText(a.direction, b.direction));
 }
 
@@ -115,20 +102,11 @@ export function isOpenToWorld(rule: SecurityGroupRule): boolean {
 }
 
 /** Where each type names its security groups (paths into the body; `*` = every item of a block). */
-const GROUP_ATTRIBUTES: Readonly<Record<string, readonly string[][]>> = {
+export const GROUP_ATTRIBUTES: Readonly<Record<string, readonly (readonly string[])[]>> = {
   aws_lb: [["security_groups"]],
-  aws_alb: [["security_groups"]],
   aws_rds_cluster: [["vpc_security_group_ids"]],
-  aws_db_instance: [["vpc_security_group_ids"]],
   aws_lambda_function: [["vpc_config", "*", "security_group_ids"]],
-  aws_instance: [["vpc_security_group_ids"], ["security_groups"]],
-  aws_launch_template: [["vpc_security_group_ids"], ["security_group_names"], [
-    "network_interfaces",
-    "*",
-    "security_groups",
-  ]],
-  aws_elasticache_replication_group: [["security_group_ids"]],
-  aws_vpc_endpoint: [["security_group_ids"]],
+  aws_launch_template: [["vpc_security_group_ids"]],
 };
 
 function valuesAt(body: Json, path: readonly string[]): Json[] {
@@ -138,20 +116,17 @@ function valuesAt(body: Json, path: readonly string[]): Json[] {
   return body && typeof body === "object" ? valuesAt(body[head], rest) : [];
 }
 
-/** The launch template an autoscaling group launches from (plain or mixed-instances form). */
-export function launchTemplateOf(group: StackResource, index: ResourceIndex): StackResource | undefined {
-  const spec = first(group.body.launch_template) ??
-    first(first(first(group.body.mixed_instances_policy)?.launch_template)?.launch_template_specification);
-  return referencedResources(spec, index, ["aws_launch_template"])[0];
+/** The launch template an autoscaling group launches from. */
+export function launchTemplateOf(group: StackResource, index: StackIndex): StackResource | undefined {
+  return index.referenced(first(group.body.launch_template), ["aws_launch_template"])[0];
 }
 
 /** The security groups a resource sits in (an autoscaling group: those of its launch template). */
-export function securityGroupsOf(resource: StackResource, index: ResourceIndex): StackResource[] {
+export function securityGroupsOf(resource: StackResource, index: StackIndex): StackResource[] {
   if (resource.type === "aws_autoscaling_group") {
     const template = launchTemplateOf(resource, index);
     return template ? securityGroupsOf(template, index) : [];
   }
   const paths = GROUP_ATTRIBUTES[resource.type] ?? [];
-  const values = paths.flatMap((path) => valuesAt(resource.body, path));
-  return referencedResources(values, index, GROUP_TYPE);
+  return index.referenced(paths.flatMap((path) => valuesAt(resource.body, path)), GROUP_TYPE);
 }

@@ -1,6 +1,7 @@
 // The synthesized files an operator command works on: the first argument naming the file (cdk.tf.json or
 // operator.json), else the one in cdktf.out/stacks/dr-<ENVIRONMENT_SUFFIX>/. Exits 2 with one clear line when
 // it is missing, and when ENVIRONMENT_SUFFIX is set but empty (never quietly the dev stack).
+import { parseStack, type StackIndex } from "../../modules/stack_index.ts";
 
 /** Where `file` of the stack selected by `args` / ENVIRONMENT_SUFFIX is; exits 2 on an empty suffix. */
 export function stackFilePath(file: string, args: readonly string[] = Deno.args): string {
@@ -16,9 +17,9 @@ export function stackFilePath(file: string, args: readonly string[] = Deno.args)
   return `cdktf.out/stacks/dr-${suffix ?? "dev"}/${file}`;
 }
 
-function readJson(path: string): unknown {
+function readJson<T>(path: string, parse: (text: string) => T): T {
   try {
-    return JSON.parse(Deno.readTextFileSync(path));
+    return parse(Deno.readTextFileSync(path));
   } catch (error) {
     console.error(
       `cannot read ${path} (${error instanceof Error ? error.message : error}): run make synth first`,
@@ -27,14 +28,13 @@ function readJson(path: string): unknown {
   }
 }
 
-/** The synthesized stack (cdk.tf.json). */
-// deno-lint-ignore no-explicit-any
-export function readStack(args: readonly string[] = Deno.args): any {
-  return readJson(stackFilePath("cdk.tf.json", args));
+/** The synthesized stack (cdk.tf.json), indexed. */
+export function readStack(args: readonly string[] = Deno.args): StackIndex {
+  return readJson(stackFilePath("cdk.tf.json", args), parseStack);
 }
 
 /** The operator manifest written at synth (operator.json: the stack's Terraform outputs). */
 // deno-lint-ignore no-explicit-any
 export function readOperatorManifest(args: readonly string[] = Deno.args): any {
-  return readJson(stackFilePath("operator.json", args));
+  return readJson(stackFilePath("operator.json", args), JSON.parse);
 }

@@ -1,7 +1,7 @@
 // A small reproducible ustar writer and a strict reader, plus gzip with a fixed header. Same entries in,
 // same bytes out: sorted paths, mtime 0, uid/gid 0, no user or group names, fixed modes.
 import { gunzipSync, gzipSync } from "node:zlib";
-import { compareText } from "./stack_json.ts";
+import { compareText } from "../../modules/stack_index.ts";
 
 export interface TarEntry {
   /** Relative path, `/`-separated; directories without a trailing slash. */
