@@ -3,9 +3,9 @@
 // fixed 1980-01-01 timestamps and permissions), so `source_code_hash` follows the content only.
 // Synchronous (esbuild's buildSync) because synthesize() is. Bundles are cached by their inputs.
 import { createHash } from "node:crypto";
-import { deflateRawSync } from "node:zlib";
 import "./esbuild_sync_mode.ts";
 import * as esbuild from "esbuild";
+import { type Zippable, zipSync } from "fflate";
 
 export const LAMBDA_RUNTIME = "nodejs22.x";
 export const LAMBDA_ARCHITECTURE = "arm64";
@@ -29,7 +29,7 @@ const PROJECT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const HANDLERS_DIR = "handlers";
 const CACHE_DIR = `${PROJECT_ROOT}/.build/lambda-bundles`;
 /** Bump when the zip layout or build options change in a way the cache key does not see. */
-const BUNDLE_FORMAT_VERSION = "1";
+const BUNDLE_FORMAT_VERSION = "2";
 
 // CommonJS dependencies (pg) call require() for Node built-ins; an ESM bundle has no require of its own.
 const REQUIRE_SHIM = 'import { createRequire as __createRequire } from "node:module";\n' +
@@ -133,7 +133,7 @@ function ensureNodeModules(): void {
   nodeModulesReady = true;
 }
 
-/** Hash of everything a bundle is made from: handler sources, pinned dependencies, tool versions. */
+/** Hash of everything a bundle is made from: handler sources, pinned dependencies (esbuild, fflate). */
 function inputKey(name: string): string {
   const hash = createHash("sha256");
   const add = (label: string, data: string | Uint8Array) => {
@@ -142,7 +142,6 @@ function inputKey(name: string): string {
   };
   add("format", BUNDLE_FORMAT_VERSION);
   add("esbuild", esbuild.version);
-  add("deno", Deno.version.deno); // its zlib makes the deflate bytes
   add("options", JSON.stringify(buildOptions(name)));
   for (const file of ["deno.json", "deno.lock"]) add(file, Deno.readFileSync(`${PROJECT_ROOT}/${file}`));
   for (const file of listFiles(`${PROJECT_ROOT}/${HANDLERS_DIR}`)) {
@@ -192,94 +191,35 @@ function storeInCache(name: string, path: string, data: Uint8Array): void {
   }
 }
 
-// ---- deterministic zip (PKZIP APPNOTE 4.3: local headers, central directory, end record) ----
-
 export interface ZipEntry {
   readonly name: string;
   readonly data: Uint8Array;
 }
 
-const DOS_TIME = 0; // 00:00:00
-const DOS_DATE = (0 << 9) | (1 << 5) | 1; // 1980-01-01, the earliest DOS date
-const VERSION = 20; // 2.0: deflate
-const MADE_BY_UNIX = (3 << 8) | VERSION;
+/**
+ * 1980-01-01 00:00, the earliest DOS date. Zip times carry no zone and fflate writes the local time of a
+ * Date, so a local-time date gives the same bytes in every time zone.
+ */
+const ZIP_MTIME = new Date(1980, 0, 1);
+const MADE_ON_UNIX = 3;
+/** External attributes: the Unix mode (regular file, rw-r--r--) in the high 16 bits. */
 const REGULAR_FILE_0644 = (0o100644 << 16) >>> 0;
 
-/** A zip whose bytes depend only on the entries' names and contents. */
+/** A zip whose bytes depend only on the entries' names and contents: sorted, fixed time and mode. */
 export function deterministicZip(entries: readonly ZipEntry[]): Uint8Array {
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const encoder = new TextEncoder();
-  const locals: Uint8Array[] = [];
-  const centrals: Uint8Array[] = [];
-  let offset = 0;
-  for (const entry of sorted) {
-    const name = encoder.encode(entry.name);
-    const compressed = new Uint8Array(deflateRawSync(entry.data, { level: 9 }));
-    const crc = crc32(entry.data);
-    const local = new DataView(new ArrayBuffer(30));
-    local.setUint32(0, 0x04034b50, true);
-    local.setUint16(4, VERSION, true);
-    local.setUint16(6, 0, true); // flags
-    local.setUint16(8, 8, true); // deflate
-    local.setUint16(10, DOS_TIME, true);
-    local.setUint16(12, DOS_DATE, true);
-    local.setUint32(14, crc, true);
-    local.setUint32(18, compressed.length, true);
-    local.setUint32(22, entry.data.length, true);
-    local.setUint16(26, name.length, true);
-    local.setUint16(28, 0, true); // extra length
-    locals.push(new Uint8Array(local.buffer), name, compressed);
-
-    const central = new DataView(new ArrayBuffer(46));
-    central.setUint32(0, 0x02014b50, true);
-    central.setUint16(4, MADE_BY_UNIX, true);
-    central.setUint16(6, VERSION, true);
-    central.setUint16(8, 0, true);
-    central.setUint16(10, 8, true);
-    central.setUint16(12, DOS_TIME, true);
-    central.setUint16(14, DOS_DATE, true);
-    central.setUint32(16, crc, true);
-    central.setUint32(20, compressed.length, true);
-    central.setUint32(24, entry.data.length, true);
-    central.setUint16(28, name.length, true);
-    // extra, comment, disk number, internal attributes: 0
-    central.setUint32(38, REGULAR_FILE_0644, true);
-    central.setUint32(42, offset, true);
-    centrals.push(new Uint8Array(central.buffer), name);
-    offset += 30 + name.length + compressed.length;
+  const files: Zippable = {};
+  for (const [index, entry] of sorted.entries()) {
+    if (index > 0 && entry.name === sorted[index - 1].name) {
+      throw new Error(`duplicate zip entry: ${entry.name}`);
+    }
+    files[entry.name] = [entry.data, {
+      level: 9,
+      mtime: ZIP_MTIME,
+      os: MADE_ON_UNIX,
+      attrs: REGULAR_FILE_0644,
+    }];
   }
-  const centralSize = centrals.reduce((sum, part) => sum + part.length, 0);
-  const end = new DataView(new ArrayBuffer(22));
-  end.setUint32(0, 0x06054b50, true);
-  end.setUint16(8, sorted.length, true);
-  end.setUint16(10, sorted.length, true);
-  end.setUint32(12, centralSize, true);
-  end.setUint32(16, offset, true);
-  return concat([...locals, ...centrals, new Uint8Array(end.buffer)]);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-export function crc32(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of data) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+  // Object keys keep insertion order, except array-index names ("7"), which come first: still deterministic.
+  return zipSync(files);
 }

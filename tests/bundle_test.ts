@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { gunzipSync } from "node:zlib";
+import { type Header, pack } from "tar-stream";
 import { createBundle, readStackFiles, sha256Sums, SUMS_FILE } from "../tools/lib/bundle.ts";
-import { gzip, readTar, writeTar } from "../tools/lib/tar.ts";
+import { gunzip, gzip, readTar, type TarEntry, writeTar } from "../tools/lib/tar.ts";
 import { renderOperations } from "../tools/lib/operations.ts";
 import { defaultStack, PROJECT_ROOT, synthWith } from "./helpers.ts";
 import { handoffFixture, runTool, TOOL_PERMISSIONS } from "./handoff_fixture.ts";
@@ -33,15 +33,16 @@ function systemTar(args: string[]): string {
   return new TextDecoder().decode(result.stdout);
 }
 
-Deno.test("writeTar() is a ustar archive GNU tar reads: sorted, mtime 0, owner 0/0, fixed modes", () => {
+Deno.test("writeTar() is a ustar archive GNU tar reads: sorted, mtime 0, owner 0/0, fixed modes", async () => {
   const longPath = `dr-dev/assets/${"a".repeat(60)}/${"B".repeat(32)}/${"handler".repeat(5)}.zip`;
-  const archive = writeTar([
+  const entries: TarEntry[] = [
     { path: "dr-dev/z.txt", type: "file", data: new TextEncoder().encode("z\n") },
     { path: longPath, type: "file", data: new Uint8Array(700).fill(7) },
     { path: "dr-dev", type: "directory" },
     { path: "dr-dev/a.txt", type: "file", data: new TextEncoder().encode("a\n") },
-  ]);
-  assert.equal(archive.length % 10240, 0);
+  ];
+  const archive = await writeTar(entries);
+  assert.deepEqual(await writeTar(entries.toReversed()), archive, "input order does not matter");
   const file = Deno.makeTempFileSync({ suffix: ".tar" });
   Deno.writeFileSync(file, archive);
   const listing = systemTar(["--numeric-owner", "-tvf", file]).trim().split("\n");
@@ -54,41 +55,66 @@ Deno.test("writeTar() is a ustar archive GNU tar reads: sorted, mtime 0, owner 0
   for (const line of listing) {
     assert.match(line, /^(drwxr-xr-x|-rw-r--r--) 0\/0 .* 1970-01-01 00:00 /, line);
   }
-  const names = readTar(archive);
+  const names = await readTar(archive);
   assert.deepEqual(names.map((entry) => entry.path), ["dr-dev", "dr-dev/a.txt", longPath, "dr-dev/z.txt"]);
   assert.deepEqual(names[2].data, new Uint8Array(700).fill(7));
-  // No user or group names in any header (uname at 265, gname at 297).
-  assert.ok(archive.subarray(265, 329).every((byte) => byte === 0));
+  // No user or group names in any header: GNU tar shows names when there are any, ids otherwise.
+  for (const line of systemTar(["-tvf", file]).trim().split("\n")) assert.match(line, /^\S+ 0\/0 /, line);
+  await assert.rejects(writeTar([{ path: "../x", type: "file" }]), /unsafe/);
+  await assert.rejects(writeTar([...entries, entries[0]]), /duplicate archive path: dr-dev\/z\.txt/);
 });
 
-Deno.test("readTar() refuses paths that leave the folder, links and corrupt headers", () => {
-  const good = writeTar([{ path: "dr-dev/a", type: "file", data: new Uint8Array([1]) }]);
-  const withName = (name: string, typeFlag = "0") => {
-    const copy = good.slice();
-    copy.fill(0, 0, 100);
-    copy.set(new TextEncoder().encode(name), 0);
-    copy[156] = typeFlag.charCodeAt(0);
-    copy.fill(0x20, 148, 156);
-    const sum = copy.subarray(0, 512).reduce((total, byte) => total + byte, 0);
-    copy.set(new TextEncoder().encode(sum.toString(8).padStart(6, "0") + "\0 "), 148);
-    return copy;
-  };
-  assert.throws(() => readTar(withName("dr-dev/../../etc/passwd")), /unsafe/);
-  assert.throws(() => readTar(withName("/etc/passwd")), /unsafe/);
-  assert.throws(() => readTar(withName("dr-dev/link", "2")), /only files and folders/);
+/** A tar written by tar-stream as given: the hostile archives a bundle reader must refuse. */
+async function craftedTar(entries: ReadonlyArray<Partial<Header> & { name: string }>): Promise<Uint8Array> {
+  const archive = pack();
+  for (const header of entries) {
+    archive.entry({ mtime: new Date(0), ...header }, new Uint8Array(header.size ?? 0));
+  }
+  archive.finalize();
+  const parts: Uint8Array[] = [];
+  for await (const chunk of archive) parts.push(chunk as Uint8Array);
+  return new Uint8Array(parts.flatMap((part) => [...part]));
+}
+
+Deno.test("readTar() refuses paths that leave the folder, links, devices and corrupt headers", async () => {
+  const refused: Array<[Partial<Header> & { name: string }, RegExp]> = [
+    [{ name: "dr-dev/../../etc/passwd" }, /unsafe/],
+    [{ name: "/etc/passwd" }, /unsafe/],
+    [{ name: "dr-dev/./a" }, /unsafe/],
+    // A pax header's path replaces the harmless ustar name.
+    [{ name: "dr-dev/a", pax: { path: "dr-dev/../../etc/cron.d/x" } }, /unsafe/],
+    [
+      { name: "dr-dev/link", type: "symlink", linkname: "/etc/passwd" },
+      /dr-dev\/link \(symlink\): only files/,
+    ],
+    [{ name: "dr-dev/hard", type: "link", linkname: "dr-dev/a" }, /\(link\): only files and folders/],
+    [{ name: "dr-dev/dev", type: "block-device", devmajor: 8 }, /\(block-device\): only files/],
+    [{ name: "dr-dev/tty", type: "character-device" }, /\(character-device\): only files/],
+    [{ name: "dr-dev/fifo", type: "fifo" }, /\(fifo\): only files/],
+  ];
+  for (const [header, error] of refused) {
+    const archive = await craftedTar([{ name: "dr-dev", type: "directory" }, header]);
+    await assert.rejects(readTar(archive), error, JSON.stringify(header));
+  }
+  const good = await craftedTar([{ name: "dr-dev/a", size: 1 }]);
+  assert.deepEqual(await readTar(good), [{ path: "dr-dev/a", type: "file", data: new Uint8Array(1) }]);
   const corrupt = good.slice();
   corrupt[0] ^= 1;
-  assert.throws(() => readTar(corrupt), /checksum/);
+  await assert.rejects(readTar(corrupt), /Invalid tar header/);
+  await assert.rejects(readTar(good.subarray(0, 600)), /Unexpected end of data/);
 });
 
-Deno.test("gzip() writes mtime 0 and a fixed OS byte, and the same bytes every time", () => {
+Deno.test("gzip() writes mtime 0, no name and a fixed OS byte, and the same bytes every time", () => {
   const data = new TextEncoder().encode("same input\n".repeat(100));
   const first = gzip(data);
-  assert.deepEqual([...first.subarray(0, 4)], [0x1f, 0x8b, 8, 0], "no name, no extra fields");
+  assert.deepEqual([...first.subarray(0, 4)], [0x1f, 0x8b, 8, 0], "deflate; no name, comment or extra field");
   assert.deepEqual([...first.subarray(4, 8)], [0, 0, 0, 0], "mtime 0");
-  assert.equal(first[9], 255);
+  assert.equal(first[9], 3, "OS byte: fflate writes Unix (3) on every platform");
   assert.deepEqual(gzip(data), first);
-  assert.deepEqual(new Uint8Array(gunzipSync(first)), data);
+  assert.deepEqual(gunzip(first), data);
+  const damaged = first.slice();
+  damaged[damaged.length - 8] ^= 1; // the CRC-32 in the trailer
+  assert.throws(() => gunzip(damaged), /incorrect data check/);
 });
 
 Deno.test("readStackFiles() takes cdk.tf.json and assets/**, never state or .terraform", () => {
@@ -96,9 +122,11 @@ Deno.test("readStackFiles() takes cdk.tf.json and assets/**, never state or .ter
   assert.deepEqual(files.map((file) => file.path), [ASSET, "cdk.tf.json"]);
 });
 
-Deno.test("createBundle() puts everything under dr-<suffix>/ with SHA256SUMS in sha256sum format", () => {
+Deno.test("createBundle() puts everything under dr-<suffix>/ with SHA256SUMS in sha256sum format", async () => {
   const files = readStackFiles(stackDirWithAsset());
-  const entries = readTar(gunzipSync(createBundle("dr-dev", files)));
+  const bundle = await createBundle("dr-dev", files);
+  assert.deepEqual(await createBundle("dr-dev", files.toReversed()), bundle, "input order does not matter");
+  const entries = await readTar(gunzip(bundle));
   assert.deepEqual(entries.map((entry) => `${entry.type === "directory" ? "d" : "f"} ${entry.path}`), [
     "d dr-dev",
     "f dr-dev/SHA256SUMS",
@@ -153,11 +181,11 @@ Deno.test("make bundle: two builds are byte-identical; tar lists the files; sha2
   assert.match(Deno.readTextFileSync(`${out}/dr-dev/REVIEW.md`), /^# Review: dr-dev\n/);
 });
 
-Deno.test("make bundle names the source commit in OPERATIONS.md (dirty trees marked)", () => {
+Deno.test("make bundle names the source commit in OPERATIONS.md (dirty trees marked)", async () => {
   const stackDir = stackDirWithAsset();
   const output = `${Deno.makeTempDirSync()}/b.tar.gz`;
   buildWithCli(stackDir, output);
-  const entries = readTar(gunzipSync(Deno.readFileSync(output)));
+  const entries = await readTar(gunzip(Deno.readFileSync(output)));
   const operations = new TextDecoder().decode(
     entries.find((entry) => entry.path.endsWith("OPERATIONS.md"))!.data,
   );

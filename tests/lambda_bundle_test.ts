@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { bundleHandler, crc32, deterministicZip, type HandlerBundle } from "../modules/lambda_bundle.ts";
+import {
+  bundleHandler,
+  deterministicZip,
+  type HandlerBundle,
+  type ZipEntry,
+} from "../modules/lambda_bundle.ts";
 import { available, type Json, PROJECT_ROOT } from "./helpers.ts";
 import { fakeSsmEndpoint } from "./handler_fakes.ts";
 import { postgresAvailable, startPostgres } from "./postgres_fixture.ts";
@@ -100,24 +105,47 @@ Deno.test("bundleHandler() refuses a missing handler or a bad name without affec
   assert.ok(Deno.statSync(bundleHandler("db_health", out).zipPath).isFile);
 });
 
-Deno.test("deterministicZip() sorts entries, fixes timestamps and permissions, and computes CRC-32", () => {
+/** deterministicZip() of `entries` in a fresh process whose local time zone is `timeZone`. */
+function zipInTimeZone(timeZone: string, entries: ZipEntry[]): Uint8Array {
+  const script = `import { deterministicZip } from "${PROJECT_ROOT}/modules/lambda_bundle.ts";
+    const entries = JSON.parse(Deno.env.get("ZIP_ENTRIES"));
+    const encoder = new TextEncoder();
+    Deno.stdout.writeSync(deterministicZip(entries.map(([name, text]) => ({ name, data: encoder.encode(text) }))));`;
+  const result = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--config", `${PROJECT_ROOT}/deno.json`, script],
+    env: { TZ: timeZone, ZIP_ENTRIES: JSON.stringify(entries.map((e) => [e.name, decoder.decode(e.data)])) },
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  assert.ok(result.success, decoder.decode(result.stderr));
+  return result.stdout;
+}
+
+Deno.test("deterministicZip() sorts entries, fixes timestamps and permissions, in every time zone", () => {
   const encoder = new TextEncoder();
-  assert.equal(crc32(encoder.encode("123456789")), 0xcbf43926);
-  const zip = deterministicZip([
+  const entries = [
     { name: "b.txt", data: encoder.encode("bee\n".repeat(100)) },
     { name: "a.txt", data: encoder.encode("a") },
-  ]);
+  ];
+  const zip = deterministicZip(entries);
   const dir = Deno.makeTempDirSync({ prefix: "dr-zip-" });
   Deno.writeFileSync(`${dir}/t.zip`, zip);
-  assert.ok(run("unzip", ["-t", `${dir}/t.zip`]).ok);
+  const tested = run("unzip", ["-t", `${dir}/t.zip`]);
+  assert.ok(tested.ok, tested.stdout + tested.stderr);
   assert.deepEqual(run("unzip", ["-Z1", `${dir}/t.zip`]).stdout.trim().split("\n"), ["a.txt", "b.txt"]);
   assert.equal(run("unzip", ["-p", `${dir}/t.zip`, "b.txt"]).stdout, "bee\n".repeat(100));
-  assert.deepEqual(
-    deterministicZip([{ name: "a.txt", data: encoder.encode("a") }]),
-    deterministicZip([
-      { name: "a.txt", data: encoder.encode("a") },
-    ]),
+  const details = run("unzip", ["-Z", "-T", `${dir}/t.zip`]).stdout.split("\n").filter((line) =>
+    line.endsWith(".txt")
   );
+  assert.equal(details.length, 2);
+  for (const line of details) {
+    assert.match(line, /^-rw-r--r-- .* unx .* defN 19800101\.000000 [ab]\.txt$/, line);
+  }
+  assert.deepEqual(deterministicZip(entries.toReversed()), zip, "input order does not matter");
+  // Zip times are local times: the fixed date must not move with the machine's zone (UTC+9, UTC-8 in 1980).
+  assert.deepEqual(zipInTimeZone("Asia/Tokyo", entries), zip);
+  assert.deepEqual(zipInTimeZone("America/Los_Angeles", entries), zip);
+  assert.throws(() => deterministicZip([...entries, entries[1]]), /duplicate zip entry: a\.txt/);
   Deno.removeSync(dir, { recursive: true });
 });
 

@@ -24,13 +24,15 @@ function stackFiles(): BundleFile[] {
 }
 
 /** A bundle whose archived files differ from what SHA256SUMS was computed over. */
-function tamperedBundle(change: (files: BundleFile[]) => BundleFile[]): Uint8Array {
+async function tamperedBundle(change: (files: BundleFile[]) => BundleFile[]): Promise<Uint8Array> {
   const honest = withSums(stackFiles());
   const files = change(honest);
-  return gzip(writeTar([
-    { path: "dr-dev", type: "directory" },
-    ...files.map((file) => ({ path: `dr-dev/${file.path}`, type: "file" as const, data: file.data })),
-  ]));
+  return gzip(
+    await writeTar([
+      { path: "dr-dev", type: "directory" },
+      ...files.map((file) => ({ path: `dr-dev/${file.path}`, type: "file" as const, data: file.data })),
+    ]),
+  );
 }
 
 function verify(bundle: Uint8Array) {
@@ -42,9 +44,9 @@ function verify(bundle: Uint8Array) {
 Deno.test({
   name: "make verify-bundle accepts a good bundle: sums match and terraform validate passes offline",
   ignore: !hasTerraform,
-  fn: () => {
+  fn: async () => {
     const files = stackFiles();
-    const result = verify(createBundle("dr-dev", files));
+    const result = verify(await createBundle("dr-dev", files));
     assert.equal(result.code, 0, result.stderr + result.stdout);
     assert.ok(
       result.stdout.includes(`SHA256SUMS: ${files.length} files match, none unlisted`),
@@ -55,9 +57,9 @@ Deno.test({
   },
 });
 
-Deno.test("make verify-bundle fails on a tampered file and names it, before running terraform", () => {
+Deno.test("make verify-bundle fails on a tampered file and names it, before running terraform", async () => {
   const result = verify(
-    tamperedBundle((files) =>
+    await tamperedBundle((files) =>
       files.map((file) =>
         file.path === "cdk.tf.json"
           ? { ...file, data: encoder.encode(new TextDecoder().decode(file.data) + " ") }
@@ -74,36 +76,38 @@ Deno.test("make verify-bundle fails on a tampered file and names it, before runn
   assert.doesNotMatch(result.stdout, /terraform validate/);
 });
 
-Deno.test("make verify-bundle fails on a missing file and on an unlisted one", () => {
-  const missing = verify(tamperedBundle((files) => files.filter((file) => file.path !== "REVIEW.md")));
+Deno.test("make verify-bundle fails on a missing file and on an unlisted one", async () => {
+  const missing = verify(await tamperedBundle((files) => files.filter((file) => file.path !== "REVIEW.md")));
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^MISSING dr-dev\/REVIEW\.md: listed in SHA256SUMS but not in the bundle$/m);
 
   const extra = verify(
-    tamperedBundle((files) => [...files, { path: "extra.sh", data: encoder.encode("rm -rf /\n") }]),
+    await tamperedBundle((files) => [...files, { path: "extra.sh", data: encoder.encode("rm -rf /\n") }]),
   );
   assert.equal(extra.code, 1);
   assert.match(extra.stderr, /^UNLISTED dr-dev\/extra\.sh: in the bundle but not in SHA256SUMS$/m);
 });
 
-Deno.test("make verify-bundle rejects an archive that is not a bundle (exit 2)", () => {
+Deno.test("make verify-bundle rejects an archive that is not a bundle (exit 2)", async () => {
   const notGzip = verify(encoder.encode("not a bundle"));
   assert.equal(notGzip.code, 2);
   assert.match(notGzip.stderr, /^FAILED /m);
-  const twoRoots = verify(gzip(writeTar([
-    { path: "a/x", type: "file", data: new Uint8Array() },
-    { path: "b/y", type: "file", data: new Uint8Array() },
-  ])));
+  const twoRoots = verify(gzip(
+    await writeTar([
+      { path: "a/x", type: "file", data: new Uint8Array() },
+      { path: "b/y", type: "file", data: new Uint8Array() },
+    ]),
+  ));
   assert.equal(twoRoots.code, 2);
   assert.match(twoRoots.stderr, /expected one top folder in the bundle, found: a, b/);
   const usage = runTool("verify_bundle.ts", TOOL_PERMISSIONS.verifyBundle, []);
   assert.equal(usage.code, 2);
 });
 
-Deno.test("checkSums() reports a missing or malformed SHA256SUMS and duplicate lines", () => {
+Deno.test("checkSums() reports a missing or malformed SHA256SUMS and duplicate lines", async () => {
   const files = stackFiles();
-  const noSums = openBundle(
-    gzip(writeTar(files.map((file) => ({ ...file, path: `r/${file.path}`, type: "file" })))),
+  const noSums = await openBundle(
+    gzip(await writeTar(files.map((file) => ({ ...file, path: `r/${file.path}`, type: "file" })))),
   );
   assert.deepEqual(checkSums(noSums), ["MISSING r/SHA256SUMS: the bundle has no checksum list"]);
 
@@ -122,12 +126,12 @@ Deno.test("checkSums() reports a missing or malformed SHA256SUMS and duplicate l
 Deno.test({
   name: "make verify-bundle fails when terraform rejects the JSON, even with matching sums",
   ignore: !hasTerraform,
-  fn: () => {
+  fn: async () => {
     // Broken syntax fails at init, in a fraction of the time a full validate takes.
     const files = stackFiles().map((file) =>
       file.path === "cdk.tf.json" ? { ...file, data: encoder.encode('{"resource": {"aws_vpc": ') } : file
     );
-    const result = verify(createBundle("dr-dev", files));
+    const result = verify(await createBundle("dr-dev", files));
     assert.equal(result.code, 1);
     assert.match(result.stdout, /SHA256SUMS: \d+ files match/);
     assert.match(result.stderr, /cdk\.tf\.json[\s\S]*FAILED .*: terraform init -backend=false$/m);

@@ -29,7 +29,7 @@ export function sourceCommit(cwd: string): string | undefined {
   return changes ? `${head}-dirty` : head;
 }
 
-function main(args: string[]): number {
+async function main(args: string[]): Promise<number> {
   const [stackDir, output] = args;
   if (!stackDir || !output || args.length !== 2) {
     console.error("usage: bundle.ts <stack dir> <output .tar.gz>");
@@ -58,7 +58,7 @@ function main(args: string[]): number {
     sourceCommit: sourceCommit(Deno.cwd()),
   });
   const encoder = new TextEncoder();
-  const archive = createBundle(root, [
+  const archive = await createBundle(root, [
     ...stackFiles,
     { path: "REVIEW.md", data: encoder.encode(review) },
     { path: "OPERATIONS.md", data: encoder.encode(operations) },
@@ -77,4 +77,4 @@ function main(args: string[]): number {
   return 0;
 }
 
-if (import.meta.main) Deno.exit(main(Deno.args));
+if (import.meta.main) Deno.exit(await main(Deno.args));

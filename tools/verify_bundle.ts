@@ -23,7 +23,7 @@ function terraform(cwd: string, args: string[]): { ok: boolean; stdout: string; 
   return { ok: result.success, stdout, output: [stdout, decode(result.stderr)].filter(Boolean).join("\n") };
 }
 
-function main(args: string[]): number {
+async function main(args: string[]): Promise<number> {
   const [file] = args;
   if (!file || args.length !== 1) {
     console.error("usage: verify_bundle.ts <bundle.tar.gz>");
@@ -31,7 +31,7 @@ function main(args: string[]): number {
   }
   let contents: BundleContents;
   try {
-    contents = openBundle(Deno.readFileSync(file));
+    contents = await openBundle(Deno.readFileSync(file));
   } catch (error) {
     console.error(`FAILED ${file}: ${error instanceof Error ? error.message : error}`);
     return 2;
@@ -70,4 +70,4 @@ function main(args: string[]): number {
   return 0;
 }
 
-if (import.meta.main) Deno.exit(main(Deno.args));
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -72,8 +72,8 @@ export function tarEntries(root: string, files: readonly BundleFile[]): TarEntry
 }
 
 /** The .tar.gz bytes of the bundle: same files in, same bytes out. */
-export function createBundle(root: string, files: readonly BundleFile[]): Uint8Array {
-  return gzip(writeTar(tarEntries(root, withSums(files))));
+export async function createBundle(root: string, files: readonly BundleFile[]): Promise<Uint8Array> {
+  return gzip(await writeTar(tarEntries(root, withSums(files))));
 }
 
 export interface BundleContents {
@@ -84,8 +84,8 @@ export interface BundleContents {
 }
 
 /** Reads a bundle: exactly one top folder, only files and folders inside it. */
-export function openBundle(archive: Uint8Array): BundleContents {
-  const entries = readTar(gunzip(archive));
+export async function openBundle(archive: Uint8Array): Promise<BundleContents> {
+  const entries = await readTar(gunzip(archive));
   const roots = [...new Set(entries.map((entry) => entry.path.split("/")[0]))];
   if (roots.length !== 1) {
     throw new Error(`expected one top folder in the bundle, found: ${roots.join(", ") || "none"}`);
