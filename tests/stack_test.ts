@@ -74,7 +74,7 @@ Deno.test("the witness region holds only its prober: function, log group, key, r
  */
 const BARE_POLICY_NAMES_PENDING = new Set(["compute", "database", "network", "storage"]);
 
-Deno.test("every inline role policy is named <base>-<region>-<suffix>, like every other name", () => {
+Deno.test("every inline role policy is named <base>[-<region>]-<suffix>, like every other name", () => {
   const { stack, config } = defaultStack();
   const regionOf = new Map<string, string>(
     stack.provider.aws.map((provider: { alias: string; region: string }) => [
@@ -86,8 +86,9 @@ Deno.test("every inline role policy is named <base>-<region>-<suffix>, like ever
     .filter(([id]) => !BARE_POLICY_NAMES_PENDING.has(id.split("_")[0]));
   assert.ok(policies.length >= 8, "the Lambda functions' policies are checked");
   for (const [id, body] of policies) {
-    const region = regionOf.get(body.provider);
-    assert.match(body.name, new RegExp(`^[a-z0-9-]+-${region}-${config.environmentSuffix}$`), id);
+    // IAM is global: a policy of a global role (`<concern>_global_<key>`) names no region.
+    const region = id.split("_")[1] === "global" ? "" : `-${regionOf.get(body.provider)}`;
+    assert.match(body.name, new RegExp(`^[a-z0-9-]+${region}-${config.environmentSuffix}$`), id);
   }
 });
 
