@@ -5,14 +5,13 @@ import { App, TerraformStack } from "cdktf";
 import { ConfigError, loadConfig, type StackConfig } from "./modules/config.ts";
 import { settingWarnings } from "./modules/config_warnings.ts";
 import {
-  configureBackend,
-  createRegionPair,
-  createWitnessRegion,
-  forEachRegion,
-  requireTerraform,
-} from "./modules/providers.ts";
-import { createServiceRoles } from "./modules/service_roles.ts";
-import { createKmsKeys, createWitnessKey } from "./modules/kms.ts";
+  createStackContext,
+  type KeyedStackContext,
+  legacyInputs,
+  withKeys,
+} from "./modules/stack_context.ts";
+import { createServiceRoles, type ServiceRolesOutputs } from "./modules/service_roles.ts";
+import { createKmsKeys, createWitnessKey, type KeyManagement, keyManagement } from "./modules/kms.ts";
 import { createNetwork } from "./modules/network.ts";
 import { createSecurityGroups } from "./modules/security_groups.ts";
 import { createVpcEndpoints } from "./modules/vpc_endpoints.ts";
@@ -37,9 +36,10 @@ import { createReadiness } from "./modules/readiness.ts";
 import { recoveryBudget } from "./modules/recovery_budget.ts";
 import { createStackOutputs } from "./modules/stack_outputs.ts";
 import { OPERATOR_MANIFEST, operatorManifest } from "./modules/operator_manifest.ts";
+import { observabilitySignals, regionOutputValues, route53HealthCheckIds } from "./modules/wiring.ts";
+import { forEachRegion } from "./modules/providers.ts";
 import { installStack } from "./modules/synth_output.ts";
 import { loadStack } from "./modules/stack_index.ts";
-import { DEEP_HEALTH_PATH, metricNamespace } from "./handlers/lib/contract.ts";
 
 export const OUTPUT_DIR = "cdktf.out";
 /** Where handler zips are built (git-ignored); cdktf copies them into the stack's assets/. */
@@ -54,223 +54,188 @@ export function stackName(config: StackConfig): string {
 /** Builds the whole stack and writes it under `outdir` (cdktf layout: stacks/<name>/cdk.tf.json). */
 export function synthesize(config: StackConfig, outdir: string): string {
   const app = new App({ outdir, skipValidation: false });
-  const stack = new TerraformStack(app, stackName(config));
-  const suffix = config.environmentSuffix;
+  const base = createStackContext(new TerraformStack(app, stackName(config)), config);
+  const serviceRoles = createServiceRoles(base);
+  const keyAdmin = keyManagement(config.protection);
+  const keys = createKmsKeys(base, { ...keyAdmin, autoScalingRoleArn: serviceRoles.autoScalingRoleArn });
+  const ctx = withKeys(base, keys);
 
-  requireTerraform(stack);
-  configureBackend(stack, config);
-  const regions = createRegionPair(stack, config);
-  const witness = createWitnessRegion(stack, config);
-  const serviceRoles = createServiceRoles(stack, { regions, environmentSuffix: suffix });
-  const keyManagement = {
-    adminPrincipalArn: config.protection.kmsAdminPrincipalArn,
-    deletionWindowDays: config.protection.productionProfile ? 30 : 7,
-  };
-  const keys = createKmsKeys(stack, {
-    regions,
-    accountId: config.accountId,
-    environmentSuffix: suffix,
-    autoScalingRoleArn: serviceRoles.autoScalingRoleArn,
-    ...keyManagement,
-  });
-  const network = createNetwork(stack, {
-    regions,
+  const foundation = createFoundation(ctx, config);
+  const data = createDataTier(ctx, config, foundation);
+  const web = createServingTier(ctx, config, { ...foundation, serviceRoles, data });
+  const detection = createDetection(ctx, config, { ...foundation, data, web, keyAdmin });
+  const recovery = createRecovery(ctx, config, { ...foundation, data, web, detection });
+  createOperatorView(ctx, config, { ...foundation, data, web, detection, recovery });
+
+  app.synth();
+  return writeOperatorManifest(outdir, stackName(config));
+}
+
+type Foundation = ReturnType<typeof createFoundation>;
+type DataTier = ReturnType<typeof createDataTier>;
+type ServingTier = ReturnType<typeof createServingTier>;
+type Detection = ReturnType<typeof createDetection>;
+type Recovery = ReturnType<typeof createRecovery>;
+
+/** Network, firewall and the alert topics every later concern uses. */
+function createFoundation(ctx: KeyedStackContext, config: StackConfig) {
+  const network = createNetwork(ctx.scope, {
+    ...legacyInputs(ctx),
     layout: { primary: config.primary, secondary: config.secondary },
-    keys,
-    accountId: config.accountId,
-    environmentSuffix: suffix,
-    logRetentionDays: config.logRetentionDays,
   });
-  const securityGroups = createSecurityGroups(stack, {
-    regions,
+  const securityGroups = createSecurityGroups(ctx.scope, {
+    ...legacyInputs(ctx),
     network,
-    environmentSuffix: suffix,
     appPort: config.compute.appPort,
     databasePort: config.database.port,
     interfaceEndpoints: config.protection.vpcEndpoints,
   });
   if (config.protection.vpcEndpoints) {
-    createVpcEndpoints(stack, { regions, network, securityGroups, environmentSuffix: suffix });
+    createVpcEndpoints(ctx.scope, { ...legacyInputs(ctx), network, securityGroups });
   }
-  const alerting = createAlerting(stack, {
-    regions,
-    keys,
-    accountId: config.accountId,
-    environmentSuffix: suffix,
-    alertEmails: config.alertEmails,
-  });
-  const database = createDatabase(stack, {
-    regions,
+  const alerting = createAlerting(ctx, { alertEmails: config.alertEmails });
+  return { network, securityGroups, alerting };
+}
+
+/**
+ * The Aurora global database (and its AWS Backup plans in production), the access-log buckets, the release
+ * deploy role, the artifact buckets and the parameters.
+ */
+function createDataTier(
+  ctx: KeyedStackContext,
+  config: StackConfig,
+  { network, securityGroups }: Foundation,
+) {
+  const database = createDatabase(ctx.scope, {
+    ...legacyInputs(ctx),
     network,
     securityGroups,
-    keys,
     database: config.database,
-    accountId: config.accountId,
-    environmentSuffix: suffix,
-    logRetentionDays: config.logRetentionDays,
-    productionProfile: config.protection.productionProfile,
+    productionProfile: ctx.productionProfile,
   });
-  if (config.protection.productionProfile) {
-    createBackupPlans(stack, {
-      regions,
-      keys,
-      clusterArns: forEachRegion(regions, ({ role }) => database.clusters[role].clusterArn),
-      accountId: config.accountId,
-      environmentSuffix: suffix,
-    });
-  }
-  const accessLogs = createAccessLogBuckets(stack, {
-    regions,
-    accountId: config.accountId,
-    environmentSuffix: suffix,
-    retentionDays: config.protection.productionProfile ? 365 : 90,
+  if (ctx.productionProfile) createBackupPlans(ctx, { clusters: database.clusters });
+  const accessLogs = createAccessLogBuckets(ctx.scope, {
+    ...legacyInputs(ctx),
+    retentionDays: ctx.productionProfile ? 365 : 90,
     s3AccessLogSourceArns: forEachRegion(
-      regions,
-      ({ region }) => artifactBucketArn(suffix, config.accountId, region),
+      ctx.regions,
+      ({ region }) => artifactBucketArn(ctx.suffix, ctx.accountId, region),
     ),
   });
-  const deployRole = createDeployRole(stack, {
-    regions,
-    environmentSuffix: suffix,
+  const deployRole = createDeployRole(ctx.scope, {
+    ...legacyInputs(ctx),
     trustedPrincipalArn: config.protection.deployTrustedPrincipalArn,
   });
-  const storage = createStorage(stack, {
-    regions,
-    keys,
-    accountId: config.accountId,
-    environmentSuffix: suffix,
+  const storage = createStorage(ctx.scope, {
+    ...legacyInputs(ctx),
     noncurrentVersionDays: config.noncurrentVersionDays,
     deployRoleArn: deployRole.roleArn,
-    accessLogs: forEachRegion(regions, ({ role }) => ({
+    accessLogs: forEachRegion(ctx.regions, ({ role }) => ({
       bucketName: accessLogs[role].bucketName,
       prefix: accessLogs[role].s3AccessLogPrefix,
     })),
   });
-  const parameters = createParameters(stack, {
-    regions,
-    keys,
+  const parameters = createParameters(ctx.scope, {
+    ...legacyInputs(ctx),
     database,
     storage,
     appName: config.appName,
-    accountId: config.accountId,
-    environmentSuffix: suffix,
   });
-  grantDeployRole(stack, { regions, role: deployRole, keys, storage, parameters, environmentSuffix: suffix });
+  grantDeployRole(ctx.scope, { ...legacyInputs(ctx), role: deployRole, storage, parameters });
+  return { database, accessLogs, deployRole, storage, parameters };
+}
 
-  const zone = createHostedZone(stack, {
-    regions,
-    domainName: config.dns.domainName,
-    hostedZoneId: config.dns.hostedZoneId,
-    appRecordName: config.dns.appRecordName,
-    environmentSuffix: suffix,
-  });
-  const loadBalancers = createLoadBalancer(stack, {
-    regions,
+/** The hosted zone, the load balancers (WAF) and the application's Auto Scaling groups. */
+function createServingTier(
+  ctx: KeyedStackContext,
+  config: StackConfig,
+  inputs: Foundation & { serviceRoles: ServiceRolesOutputs; data: DataTier },
+) {
+  const { network, securityGroups } = inputs;
+  const zone = createHostedZone(ctx, config.dns);
+  const loadBalancers = createLoadBalancer(ctx, {
     network,
     securityGroups,
-    environmentSuffix: suffix,
+    zone,
+    accessLogs: inputs.data.accessLogs,
     appPort: config.compute.appPort,
-    tlsMode: config.dns.tlsMode,
-    existingCertificateArns: {
-      primary: config.dns.primaryCertificateArn,
-      secondary: config.dns.secondaryCertificateArn,
-    },
-    zoneId: zone.zoneId,
-    appFqdn: zone.appFqdn,
-    validationRecordTtlSeconds: config.dns.recordTtlSeconds,
-    accessLogs,
-    deletionProtection: config.protection.productionProfile,
+    tls: config.dns,
   });
   if (config.protection.wafEnabled) {
-    createWebAcls(stack, {
-      regions,
-      environmentSuffix: suffix,
-      albArns: forEachRegion(regions, ({ role }) => loadBalancers[role].albArn),
+    createWebAcls(ctx.scope, {
+      ...legacyInputs(ctx),
+      albArns: forEachRegion(ctx.regions, ({ role }) => loadBalancers[role].albArn),
       rateLimitPer5Minutes: config.protection.wafRateLimitPer5Minutes,
     });
   }
-  const rdsCaBundle = createRdsCaBundle(stack, {
-    regions,
-    storage,
-    keys,
-    accountId: config.accountId,
-    environmentSuffix: suffix,
+  const rdsCaBundle = createRdsCaBundle(ctx.scope, {
+    ...legacyInputs(ctx),
+    storage: inputs.data.storage,
     buildDir: INSTANCE_BUILD_DIR,
   });
-  const compute = createCompute(stack, {
-    regions,
+  const compute = createCompute(ctx.scope, {
+    ...legacyInputs(ctx),
     network,
     securityGroups,
-    keys,
-    appConnectArns: database.connectArns.app,
-    autoScalingRoleArn: serviceRoles.autoScalingRoleArn,
+    appConnectArns: inputs.data.database.connectArns.app,
+    autoScalingRoleArn: inputs.serviceRoles.autoScalingRoleArn,
     loadBalancers,
     compute: config.compute,
-    accountId: config.accountId,
     appName: config.appName,
-    environmentSuffix: suffix,
     environment: config.environment,
     costCenter: config.costCenter,
-    logRetentionDays: config.logRetentionDays,
     rdsCaBundle,
   });
+  return { zone, loadBalancers, compute };
+}
+
+/** The handler bundles, the health checkers of both regions and the probers of the primary. */
+function createDetection(
+  ctx: KeyedStackContext,
+  config: StackConfig,
+  inputs: Foundation & { data: DataTier; web: ServingTier; keyAdmin: KeyManagement },
+) {
+  const { zone, loadBalancers } = inputs.web;
   const code = createHandlerAssets(
-    stack,
+    ctx.scope,
     ["db_health", "app_health", "primary_probe", "failover", "readiness"],
     HANDLER_BUILD_DIR,
   );
-  const scheme = config.dns.tlsMode === "none" ? "http" : "https";
-  const healthUrls = forEachRegion(
-    regions,
-    ({ role }) => `${scheme}://${loadBalancers[role].albDnsName}${DEEP_HEALTH_PATH}`,
-  );
-  const namespace = metricNamespace(suffix);
-  const healthChecks = createHealthChecks(stack, {
-    regions,
+  const healthChecks = createHealthChecks(ctx, {
     code: { dbHealth: code.db_health, appHealth: code.app_health },
-    keys,
-    network,
-    checkerConnectArns: database.connectArns.checker,
-    securityGroups,
-    alerting,
-    parameterPrefix: parameters.prefix,
-    healthUrls,
+    network: inputs.network,
+    checkerConnectArns: inputs.data.database.connectArns.checker,
+    securityGroups: inputs.securityGroups,
+    alerting: inputs.alerting,
+    parameterPrefix: inputs.data.parameters.prefix,
+    loadBalancers,
     appHostname: zone.appFqdn,
-    metricNamespace: namespace,
-    checkTimeoutMs: config.health.checkTimeoutMs,
-    replicationStallSeconds: config.health.replicationStallSeconds,
-    accountId: config.accountId,
-    environmentSuffix: suffix,
-    logRetentionDays: config.logRetentionDays,
+    settings: config.health,
   });
-  const probes = createProbes(stack, {
-    regions,
-    witness,
+  const probes = createProbes(ctx, {
     code: code.primary_probe,
-    keys: {
-      secondary: keys.secondary,
-      witness: createWitnessKey(stack, {
-        witness,
-        accountId: config.accountId,
-        environmentSuffix: suffix,
-        ...keyManagement,
-      }),
-    },
-    alerting,
-    primaryHealthUrl: healthUrls.primary,
+    witnessKey: createWitnessKey(ctx, inputs.keyAdmin),
+    alerting: inputs.alerting,
+    primaryHealthUrl: loadBalancers.primary.deepHealthUrl,
     appHostname: zone.appFqdn,
-    metricNamespace: namespace,
     checkTimeoutMs: config.health.checkTimeoutMs,
-    accountId: config.accountId,
-    environmentSuffix: suffix,
-    logRetentionDays: config.logRetentionDays,
   });
-  const failover = createFailoverAutomation(stack, {
-    regions,
-    code: code.failover,
-    keys,
-    alerting,
-    probes,
+  return { code, healthChecks, probes };
+}
+
+/** The failover orchestrator and its fence, the readiness evaluation, and the failover DNS records. */
+function createRecovery(
+  ctx: KeyedStackContext,
+  config: StackConfig,
+  inputs: Foundation & { data: DataTier; web: ServingTier; detection: Detection },
+) {
+  const { database, parameters } = inputs.data;
+  const { zone, loadBalancers, compute } = inputs.web;
+  const failover = createFailoverAutomation(ctx.scope, {
+    ...legacyInputs(ctx),
+    code: inputs.detection.code.failover,
+    alerting: inputs.alerting,
+    probes: inputs.detection.probes,
     parameterPrefix: parameters.prefix,
     globalClusterIdentifier: database.globalClusterIdentifier,
     primaryClusterArn: database.clusters.primary.clusterArn,
@@ -280,129 +245,84 @@ export function synthesize(config: StackConfig, outdir: string): string {
     secondaryAsgName: compute.secondary.asgName,
     secondaryAsgArn: compute.secondary.asgArn,
     failoverCapacity: config.compute.primaryDesiredCapacity,
-    primaryHealthUrl: healthUrls.primary,
+    primaryHealthUrl: loadBalancers.primary.deepHealthUrl,
     appHostname: zone.appFqdn,
-    metricNamespace: namespace,
-    checkTimeoutMs: config.health.checkTimeoutMs,
-    decisionPeriods: config.health.decisionPeriods,
-    autoFailover: config.health.autoFailover,
+    ...config.health,
     rtoTargetSeconds: config.objectives.rtoTargetSeconds,
     auroraPromotionSeconds: config.objectives.auroraPromotionSeconds,
-    accountId: config.accountId,
-    environmentSuffix: suffix,
-    logRetentionDays: config.logRetentionDays,
   });
-  const readiness = createReadiness(stack, {
-    regions,
-    code: code.readiness,
-    keys,
-    alerting,
+  const readiness = createReadiness(ctx.scope, {
+    ...legacyInputs(ctx),
+    code: inputs.detection.code.readiness,
+    alerting: inputs.alerting,
     orchestratorEnvironment: failover.orchestratorEnvironment,
     orchestratorFunctionName: failover.orchestratorFunctionName,
     triggerRuleName: failover.triggerRuleName,
     lockTableName: failover.lockTableName,
     decisionAlarmNames: failover.decisionAlarmNames,
     fenceAlarmName: failover.fence.fencedAlarmName,
-    witnessRegion: witness.region,
+    witnessRegion: ctx.witness.region,
     parameterPrefix: parameters.prefix,
     globalClusterIdentifier: database.globalClusterIdentifier,
     secondaryClusterIdentifier: database.clusters.secondary.clusterIdentifier,
     amiParameter: config.compute.amiParameter,
     rpoLagAlarmSeconds: config.objectives.rpoLagAlarmSeconds,
     scheduleMinutes: config.readiness.scheduleMinutes,
-    metricNamespace: namespace,
-    accountId: config.accountId,
-    environmentSuffix: suffix,
-    logRetentionDays: config.logRetentionDays,
   });
-  const dns = createFailoverDns(stack, {
-    regions,
-    zone,
-    loadBalancers,
-    tlsMode: config.dns.tlsMode,
-    healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
-    healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
-    fence: failover.fence,
-    environmentSuffix: suffix,
-  });
+  const dns = createFailoverDns(ctx, { zone, loadBalancers, fence: failover.fence, settings: config.dns });
+  return { failover, readiness, dns };
+}
 
+/** Dashboards and alarms of both regions, and the operator outputs. */
+function createOperatorView(
+  ctx: KeyedStackContext,
+  config: StackConfig,
+  inputs: Foundation & { data: DataTier; web: ServingTier; detection: Detection; recovery: Recovery },
+) {
+  const { database, storage, parameters } = inputs.data;
+  const { zone, loadBalancers, compute } = inputs.web;
+  const { failover, readiness, dns } = inputs.recovery;
   // The dashboards draw the budget of this very stack (the same figure `make rto` prints).
-  const budget = recoveryBudget(stack.toTerraform());
-  createObservability(stack, {
-    regions,
-    alerting,
-    signals: forEachRegion(regions, ({ role }) => {
-      const peer = role === "primary" ? "secondary" : "primary";
-      return {
-        clusterIdentifier: database.clusters[role].clusterIdentifier,
-        bucketName: storage[role].bucketName,
-        peerBucketName: storage[peer].bucketName,
-        replicationRuleId: storage[role].replicationRuleId,
-        albArnSuffix: loadBalancers[role].albArnSuffix,
-        targetGroupArnSuffix: loadBalancers[role].targetGroupArnSuffix,
-        asgName: compute[role].asgName,
-        functions: [
-          { key: "db_health", functionName: healthChecks[role].databaseChecker.functionName },
-          { key: "app_health", functionName: healthChecks[role].appChecker.functionName },
-          ...(role === "secondary"
-            ? [
-              { key: "primary_probe", functionName: probes.secondary.functionName },
-              { key: "failover", functionName: failover.orchestratorFunctionName },
-              { key: "readiness", functionName: readiness.functionName },
-            ]
-            : []),
-        ],
-      };
+  const budget = recoveryBudget(ctx.scope.toTerraform());
+  createObservability(ctx.scope, {
+    ...legacyInputs(ctx),
+    alerting: inputs.alerting,
+    signals: observabilitySignals(ctx.regions, {
+      ...inputs.data,
+      ...inputs.web,
+      ...inputs.detection,
+      ...inputs.recovery,
     }),
-    metricNamespace: namespace,
-    environmentSuffix: suffix,
     orchestratorFunctionName: failover.orchestratorFunctionName,
-    route53HealthCheckIds: [
-      dns.healthChecks.primary,
-      dns.healthChecks.secondary,
-      dns.calculatedHealthChecks.primary,
-      dns.calculatedHealthChecks.secondary,
-    ],
-    rtoTargetSeconds: config.objectives.rtoTargetSeconds,
-    rpoTargetSeconds: config.objectives.rpoTargetSeconds,
-    rpoLagAlarmSeconds: config.objectives.rpoLagAlarmSeconds,
+    route53HealthCheckIds: route53HealthCheckIds(dns),
+    ...config.objectives,
     recoveryBudget: budget,
     probeVantagePoints: budget.vantagePoints,
-    checkerAlarmMinutes: config.objectives.checkerAlarmMinutes,
-    replicationLatencyAlarmSeconds: config.objectives.replicationLatencyAlarmSeconds,
     readinessPeriodSeconds: readiness.periodSeconds,
   });
-
-  createStackOutputs(stack, {
-    regions,
-    accountId: config.accountId,
-    environmentSuffix: suffix,
-    perRegion: forEachRegion(regions, ({ role }) => ({
-      albDnsName: loadBalancers[role].albDnsName,
-      topicArn: alerting[role].topicArn,
-      bucketName: storage[role].bucketName,
-      asgName: compute[role].asgName,
-      clusterIdentifier: database.clusters[role].clusterIdentifier,
-    })),
+  createStackOutputs(ctx.scope, {
+    ...legacyInputs(ctx),
+    perRegion: regionOutputValues(ctx.regions, { ...inputs, database, storage, loadBalancers, compute }),
     hostedZoneId: zone.zoneId,
     globalClusterIdentifier: database.globalClusterIdentifier,
     orchestratorFunctionName: failover.orchestratorFunctionName,
     activeRegionParameterName: parameters.regions.secondary.activeRegionParameterName,
-    metricNamespace: namespace,
     fenceAlarmName: failover.fence.fencedAlarmName,
     readinessFunctionName: readiness.functionName,
-    witnessRegion: witness.region,
+    witnessRegion: ctx.witness.region,
     standbyCapacity: {
       minSize: config.compute.standbyMinSize,
       desiredCapacity: config.compute.standbyDesiredCapacity,
     },
-    releaseDeployRoleArn: deployRole.roleArn,
+    releaseDeployRoleArn: inputs.data.deployRole.roleArn,
     releaseDigestParameterName: parameters.regions.primary.releaseDigestParameterName,
   });
+}
 
-  app.synth();
-  const stackDir = `${outdir}/stacks/${stackName(config)}`;
-  const manifest = operatorManifest(stackName(config), loadStack(`${stackDir}/cdk.tf.json`));
+/** Writes operator.json beside cdk.tf.json (the outputs as known at synth); returns cdk.tf.json's path. */
+function writeOperatorManifest(outdir: string, name: string): string {
+  const stackDir = `${outdir}/stacks/${name}`;
+  const manifest = operatorManifest(name, loadStack(`${stackDir}/cdk.tf.json`));
   Deno.writeTextFileSync(`${stackDir}/${OPERATOR_MANIFEST}`, `${JSON.stringify(manifest, null, 2)}\n`);
   return `${stackDir}/cdk.tf.json`;
 }

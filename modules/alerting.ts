@@ -1,20 +1,15 @@
 // SNS topic per region (KMS-encrypted), which only CloudWatch alarms and EventBridge of this account may
 // publish to as services, TLS only; e-mail subscriptions for every configured address in both regions.
 // Each region alerts through its own topic, so a dead primary region cannot silence the standby's alarms.
-import { Construct } from "constructs";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic/index.js";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy/index.js";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription/index.js";
-import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
-import { logicalId, physicalName } from "./naming.ts";
+import { forEachRegion, type PerRegion } from "./providers.ts";
+import { logicalId } from "./naming.ts";
 import { policyDocument } from "./policy.ts";
-import type { KmsOutputs } from "./kms.ts";
+import type { KeyedStackContext } from "./stack_context.ts";
 
 export interface AlertingInputs {
-  readonly regions: RegionPair;
-  readonly keys: KmsOutputs;
-  readonly accountId: string;
-  readonly environmentSuffix: string;
   /** Addresses subscribed in both regions (each must confirm once). */
   readonly alertEmails: readonly string[];
 }
@@ -31,14 +26,15 @@ export function emailKey(email: string): string {
   return email.toLowerCase().replace("@", "_at_").replace(/[^a-z0-9_]/g, "_");
 }
 
-export function createAlerting(scope: Construct, inputs: AlertingInputs): AlertingOutputs {
-  return forEachRegion(inputs.regions, ({ provider, region, role }) => {
-    const topicName = physicalName("snsTopic", "dr-alerts", inputs.environmentSuffix, region);
+export function createAlerting(ctx: KeyedStackContext, inputs: AlertingInputs): AlertingOutputs {
+  const { scope } = ctx;
+  return forEachRegion(ctx.regions, ({ provider, region, role }) => {
+    const topicName = ctx.name("snsTopic", "dr-alerts", region);
     const topic = new SnsTopic(scope, logicalId("alerting", role), {
       provider,
       name: topicName,
-      displayName: `DR alerts ${region} ${inputs.environmentSuffix}`,
-      kmsMasterKeyId: inputs.keys[role].keyArn,
+      displayName: `DR alerts ${region} ${ctx.suffix}`,
+      kmsMasterKeyId: ctx.keys[role].keyArn,
     });
     new SnsTopicPolicy(scope, logicalId("alerting", role, "policy"), {
       provider,
@@ -49,7 +45,7 @@ export function createAlerting(scope: Construct, inputs: AlertingInputs): Alerti
           Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
           Action: "sns:Publish",
           Resource: topic.arn,
-          Condition: { StringEquals: { "aws:SourceAccount": inputs.accountId } },
+          Condition: { StringEquals: { "aws:SourceAccount": ctx.accountId } },
         },
         {
           Sid: "TlsOnly",

@@ -10,26 +10,22 @@
 //
 // The zone comes first (createHostedZone) because the load balancers validate their certificates in it;
 // the records (createFailoverDns) come after the load balancers they point at.
-import { Construct } from "constructs";
 import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone/index.js";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record/index.js";
 import { Route53HealthCheck } from "@cdktf/provider-aws/lib/route53-health-check/index.js";
 import { TerraformOutput } from "cdktf";
-import type { TlsMode } from "./config.ts";
-import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
-import { logicalId, physicalName } from "./naming.ts";
+import type { DnsConfig } from "./config.ts";
+import { forEachRegion, type PerRegion } from "./providers.ts";
+import { logicalId } from "./naming.ts";
 import { DEEP_HEALTH_PATH } from "../handlers/lib/contract.ts";
+import type { StackContext } from "./stack_context.ts";
 import type { LoadBalancerOutputs } from "./load_balancer.ts";
 
-export interface HostedZoneInputs {
-  readonly regions: RegionPair;
-  readonly domainName: string;
-  /** Existing public zone for `domainName`; empty = the stack creates one (destroyed with the stack). */
-  readonly hostedZoneId: string;
-  /** Label of the application record under the domain, e.g. `app`. */
-  readonly appRecordName: string;
-  readonly environmentSuffix: string;
-}
+/**
+ * `domainName`; `hostedZoneId`: an existing public zone for it, empty = the stack creates one (destroyed with
+ * the stack); `appRecordName`: label of the application record under the domain, e.g. `app`.
+ */
+export type HostedZoneInputs = Pick<DnsConfig, "domainName" | "hostedZoneId" | "appRecordName">;
 
 export interface HostedZoneOutputs {
   readonly zoneId: string;
@@ -45,19 +41,21 @@ export interface FenceAlarms {
   readonly alarmRegion: string;
 }
 
+/**
+ * `tlsMode` "none" probes over HTTP on port 80, otherwise HTTPS on 443; `healthCheckIntervalSeconds`: Route 53
+ * probe interval, 10 (fast) or 30; `healthCheckFailureThreshold`: failed probes before an endpoint is unhealthy.
+ */
+export type EndpointCheckSettings = Pick<
+  DnsConfig,
+  "tlsMode" | "healthCheckIntervalSeconds" | "healthCheckFailureThreshold"
+>;
+
 export interface FailoverDnsInputs {
-  readonly regions: RegionPair;
   readonly zone: HostedZoneOutputs;
   readonly loadBalancers: LoadBalancerOutputs;
-  /** "none" probes over HTTP on port 80; otherwise HTTPS on 443. */
-  readonly tlsMode: TlsMode;
-  /** Route 53 probe interval: 10 (fast) or 30. */
-  readonly healthCheckIntervalSeconds: number;
-  /** Consecutive failed probes before an endpoint is unhealthy. */
-  readonly healthCheckFailureThreshold: number;
   /** The fence alarms: the only alarms any Route 53 health check reads. */
   readonly fence: FenceAlarms;
-  readonly environmentSuffix: string;
+  readonly settings: EndpointCheckSettings;
 }
 
 export interface FailoverDnsOutputs {
@@ -71,29 +69,30 @@ export interface FailoverDnsOutputs {
 
 export const RECORD_WEIGHTS: PerRegion<number> = { primary: 100, secondary: 0 };
 
-export function createHostedZone(scope: Construct, inputs: HostedZoneInputs): HostedZoneOutputs {
+export function createHostedZone(ctx: StackContext, inputs: HostedZoneInputs): HostedZoneOutputs {
   const appFqdn = `${inputs.appRecordName}.${inputs.domainName}`;
   if (inputs.hostedZoneId !== "") return { zoneId: inputs.hostedZoneId, appFqdn };
-  const zone = new Route53Zone(scope, logicalId("dns", "global", "zone"), {
-    provider: inputs.regions.primary.provider,
+  const zone = new Route53Zone(ctx.scope, logicalId("dns", "global", "zone"), {
+    provider: ctx.regions.primary.provider,
     name: inputs.domainName,
-    comment: `DR stack ${inputs.environmentSuffix}: ${appFqdn} fails over between regions`,
+    comment: `DR stack ${ctx.suffix}: ${appFqdn} fails over between regions`,
     forceDestroy: true,
   });
-  new TerraformOutput(scope, "dns_name_servers", {
+  new TerraformOutput(ctx.scope, "dns_name_servers", {
     value: zone.nameServers,
     description: `Delegate ${inputs.domainName} to these name servers (certificate validation waits for it)`,
   });
   return { zoneId: zone.zoneId, appFqdn };
 }
 
-export function createFailoverDns(scope: Construct, inputs: FailoverDnsInputs): FailoverDnsOutputs {
-  const provider = inputs.regions.primary.provider;
-  const suffix = inputs.environmentSuffix;
-  const https = inputs.tlsMode !== "none";
+export function createFailoverDns(ctx: StackContext, inputs: FailoverDnsInputs): FailoverDnsOutputs {
+  const { scope } = ctx;
+  const provider = ctx.regions.primary.provider;
+  const { settings } = inputs;
+  const https = settings.tlsMode !== "none";
 
   const endpointChecks = forEachRegion(
-    inputs.regions,
+    ctx.regions,
     ({ role, region }) =>
       new Route53HealthCheck(scope, logicalId("dns", role, "endpoint_check"), {
         provider,
@@ -102,17 +101,17 @@ export function createFailoverDns(scope: Construct, inputs: FailoverDnsInputs): 
         fqdn: inputs.loadBalancers[role].albDnsName,
         port: https ? 443 : 80,
         resourcePath: DEEP_HEALTH_PATH,
-        requestInterval: inputs.healthCheckIntervalSeconds,
-        failureThreshold: inputs.healthCheckFailureThreshold,
+        requestInterval: settings.healthCheckIntervalSeconds,
+        failureThreshold: settings.healthCheckFailureThreshold,
         measureLatency: true,
         ...(https ? { enableSni: true } : {}),
-        tags: { Name: physicalName("generic", "app-deep-health", suffix, region) },
+        tags: { Name: ctx.name("generic", "app-deep-health", region) },
       }),
   );
 
-  const calculated = recordHealthChecks(scope, inputs, endpointChecks);
+  const calculated = recordHealthChecks(ctx, inputs, endpointChecks);
   forEachRegion(
-    inputs.regions,
+    ctx.regions,
     ({ role, region }) =>
       new Route53Record(scope, logicalId("dns", role, "app_record"), {
         provider,
@@ -133,7 +132,7 @@ export function createFailoverDns(scope: Construct, inputs: FailoverDnsInputs): 
   );
 
   new TerraformOutput(scope, "app_url", {
-    value: `${inputs.tlsMode === "none" ? "http" : "https"}://${inputs.zone.appFqdn}`,
+    value: `${https ? "https" : "http"}://${inputs.zone.appFqdn}`,
     description: "The application: weighted 100 (primary) / 0 (standby), fails over on health",
   });
   return {
@@ -146,12 +145,12 @@ export function createFailoverDns(scope: Construct, inputs: FailoverDnsInputs): 
 
 /** The checks the records carry: each region's endpoint check combined with the fence, as its record needs. */
 function recordHealthChecks(
-  scope: Construct,
+  ctx: StackContext,
   inputs: FailoverDnsInputs,
   endpointChecks: PerRegion<Route53HealthCheck>,
 ): PerRegion<Route53HealthCheck> {
-  const provider = inputs.regions.primary.provider;
-  const suffix = inputs.environmentSuffix;
+  const { scope } = ctx;
+  const provider = ctx.regions.primary.provider;
   // The fence, as each record needs it: the primary's check is healthy while NOT fenced, the standby's
   // while fenced. A gap in the alarm's data keeps the last decision.
   const fenceAlarm: PerRegion<string> = {
@@ -159,7 +158,7 @@ function recordHealthChecks(
     secondary: inputs.fence.unfencedAlarmName,
   };
   const fenceChecks = forEachRegion(
-    inputs.regions,
+    ctx.regions,
     ({ role }) =>
       new Route53HealthCheck(scope, logicalId("dns", role, "fence_check"), {
         provider,
@@ -167,10 +166,10 @@ function recordHealthChecks(
         cloudwatchAlarmName: fenceAlarm[role],
         cloudwatchAlarmRegion: inputs.fence.alarmRegion,
         insufficientDataHealthStatus: "LastKnownStatus",
-        tags: { Name: physicalName("generic", `app-${role}-fence`, suffix) },
+        tags: { Name: ctx.name("generic", `app-${role}-fence`) },
       }),
   );
-  const calculated = forEachRegion(inputs.regions, ({ role }) => {
+  const calculated = forEachRegion(ctx.regions, ({ role }) => {
     const primary = role === "primary";
     return new Route53HealthCheck(scope, logicalId("dns", role, "calculated_check"), {
       provider,
@@ -179,7 +178,7 @@ function recordHealthChecks(
       // primary: its endpoint AND not fenced; standby: its endpoint OR fenced (so a fence holds it up).
       childHealthThreshold: primary ? 2 : 1,
       tags: {
-        Name: physicalName("generic", primary ? "app-primary-serving" : "app-standby-serving", suffix),
+        Name: ctx.name("generic", primary ? "app-primary-serving" : "app-standby-serving"),
       },
     });
   });

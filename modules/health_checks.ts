@@ -2,11 +2,12 @@
 // cluster; on the standby it also samples replication every 10 s of its minute) and the application
 // checker (its own ALB and the peer region's). They publish metrics in their own region (Embedded Metric
 // Format), so the standby's view of the primary survives us-east-1.
-import { Construct } from "constructs";
-import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
-import { logicalId, physicalName } from "./naming.ts";
+import { forEachRegion, type PerRegion } from "./providers.ts";
+import { logicalId } from "./naming.ts";
 import type { PolicyStatement } from "./policy.ts";
-import type { KmsOutputs } from "./kms.ts";
+import type { KeyedStackContext } from "./stack_context.ts";
+import type { HealthConfig } from "./config.ts";
+import type { LoadBalancerOutputs } from "./load_balancer.ts";
 import type { NetworkOutputs } from "./network.ts";
 import type { SecurityGroupOutputs } from "./security_groups.ts";
 import type { AlertingOutputs } from "./alerting.ts";
@@ -25,9 +26,7 @@ import {
 } from "../handlers/lib/contract.ts";
 
 export interface HealthCheckInputs {
-  readonly regions: RegionPair;
   readonly code: { readonly dbHealth: HandlerCode; readonly appHealth: HandlerCode };
-  readonly keys: KmsOutputs;
   readonly network: NetworkOutputs;
   /** `rds-db:connect` resources of the checker database role (both clusters). */
   readonly checkerConnectArns: readonly string[];
@@ -35,17 +34,12 @@ export interface HealthCheckInputs {
   readonly alerting: AlertingOutputs;
   /** Parameter Store prefix `/<app>/<suffix>` (same in both regions). */
   readonly parameterPrefix: string;
-  /** Deep-health URL of each region's load balancer. */
-  readonly healthUrls: PerRegion<string>;
+  /** Each checker calls its own region's and the peer's load balancer (their deep-health URLs). */
+  readonly loadBalancers: LoadBalancerOutputs;
   /** Public application host name (TLS SNI and Host header of the probes). */
   readonly appHostname: string;
-  readonly metricNamespace: string;
-  readonly checkTimeoutMs: number;
-  /** The standby's database checker counts replication older than this as stalled. */
-  readonly replicationStallSeconds: number;
-  readonly accountId: string;
-  readonly environmentSuffix: string;
-  readonly logRetentionDays: number;
+  /** The call timeout, and the replication age the standby's database checker counts as stalled. */
+  readonly settings: Pick<HealthConfig, "checkTimeoutMs" | "replicationStallSeconds">;
 }
 
 export interface RegionHealthChecks {
@@ -58,26 +52,26 @@ export type HealthCheckOutputs = PerRegion<RegionHealthChecks>;
 /** How often the checkers run; the recovery-time budget reads it from the synthesized rule. */
 const CHECK_SCHEDULE = "rate(1 minute)";
 
-export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs): HealthCheckOutputs {
-  return forEachRegion(inputs.regions, (region) => {
+export function createHealthChecks(ctx: KeyedStackContext, inputs: HealthCheckInputs): HealthCheckOutputs {
+  const { scope } = ctx;
+  const { checkTimeoutMs, replicationStallSeconds } = inputs.settings;
+  return forEachRegion(ctx.regions, (region) => {
     const { role } = region;
     const readParameters = (keys: readonly ParameterKey[]): PolicyStatement => ({
       Sid: "ReadOwnParameters",
       Action: ["ssm:GetParameters"],
       Resource: keys.map((key) =>
-        `arn:aws:ssm:${region.region}:${inputs.accountId}:parameter${
-          parameterName(inputs.parameterPrefix, key)
-        }`
+        `arn:aws:ssm:${region.region}:${ctx.accountId}:parameter${parameterName(inputs.parameterPrefix, key)}`
       ),
     });
     const endpoint: ParameterKey = role === "primary" ? "writerEndpoint" : "readerEndpoint";
     const common = {
       region,
       concern: "health_checks",
-      environmentSuffix: inputs.environmentSuffix,
-      accountId: inputs.accountId,
-      keyArn: inputs.keys[role].keyArn,
-      logRetentionDays: inputs.logRetentionDays,
+      environmentSuffix: ctx.suffix,
+      accountId: ctx.accountId,
+      keyArn: ctx.keys[role].keyArn,
+      logRetentionDays: ctx.logRetentionDays,
       failureTopicArn: inputs.alerting[role].topicArn,
       // A check retried a minute late is worthless: the next scheduled run replaces it.
       maximumRetryAttempts: 0,
@@ -87,8 +81,8 @@ export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs):
     const sharedEnvironment = {
       [HANDLER_ENV.parameterPrefix]: inputs.parameterPrefix,
       [HANDLER_ENV.regionRole]: role,
-      [HANDLER_ENV.metricNamespace]: inputs.metricNamespace,
-      [HANDLER_ENV.checkTimeoutMs]: String(inputs.checkTimeoutMs),
+      [HANDLER_ENV.metricNamespace]: ctx.metricNamespace,
+      [HANDLER_ENV.checkTimeoutMs]: String(checkTimeoutMs),
       POWERTOOLS_SERVICE_NAME: "dr-health",
     };
 
@@ -98,8 +92,8 @@ export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs):
       code: inputs.code.dbHealth,
       // The standby's checker samples replication for the rest of its minute over the same connection.
       timeoutSeconds: role === "secondary"
-        ? samplerLambdaTimeoutSeconds("db_health", inputs.checkTimeoutMs)
-        : checkerLambdaTimeoutSeconds("db_health", inputs.checkTimeoutMs),
+        ? samplerLambdaTimeoutSeconds("db_health", checkTimeoutMs)
+        : checkerLambdaTimeoutSeconds("db_health", checkTimeoutMs),
       // No password: the checker role logs in with an IAM token (the master password is break-glass).
       statements: [readParameters([endpoint, "port", "databaseName"]), {
         Sid: "ConnectAsCheckerRole",
@@ -109,7 +103,7 @@ export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs):
       environment: {
         ...sharedEnvironment,
         ...(role === "secondary"
-          ? { [HANDLER_ENV.replicationStallSeconds]: String(inputs.replicationStallSeconds) }
+          ? { [HANDLER_ENV.replicationStallSeconds]: String(replicationStallSeconds) }
           : {}),
         // The Node.js 20+ runtimes only trust the RDS certificate authorities when asked to.
         NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
@@ -124,13 +118,14 @@ export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs):
       ...common,
       name: "app-health",
       code: inputs.code.appHealth,
-      timeoutSeconds: checkerLambdaTimeoutSeconds("app_health", inputs.checkTimeoutMs),
+      timeoutSeconds: checkerLambdaTimeoutSeconds("app_health", checkTimeoutMs),
       // Only the standby reads the active region (to republish the fence); the primary reads nothing.
       statements: role === "secondary" ? [readParameters(["activeRegion"])] : [],
       environment: {
         ...sharedEnvironment,
-        [HANDLER_ENV.localHealthUrl]: inputs.healthUrls[role],
-        [HANDLER_ENV.peerHealthUrl]: inputs.healthUrls[role === "primary" ? "secondary" : "primary"],
+        [HANDLER_ENV.localHealthUrl]: inputs.loadBalancers[role].deepHealthUrl,
+        [HANDLER_ENV.peerHealthUrl]:
+          inputs.loadBalancers[role === "primary" ? "secondary" : "primary"].deepHealthUrl,
         [HANDLER_ENV.appHostname]: inputs.appHostname,
       },
     });
@@ -138,12 +133,7 @@ export function createHealthChecks(scope: Construct, inputs: HealthCheckInputs):
       invokeOnEvent(scope, {
         region,
         ruleId: logicalId("health_checks", role, `${key}_schedule`),
-        ruleName: physicalName(
-          "eventRule",
-          `dr-${key.replaceAll("_", "-")}`,
-          inputs.environmentSuffix,
-          region.region,
-        ),
+        ruleName: ctx.name("eventRule", `dr-${key.replaceAll("_", "-")}`, region.region),
         description: `Runs ${checker.functionName} every minute`,
         when: { scheduleExpression: CHECK_SCHEDULE },
         functionArn: checker.functionArn,

@@ -3,29 +3,33 @@
 // of this account may use the key only through the AWS services this stack encrypts with (RDS, S3, SNS, SSM,
 // Lambda, DynamoDB, EBS), as their IAM policies allow; CloudWatch Logs, CloudWatch alarms, EventBridge and the
 // Auto Scaling service-linked role have key-policy grants of their own.
-import { Construct } from "constructs";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias/index.js";
-import {
-  forEachRegion,
-  type PerRegion,
-  type ProviderContext,
-  type RegionPair,
-  type WitnessContext,
-} from "./providers.ts";
-import { logicalId, physicalName } from "./naming.ts";
+import { forEachRegion, type PerRegion, type ProviderContext } from "./providers.ts";
+import { logicalId } from "./naming.ts";
 import { policyDocument, type PolicyStatement } from "./policy.ts";
+import type { ProtectionConfig } from "./protection_config.ts";
+import type { StackContext } from "./stack_context.ts";
 
-export interface KmsInputs {
-  readonly regions: RegionPair;
-  readonly accountId: string;
-  readonly environmentSuffix: string;
-  /** Auto Scaling's service-linked role: launches instances whose EBS volumes this key encrypts. */
-  readonly autoScalingRoleArn: string;
+/** Who administers the keys and how long a deleted key can be recovered; the same for every key. */
+export interface KeyManagement {
   /** Days before a deleted key is gone; 7 keeps `terraform destroy` cheap to undo for a week. */
   readonly deletionWindowDays?: number;
   /** Administers the keys (policy, rotation, deletion), never uses them; default the account root. */
   readonly adminPrincipalArn?: string;
+}
+
+export interface KmsInputs extends KeyManagement {
+  /** Auto Scaling's service-linked role: launches instances whose EBS volumes this key encrypts. */
+  readonly autoScalingRoleArn: string;
+}
+
+/** Key management from the protection settings: the production profile keeps a deleted key 30 days. */
+export function keyManagement(protection: ProtectionConfig): KeyManagement {
+  return {
+    adminPrincipalArn: protection.kmsAdminPrincipalArn,
+    deletionWindowDays: protection.productionProfile ? 30 : 7,
+  };
 }
 
 export interface RegionKey {
@@ -79,45 +83,32 @@ export const KEY_USE_ACTIONS = [
 /** Services that call KMS on behalf of this account's principals with the region's key. */
 export const KEY_USING_SERVICES = ["backup", "dynamodb", "ec2", "lambda", "rds", "s3", "sns", "ssm"] as const;
 
-export function createKmsKeys(scope: Construct, inputs: KmsInputs): KmsOutputs {
-  return forEachRegion(inputs.regions, (region) =>
-    createKey(scope, region, inputs, [
+export function createKmsKeys(ctx: StackContext, inputs: KmsInputs): KmsOutputs {
+  return forEachRegion(ctx.regions, (region) =>
+    createKey(ctx, region, inputs, [
       ...autoScalingStatements(inputs.autoScalingRoleArn),
       {
         Sid: "AlarmsAndEventsPublishToEncryptedTopics",
         Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
         Action: ["kms:Decrypt", "kms:GenerateDataKey"],
         Resource: "*", // in a key policy "*" is this key
-        Condition: { StringEquals: { "aws:SourceAccount": inputs.accountId } },
+        Condition: { StringEquals: { "aws:SourceAccount": ctx.accountId } },
       },
     ]));
 }
 
-export interface WitnessKeyInputs {
-  readonly witness: WitnessContext;
-  readonly accountId: string;
-  readonly environmentSuffix: string;
-  readonly deletionWindowDays?: number;
-  readonly adminPrincipalArn?: string;
-}
-
 /** The witness region's key: only its prober's log group and environment use it (no topic, no volumes). */
-export function createWitnessKey(scope: Construct, inputs: WitnessKeyInputs): RegionKey {
-  return createKey(scope, inputs.witness, inputs, []);
+export function createWitnessKey(ctx: StackContext, management: KeyManagement): RegionKey {
+  return createKey(ctx, ctx.witness, management, []);
 }
 
 function createKey(
-  scope: Construct,
+  ctx: StackContext,
   { provider, region, role }: ProviderContext,
-  inputs: {
-    accountId: string;
-    environmentSuffix: string;
-    deletionWindowDays?: number;
-    adminPrincipalArn?: string;
-  },
+  inputs: KeyManagement,
   serviceStatements: readonly PolicyStatement[],
 ): RegionKey {
-  const account = inputs.accountId;
+  const account = ctx.accountId;
   const keyPolicy = policyDocument([
     {
       Sid: "KeyAdministration",
@@ -155,15 +146,15 @@ function createKey(
     },
     ...serviceStatements,
   ]);
-  const key = new KmsKey(scope, logicalId("kms", role), {
+  const key = new KmsKey(ctx.scope, logicalId("kms", role), {
     provider,
-    description: `DR stack key (${role}, ${region}, ${inputs.environmentSuffix})`,
+    description: `DR stack key (${role}, ${region}, ${ctx.suffix})`,
     enableKeyRotation: true,
     deletionWindowInDays: inputs.deletionWindowDays ?? 7,
     policy: keyPolicy,
   });
-  const aliasName = `alias/${physicalName("kmsAlias", "dr", inputs.environmentSuffix, region)}`;
-  new KmsAlias(scope, logicalId("kms", role, "alias"), {
+  const aliasName = `alias/${ctx.name("kmsAlias", "dr", region)}`;
+  new KmsAlias(ctx.scope, logicalId("kms", role, "alias"), {
     provider,
     name: aliasName,
     targetKeyId: key.keyId,

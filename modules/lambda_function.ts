@@ -12,7 +12,7 @@ import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target/index.js";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 import type { ProviderContext } from "./providers.ts";
-import { logicalId, physicalName } from "./naming.ts";
+import { logicalId, physicalName, rolePolicyName } from "./naming.ts";
 import { assumeRolePolicy, KMS_USE_ACTIONS, policyDocument, type PolicyStatement } from "./policy.ts";
 import { bundleHandler, LAMBDA_ARCHITECTURE, LAMBDA_HANDLER, LAMBDA_RUNTIME } from "./lambda_bundle.ts";
 
@@ -107,7 +107,7 @@ export function createLambdaFunction(scope: Construct, inputs: LambdaFunctionInp
   const vpcStatements = inputs.vpc ? networkInterfaceStatements(region, inputs.accountId, inputs.vpc) : [];
   const policy = new IamRolePolicy(scope, id("policy"), {
     provider,
-    name: `${functionName}-policy`,
+    name: rolePolicyName(`dr-${inputs.name}`, inputs.environmentSuffix, region),
     role: executionRole.id,
     policy: policyDocument([
       {

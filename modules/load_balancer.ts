@@ -2,43 +2,42 @@
 // subnets, the application target group (shallow health path) and the listeners. TLS by default: an ACM
 // certificate per region for the application name, DNS-validated in the hosted zone; or certificates the
 // operator already has; or, for a throwaway test domain only, plain HTTP.
-import { Construct } from "constructs";
 import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate/index.js";
 import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation/index.js";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record/index.js";
 import { Lb } from "@cdktf/provider-aws/lib/lb/index.js";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group/index.js";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener/index.js";
-import type { TlsMode } from "./config.ts";
-import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
-import { logicalId, physicalName } from "./naming.ts";
-import { SHALLOW_HEALTH_PATH } from "../handlers/lib/contract.ts";
+import type { DnsConfig } from "./config.ts";
+import { forEachRegion, type PerRegion } from "./providers.ts";
+import { logicalId } from "./naming.ts";
+import { DEEP_HEALTH_PATH, SHALLOW_HEALTH_PATH } from "../handlers/lib/contract.ts";
+import type { KeyedStackContext } from "./stack_context.ts";
+import type { HostedZoneOutputs } from "./failover_dns.ts";
 import type { NetworkOutputs } from "./network.ts";
 import type { SecurityGroupOutputs } from "./security_groups.ts";
 import type { RegionAccessLogs } from "./edge_protection.ts";
 
+/**
+ * `tlsMode` "acm" (default): certificates made here, validated by a record of `recordTtlSeconds`; "existing":
+ * the operator's `primaryCertificateArn` / `secondaryCertificateArn`; "none": HTTP only.
+ */
+export type TlsSettings = Pick<
+  DnsConfig,
+  "tlsMode" | "primaryCertificateArn" | "secondaryCertificateArn" | "recordTtlSeconds"
+>;
+
 export interface LoadBalancerInputs {
-  readonly regions: RegionPair;
   readonly network: NetworkOutputs;
   readonly securityGroups: SecurityGroupOutputs;
-  readonly environmentSuffix: string;
+  /** The public zone (validates the certificates) and the application name the certificates carry. */
+  readonly zone: HostedZoneOutputs;
   readonly appPort: number;
-  /** "acm" (default): certificates made here; "existing": `existingCertificateArns`; "none": HTTP only. */
-  readonly tlsMode: TlsMode;
-  /** ACM certificate ARN per region, used when `tlsMode` is "existing". */
-  readonly existingCertificateArns: PerRegion<string>;
-  /** Public zone that validates the certificates (tlsMode "acm"). */
-  readonly zoneId: string;
-  /** Name on the certificates, e.g. `app.dr.example.com`. */
-  readonly appFqdn: string;
-  /** TTL of the validation record; default 300. */
-  readonly validationRecordTtlSeconds?: number;
+  readonly tls: TlsSettings;
   /** Seconds an instance keeps finishing requests after deregistration; default 30. */
   readonly deregistrationDelaySeconds?: number;
   /** Where each ALB writes its access logs (edge_protection.ts). */
   readonly accessLogs: PerRegion<RegionAccessLogs>;
-  /** Deletion protection on the ALBs (production profile); default false: the stack stays destroyable. */
-  readonly deletionProtection?: boolean;
 }
 
 export interface RegionLoadBalancer {
@@ -48,6 +47,8 @@ export interface RegionLoadBalancer {
   readonly albZoneId: string;
   readonly targetGroupArn: string;
   readonly targetGroupArnSuffix: string;
+  /** The deep-health URL of this ALB (what the checkers, probers and orchestrator call). */
+  readonly deepHealthUrl: string;
   /** Absent when TLS is off. */
   readonly httpsListenerArn?: string;
 }
@@ -67,17 +68,18 @@ export const TARGET_HEALTH_CHECK = {
   unhealthyThreshold: 3,
 } as const;
 
-export function createLoadBalancer(scope: Construct, inputs: LoadBalancerInputs): LoadBalancerOutputs {
-  const certificateArns = inputs.tlsMode === "acm"
-    ? validatedCertificates(scope, inputs)
-    : inputs.tlsMode === "existing"
-    ? inputs.existingCertificateArns
+export function createLoadBalancer(ctx: KeyedStackContext, inputs: LoadBalancerInputs): LoadBalancerOutputs {
+  const { scope } = ctx;
+  const { tls } = inputs;
+  const certificateArns = tls.tlsMode === "acm"
+    ? validatedCertificates(ctx, inputs)
+    : tls.tlsMode === "existing"
+    ? { primary: tls.primaryCertificateArn, secondary: tls.secondaryCertificateArn }
     : undefined;
-  const suffix = inputs.environmentSuffix;
 
-  return forEachRegion(inputs.regions, ({ provider, region, role }) => {
+  return forEachRegion(ctx.regions, ({ provider, region, role }) => {
     const id = (key?: string) => logicalId("web", role, key);
-    const albName = physicalName("alb", "alb", suffix, region);
+    const albName = ctx.name("alb", "alb", region);
     const alb = new Lb(scope, id("alb"), {
       provider,
       name: albName,
@@ -86,7 +88,8 @@ export function createLoadBalancer(scope: Construct, inputs: LoadBalancerInputs)
       securityGroups: [inputs.securityGroups[role].albSecurityGroupId],
       subnets: [...inputs.network[role].publicSubnetIds],
       dropInvalidHeaderFields: true,
-      enableDeletionProtection: inputs.deletionProtection ?? false,
+      // The production profile protects the ALBs; by default the stack stays destroyable.
+      enableDeletionProtection: ctx.productionProfile,
       accessLogs: {
         enabled: true,
         bucket: inputs.accessLogs[role].bucketName,
@@ -95,7 +98,7 @@ export function createLoadBalancer(scope: Construct, inputs: LoadBalancerInputs)
       tags: { Name: albName },
     });
 
-    const targetGroupName = physicalName("targetGroup", "tg", suffix, region);
+    const targetGroupName = ctx.name("targetGroup", "tg", region);
     const targetGroup = new LbTargetGroup(scope, id("targets"), {
       provider,
       name: targetGroupName,
@@ -131,7 +134,7 @@ export function createLoadBalancer(scope: Construct, inputs: LoadBalancerInputs)
         port: 80,
         protocol: "HTTP",
         defaultAction: forward,
-        tags: { Name: physicalName("generic", "http", suffix, region) },
+        tags: { Name: ctx.name("generic", "http", region) },
       });
     } else {
       const https = new LbListener(scope, id("https"), {
@@ -142,7 +145,7 @@ export function createLoadBalancer(scope: Construct, inputs: LoadBalancerInputs)
         sslPolicy: TLS_POLICY,
         certificateArn,
         defaultAction: forward,
-        tags: { Name: physicalName("generic", "https", suffix, region) },
+        tags: { Name: ctx.name("generic", "https", region) },
       });
       httpsListenerArn = https.arn;
       new LbListener(scope, id("http"), {
@@ -154,7 +157,7 @@ export function createLoadBalancer(scope: Construct, inputs: LoadBalancerInputs)
           type: "redirect",
           redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
         }],
-        tags: { Name: physicalName("generic", "http-redirect", suffix, region) },
+        tags: { Name: ctx.name("generic", "http-redirect", region) },
       });
     }
 
@@ -165,6 +168,7 @@ export function createLoadBalancer(scope: Construct, inputs: LoadBalancerInputs)
       albZoneId: alb.zoneId,
       targetGroupArn: targetGroup.arn,
       targetGroupArnSuffix: targetGroup.arnSuffix,
+      deepHealthUrl: `${tls.tlsMode === "none" ? "http" : "https"}://${alb.dnsName}${DEEP_HEALTH_PATH}`,
       ...(httpsListenerArn === undefined ? {} : { httpsListenerArn }),
     };
   });
@@ -175,34 +179,34 @@ export function createLoadBalancer(scope: Construct, inputs: LoadBalancerInputs)
  * CNAME for a name in every region of an account, so ONE record (from the primary's certificate) validates
  * both; two records would collide.
  */
-function validatedCertificates(scope: Construct, inputs: LoadBalancerInputs): PerRegion<string> {
-  const suffix = inputs.environmentSuffix;
+function validatedCertificates(ctx: KeyedStackContext, inputs: LoadBalancerInputs): PerRegion<string> {
+  const { scope } = ctx;
   const certificates = forEachRegion(
-    inputs.regions,
+    ctx.regions,
     ({ provider, region, role }) =>
       new AcmCertificate(scope, logicalId("web", role, "certificate"), {
         provider,
-        domainName: inputs.appFqdn,
+        domainName: inputs.zone.appFqdn,
         validationMethod: "DNS",
         keyAlgorithm: "RSA_2048",
-        tags: { Name: physicalName("generic", "app-certificate", suffix, region) },
+        tags: { Name: ctx.name("generic", "app-certificate", region) },
         // A listener always holds a valid certificate while a replacement is issued.
         lifecycle: { createBeforeDestroy: true },
       }),
   );
   const challenge = certificates.primary.domainValidationOptions.get(0);
   const record = new Route53Record(scope, logicalId("web", "global", "certificate_validation"), {
-    provider: inputs.regions.primary.provider,
-    zoneId: inputs.zoneId,
+    provider: ctx.regions.primary.provider,
+    zoneId: inputs.zone.zoneId,
     name: challenge.resourceRecordName,
     type: challenge.resourceRecordType,
     records: [challenge.resourceRecordValue],
-    ttl: inputs.validationRecordTtlSeconds ?? 300,
+    ttl: inputs.tls.recordTtlSeconds,
     // An existing zone may hold this very record from an earlier certificate of the same name.
     allowOverwrite: true,
   });
   return forEachRegion(
-    inputs.regions,
+    ctx.regions,
     ({ provider, role }) =>
       new AcmCertificateValidation(scope, logicalId("web", role, "certificate_validation"), {
         provider,

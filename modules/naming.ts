@@ -15,6 +15,7 @@ export const NAME_LIMITS = {
   lambda: 64,
   iamRole: 64,
   iamInstanceProfile: 128,
+  iamRolePolicy: 128,
   eventRule: 64,
   launchTemplate: 128,
   autoScalingGroup: 255,
@@ -53,6 +54,14 @@ export function physicalName(kind: NameKind, base: string, suffix: string, regio
     throw new Error(`name "${name}" (${kind}) is ${name.length} characters; AWS allows ${limit}`);
   }
   return name;
+}
+
+/**
+ * Name of an inline role policy (`aws_iam_role_policy`): `<base>[-<region>]-<suffix>` like every other name,
+ * although IAM only needs it unique within its role, so that the suffix rule has no exception.
+ */
+export function rolePolicyName(base: string, suffix: string, region?: string): string {
+  return physicalName("iamRolePolicy", base, suffix, region);
 }
 
 /** Terraform logical id `<concern>_<role>[_<key>]`: stable, readable, keyed by name or AZ, never by index. */

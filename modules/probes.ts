@@ -2,10 +2,10 @@
 // outside the pair. Each runs handlers/primary_probe.ts once a minute (six probes, one per 10 s boundary)
 // and writes its verdicts into the standby region's CloudWatch, where the decision alarms read them.
 // Nothing here depends on the witness: if its region or prober fails, only its own vote is missing.
-import { Construct } from "constructs";
-import type { ProviderContext, RegionPair, WitnessContext } from "./providers.ts";
-import { logicalId, physicalName } from "./naming.ts";
+import type { ProviderContext } from "./providers.ts";
+import { logicalId } from "./naming.ts";
 import type { RegionKey } from "./kms.ts";
+import type { KeyedStackContext } from "./stack_context.ts";
 import type { AlertingOutputs } from "./alerting.ts";
 import { createLambdaFunction, type HandlerCode, invokeOnEvent } from "./lambda_function.ts";
 import {
@@ -17,21 +17,15 @@ import {
 } from "../handlers/lib/contract.ts";
 
 export interface ProbesInputs {
-  readonly regions: RegionPair;
-  readonly witness: WitnessContext;
   readonly code: HandlerCode;
-  /** The standby region's key, and the witness region's own. */
-  readonly keys: { readonly secondary: RegionKey; readonly witness: RegionKey };
+  /** The witness region's own key (kms.ts createWitnessKey); the standby prober uses the region key. */
+  readonly witnessKey: RegionKey;
   readonly alerting: AlertingOutputs;
   /** Deep-health URL of the primary's load balancer. */
   readonly primaryHealthUrl: string;
   /** Public application host name (TLS SNI and Host header of the probes). */
   readonly appHostname: string;
-  readonly metricNamespace: string;
   readonly checkTimeoutMs: number;
-  readonly accountId: string;
-  readonly environmentSuffix: string;
-  readonly logRetentionDays: number;
 }
 
 /** One vantage point: where its prober runs (the Region dimension of its metrics) and its function. */
@@ -45,35 +39,41 @@ export type ProbesOutputs = Readonly<Record<VantageRole, VantagePoint>>;
 /** How often a prober runs; each run covers its minute with PROBES_PER_INVOCATION probes. */
 const PROBE_SCHEDULE = "rate(1 minute)";
 
-export function createProbes(scope: Construct, inputs: ProbesInputs): ProbesOutputs {
-  const vantage = (context: ProviderContext & { role: VantageRole }, failureTopicArn?: string) =>
-    createProber(scope, inputs, context, failureTopicArn);
+export function createProbes(ctx: KeyedStackContext, inputs: ProbesInputs): ProbesOutputs {
+  const vantage = (
+    context: ProviderContext & { role: VantageRole },
+    key: RegionKey,
+    failureTopicArn?: string,
+  ) => createProber(ctx, inputs, context, key, failureTopicArn);
   return {
     secondary: vantage(
-      { ...inputs.regions.secondary, role: "secondary" },
+      { ...ctx.regions.secondary, role: "secondary" },
+      ctx.keys.secondary,
       inputs.alerting.secondary.topicArn,
     ),
     // No topic in the witness region: the standby's "witness silent" alarm watches this prober instead.
-    witness: vantage(inputs.witness),
+    witness: vantage(ctx.witness, inputs.witnessKey),
   };
 }
 
 function createProber(
-  scope: Construct,
+  ctx: KeyedStackContext,
   inputs: ProbesInputs,
   region: ProviderContext & { role: VantageRole },
+  key: RegionKey,
   failureTopicArn: string | undefined,
 ): VantagePoint {
-  const standbyRegion = inputs.regions.secondary.region;
+  const { scope } = ctx;
+  const standbyRegion = ctx.regions.secondary.region;
   const prober = createLambdaFunction(scope, {
     region,
     concern: "probes",
     name: "primary-probe",
     code: inputs.code,
-    environmentSuffix: inputs.environmentSuffix,
-    accountId: inputs.accountId,
-    keyArn: inputs.keys[region.role].keyArn,
-    logRetentionDays: inputs.logRetentionDays,
+    environmentSuffix: ctx.suffix,
+    accountId: ctx.accountId,
+    keyArn: key.keyArn,
+    logRetentionDays: ctx.logRetentionDays,
     ...(failureTopicArn ? { failureTopicArn } : {}),
     timeoutSeconds: samplerLambdaTimeoutSeconds("primary_probe", inputs.checkTimeoutMs),
     // A run lasts a little over its minute: the next scheduled one may start before it ends.
@@ -86,11 +86,11 @@ function createProber(
       Action: ["cloudwatch:PutMetricData"],
       // PutMetricData supports no resource-level permissions; the condition keeps it to our namespace.
       Resource: "*",
-      Condition: { StringEquals: { "cloudwatch:namespace": inputs.metricNamespace } },
+      Condition: { StringEquals: { "cloudwatch:namespace": ctx.metricNamespace } },
     }],
     environment: {
       [HANDLER_ENV.regionRole]: region.role,
-      [HANDLER_ENV.metricNamespace]: inputs.metricNamespace,
+      [HANDLER_ENV.metricNamespace]: ctx.metricNamespace,
       [HANDLER_ENV.metricRegion]: standbyRegion,
       [HANDLER_ENV.checkTimeoutMs]: String(inputs.checkTimeoutMs),
       [HANDLER_ENV.primaryHealthUrl]: inputs.primaryHealthUrl,
@@ -103,7 +103,7 @@ function createProber(
   invokeOnEvent(scope, {
     region,
     ruleId: logicalId("probes", region.role, "primary_probe_schedule"),
-    ruleName: physicalName("eventRule", "dr-primary-probe", inputs.environmentSuffix, region.region),
+    ruleName: ctx.name("eventRule", "dr-primary-probe", region.region),
     description: `Runs ${prober.functionName} every minute (${PROBES_PER_INVOCATION} probes, ` +
       `${PROBE_INTERVAL_SECONDS} s apart)`,
     when: { scheduleExpression: PROBE_SCHEDULE },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { loadConfig } from "../modules/config.ts";
-import { createRegionPair } from "../modules/providers.ts";
+import { createStackContext } from "../modules/stack_context.ts";
 import { createFailoverDns, type FenceAlarms, RECORD_WEIGHTS } from "../modules/failover_dns.ts";
 import type { RegionLoadBalancer } from "../modules/load_balancer.ts";
 import { DEEP_HEALTH_PATH } from "../handlers/lib/contract.ts";
@@ -10,7 +10,7 @@ import { defaultStack, type Json, resource, resources, ROLES, synthWith } from "
 /** createFailoverDns() alone in a small stack, with given fence alarms (what the failover concern passes). */
 function dnsStack(fence: FenceAlarms) {
   const stack = new TerraformStack(Testing.app(), "dns-test");
-  const regions = createRegionPair(stack, loadConfig({}));
+  const ctx = createStackContext(stack, loadConfig({}));
   const loadBalancer = (role: string): RegionLoadBalancer => ({
     albArn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/alb-${role}/1`,
     albArnSuffix: `app/alb-${role}/1`,
@@ -18,16 +18,13 @@ function dnsStack(fence: FenceAlarms) {
     albZoneId: role === "primary" ? "Z35SXDOTRQ7X7K" : "Z3AADJGX6KTTL2",
     targetGroupArn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg-${role}/1`,
     targetGroupArnSuffix: `targetgroup/tg-${role}/1`,
+    deepHealthUrl: `https://alb-${role}-1.elb.amazonaws.com${DEEP_HEALTH_PATH}`,
   });
-  const outputs = createFailoverDns(stack, {
-    regions,
+  const outputs = createFailoverDns(ctx, {
     zone: { zoneId: "Z0123456789ABCDEFGHIJ", appFqdn: "app.dr.example.com" },
     loadBalancers: { primary: loadBalancer("primary"), secondary: loadBalancer("secondary") },
-    tlsMode: "acm",
-    healthCheckIntervalSeconds: 10,
-    healthCheckFailureThreshold: 3,
     fence,
-    environmentSuffix: "dev",
+    settings: { tlsMode: "acm", healthCheckIntervalSeconds: 10, healthCheckFailureThreshold: 3 },
   });
   // Outputs are tokens: synthesize them to see what they refer to.
   new TerraformOutput(stack, "calculated", { value: outputs.calculatedHealthChecks.primary });
