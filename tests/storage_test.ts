@@ -1,7 +1,4 @@
 import assert from "node:assert/strict";
-import { App, TerraformStack } from "cdktf";
-import { loadConfig } from "../modules/config.ts";
-import { createRegionPair } from "../modules/providers.ts";
 import { artifactBucketName } from "../modules/naming.ts";
 import {
   createStorage,
@@ -11,6 +8,7 @@ import {
 } from "../modules/storage.ts";
 import { ARTIFACT_KEY } from "../modules/app_service/user_data.ts";
 import { RELEASE_PREFIX } from "../modules/release.ts";
+import { testContext } from "./stack_context_fixture.ts";
 import { defaultStack, type Json, resolve, resource, resources, ROLES, synthWith } from "./helpers.ts";
 
 const PEER = { primary: "secondary", secondary: "primary" } as const;
@@ -197,16 +195,8 @@ Deno.test("createStorage() gives each direction its own role: trusted by S3 only
 });
 
 Deno.test("createStorage() outputs bucket names and ARNs, rule ids and role ARNs per region", () => {
-  const config = loadConfig({});
-  const stack = new TerraformStack(new App({ outdir: Deno.makeTempDirSync() }), "outputs");
-  const outputs = createStorage(stack, {
-    regions: createRegionPair(stack, config),
-    keys: {
-      primary: { keyArn: "arn:key:primary", keyId: "p", aliasName: "alias/p" },
-      secondary: { keyArn: "arn:key:secondary", keyId: "s", aliasName: "alias/s" },
-    },
-    accountId: config.accountId,
-    environmentSuffix: "dev",
+  const ctx = testContext();
+  const outputs = createStorage(ctx, {
     noncurrentVersionDays: 30,
     deployRoleArn: "arn:aws:iam::123456789012:role/release-deploy-dev",
     accessLogs: {
@@ -214,7 +204,7 @@ Deno.test("createStorage() outputs bucket names and ARNs, rule ids and role ARNs
       secondary: { bucketName: "logs-secondary", prefix: "s3-access/" },
     },
   });
-  assert.deepEqual(resolve(stack, outputs), {
+  assert.deepEqual(resolve(ctx.scope, outputs), {
     primary: {
       bucketName: "${aws_s3_bucket.storage_primary_bucket.bucket}",
       bucketArn: "${aws_s3_bucket.storage_primary_bucket.arn}",
