@@ -82,17 +82,25 @@ Deno.test("createDatabase() outputs the global writer endpoint and each member's
     resolved.globalClusterIdentifier,
     "${aws_rds_global_cluster.database_global.global_cluster_identifier}",
   );
-  assert.deepEqual(resolved.clusters.secondary, {
-    clusterArn: "${aws_rds_cluster.database_secondary.arn}",
-    clusterIdentifier: "${aws_rds_cluster.database_secondary.cluster_identifier}",
-    clusterResourceId: "${aws_rds_cluster.database_secondary.cluster_resource_id}",
-    readerEndpoint: "${aws_rds_cluster.database_secondary.reader_endpoint}",
-    clusterEndpoint: "${aws_rds_cluster.database_secondary.endpoint}",
-  });
-  assert.equal(
-    resolved.clusters.primary.readerEndpoint,
-    "${aws_rds_cluster.database_primary.reader_endpoint}",
-  );
+  // Each output field is the attribute of its own region's cluster.
+  const attributeOf = {
+    clusterArn: "arn",
+    clusterIdentifier: "cluster_identifier",
+    clusterResourceId: "cluster_resource_id",
+    readerEndpoint: "reader_endpoint",
+    clusterEndpoint: "endpoint",
+  };
+  for (const role of ROLES) {
+    assert.deepEqual(
+      resolved.clusters[role],
+      Object.fromEntries(
+        Object.entries(attributeOf).map(([field, attribute]) => [
+          field,
+          `\${aws_rds_cluster.database_${role}.${attribute}}`,
+        ]),
+      ),
+    );
+  }
   assert.deepEqual(
     [resolved.port, resolved.databaseName, resolved.masterUsername],
     [config.database.port, config.database.databaseName, config.database.masterUsername],
