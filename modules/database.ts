@@ -10,7 +10,7 @@ import { type PerRegion, type RegionPair, ROLES } from "./providers.ts";
 import { logicalId, physicalName } from "./naming.ts";
 import type { KmsOutputs } from "./kms.ts";
 import type { NetworkOutputs } from "./network.ts";
-import type { SecurityGroupOutputs } from "./security_groups.ts";
+import type { SecurityGroupOutputs } from "./firewall.ts";
 import { createMember, type DatabaseCluster, ENGINE } from "./database_member.ts";
 import { DATABASE_USERS } from "../handlers/lib/contract.ts";
 

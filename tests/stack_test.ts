@@ -68,11 +68,11 @@ Deno.test("the witness region holds only its prober: function, log group, key, r
 });
 
 /**
- * Concerns whose inline role policies still have a bare name (`app-instance`, `publish-os-metrics`,
- * `write-flow-logs`, `replicate-to-peer`): their modules are converted to `ctx.policyName()` next. Empty it
- * then, and drop `aws_iam_role_policy` from SCOPED_NAME_TYPES (tools/lib/compliance.ts).
+ * Concerns whose inline role policies still have a bare name (`publish-os-metrics`, `replicate-to-peer`):
+ * their modules are converted to `ctx.policyName()` next. Empty it then, and drop `aws_iam_role_policy` from
+ * SCOPED_NAME_TYPES (tools/lib/compliance.ts).
  */
-const BARE_POLICY_NAMES_PENDING = new Set(["compute", "database", "network", "storage"]);
+const BARE_POLICY_NAMES_PENDING = new Set(["database", "storage"]);
 
 Deno.test("every inline role policy is named <base>[-<region>]-<suffix>, like every other name", () => {
   const { stack, config } = defaultStack();

@@ -2,18 +2,16 @@
 //   internet --80/443--> alb --appPort--> app --dbPort--> database <--dbPort-- database checker (Lambda)
 // app and checker reach AWS APIs over HTTPS (443): anywhere (through NAT / the S3 endpoint) by default; with
 // interface endpoints (VPC_ENDPOINTS=true) only the endpoints' group and, for the app, S3's prefix list.
-import { Construct } from "constructs";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group/index.js";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js";
-import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
-import { logicalId, physicalName } from "./naming.ts";
+import { forEachRegion, type PerRegion } from "./providers.ts";
+import { logicalId } from "./naming.ts";
+import type { StackContext } from "./stack_context.ts";
 import type { NetworkOutputs } from "./network.ts";
 
 export interface SecurityGroupInputs {
-  readonly regions: RegionPair;
   readonly network: NetworkOutputs;
-  readonly environmentSuffix: string;
   readonly appPort: number;
   readonly databasePort: number;
   /** Interface VPC endpoints in the app subnets: HTTPS egress narrows to them (and S3). @default false */
@@ -37,11 +35,12 @@ type Peer =
   | { referencedSecurityGroupId: string }
   | { prefixListId: string };
 
-export function createSecurityGroups(scope: Construct, inputs: SecurityGroupInputs): SecurityGroupOutputs {
-  return forEachRegion(inputs.regions, ({ provider, region, role }) => {
+export function createSecurityGroups(ctx: StackContext, inputs: SecurityGroupInputs): SecurityGroupOutputs {
+  const { scope } = ctx;
+  return forEachRegion(ctx.regions, ({ provider, region, role }) => {
     const vpcId = inputs.network[role].vpcId;
     const group = (key: string, description: string) => {
-      const groupName = physicalName("securityGroup", `${key}-sg`, inputs.environmentSuffix, region);
+      const groupName = ctx.name("securityGroup", `${key}-sg`, region);
       return new SecurityGroup(scope, logicalId("firewall", role, key), {
         provider,
         // A prefix, not a fixed name: create_before_destroy must be able to create the replacement first.
