@@ -13,7 +13,7 @@ import {
 import { createServiceRoles, type ServiceRolesOutputs } from "./modules/service_roles.ts";
 import { createKmsKeys, createWitnessKey, type KeyManagement, keyManagement } from "./modules/kms.ts";
 import { createNetwork } from "./modules/network.ts";
-import { createSecurityGroups } from "./modules/security_groups.ts";
+import { createSecurityGroups } from "./modules/firewall.ts";
 import { createVpcEndpoints } from "./modules/vpc_endpoints.ts";
 import { createAlerting } from "./modules/alerting.ts";
 import { createDatabase } from "./modules/database.ts";
@@ -79,19 +79,15 @@ type Recovery = ReturnType<typeof createRecovery>;
 
 /** Network, firewall and the alert topics every later concern uses. */
 function createFoundation(ctx: KeyedStackContext, config: StackConfig) {
-  const network = createNetwork(ctx.scope, {
-    ...legacyInputs(ctx),
-    layout: { primary: config.primary, secondary: config.secondary },
-  });
-  const securityGroups = createSecurityGroups(ctx.scope, {
-    ...legacyInputs(ctx),
+  const network = createNetwork(ctx, { layout: { primary: config.primary, secondary: config.secondary } });
+  const securityGroups = createSecurityGroups(ctx, {
     network,
     appPort: config.compute.appPort,
     databasePort: config.database.port,
     interfaceEndpoints: config.protection.vpcEndpoints,
   });
   if (config.protection.vpcEndpoints) {
-    createVpcEndpoints(ctx.scope, { ...legacyInputs(ctx), network, securityGroups });
+    createVpcEndpoints(ctx, { network, securityGroups });
   }
   const alerting = createAlerting(ctx, { alertEmails: config.alertEmails });
   return { network, securityGroups, alerting };
@@ -153,13 +149,11 @@ function createServingTier(
       rateLimitPer5Minutes: config.protection.wafRateLimitPer5Minutes,
     });
   }
-  const rdsCaBundle = createRdsCaBundle(ctx.scope, {
-    ...legacyInputs(ctx),
+  const rdsCaBundle = createRdsCaBundle(ctx, {
     storage: inputs.data.storage,
     buildDir: INSTANCE_BUILD_DIR,
   });
-  const compute = createCompute(ctx.scope, {
-    ...legacyInputs(ctx),
+  const compute = createCompute(ctx, {
     network,
     securityGroups,
     appConnectArns: inputs.data.database.connectArns.app,

@@ -10,7 +10,7 @@ import { type PerRegion, ROLES } from "./providers.ts";
 import { logicalId } from "./naming.ts";
 import type { KeyedStackContext } from "./stack_context.ts";
 import type { NetworkOutputs } from "./network.ts";
-import type { SecurityGroupOutputs } from "./security_groups.ts";
+import type { SecurityGroupOutputs } from "./firewall.ts";
 import { createMember, type DatabaseCluster, ENGINE } from "./database_member.ts";
 import { DATABASE_USERS } from "../handlers/lib/contract.ts";
 

@@ -188,7 +188,7 @@ function createCluster(
       : {}),
     port: config.port,
     dbSubnetGroupName: links.subnetGroupName,
-    // The security-group graph lives in security_groups.ts: PostgreSQL from the app and checker SGs only.
+    // The security-group graph lives in firewall.ts: PostgreSQL from the app and checker SGs only.
     vpcSecurityGroupIds: [inputs.securityGroups[role].databaseSecurityGroupId],
     dbClusterParameterGroupName: links.parameterGroupName,
     storageEncrypted: true,

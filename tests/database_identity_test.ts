@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { defaultStack, type Json, resource, resources, ROLES } from "./helpers.ts";
 import { DATABASE_USERS, PARAMETER_KEYS, parameterName, parameterPrefix } from "../handlers/lib/contract.ts";
-import { INSTANCE_PARAMETER_KEYS } from "../modules/compute.ts";
+import { INSTANCE_PARAMETER_KEYS } from "../modules/compute_instance_role.ts";
 
 function statements(body: Json): Json[] {
   return JSON.parse(body.policy).Statement;

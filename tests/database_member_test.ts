@@ -82,7 +82,7 @@ Deno.test("createMember() puts writer and reader in different AZs and never leav
   }
 });
 
-Deno.test("createMember() uses the data subnets and the one database security group of security_groups.ts", () => {
+Deno.test("createMember() uses the data subnets and the one database security group of firewall.ts", () => {
   const { stack, config } = defaultStack();
   assert.deepEqual(
     Object.keys(resources(stack, "aws_security_group")).filter((id) => id.includes("database")),

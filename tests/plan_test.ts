@@ -13,7 +13,7 @@ import {
   terraformAvailable,
   TEST_VARIABLES,
 } from "./helpers.ts";
-import { SESSION_MANAGER_POLICY_ARN } from "../modules/compute.ts";
+import { SESSION_MANAGER_POLICY_ARN } from "../modules/compute_instance_role.ts";
 import { NAME_ATTRIBUTES, SCOPED_NAME_TYPES } from "../tools/lib/compliance.ts";
 import { READINESS_CHECK_NAMES } from "../handlers/lib/contract.ts";
 

@@ -67,13 +67,6 @@ Deno.test("the witness region holds only its prober: function, log group, key, r
   }
 });
 
-/**
- * Concerns whose inline role policies still have a bare name (`app-instance`, `write-flow-logs`): their
- * modules are converted to `ctx.policyName()` next. Empty it then, and drop `aws_iam_role_policy` from
- * SCOPED_NAME_TYPES (tools/lib/compliance.ts).
- */
-const BARE_POLICY_NAMES_PENDING = new Set(["compute", "network"]);
-
 Deno.test("every inline role policy is named <base>[-<region>]-<suffix>, like every other name", () => {
   const { stack, config } = defaultStack();
   const regionOf = new Map<string, string>(
@@ -82,9 +75,7 @@ Deno.test("every inline role policy is named <base>[-<region>]-<suffix>, like ev
       provider.region,
     ]),
   );
-  const policies = Object.entries(resources(stack, "aws_iam_role_policy"))
-    .filter(([id]) => !BARE_POLICY_NAMES_PENDING.has(id.split("_")[0]));
-  // The filter leaves every Lambda function's policy in (one role per function, its policy inline).
+  const policies = Object.entries(resources(stack, "aws_iam_role_policy"));
   const checkedRoles = new Set(policies.map(([, body]) => body.role.replace(/\.(id|name)\}$/, "")));
   for (const [id, fn] of Object.entries(resources(stack, "aws_lambda_function"))) {
     assert.ok(checkedRoles.has(fn.role.replace(/\.arn\}$/, "")), `${id}: its role's policy is checked`);

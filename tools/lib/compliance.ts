@@ -100,7 +100,6 @@ export const NAME_ATTRIBUTES = [
 
 /** Names that live inside a parent which carries the suffix, or that are DNS names of the domain. */
 export const SCOPED_NAME_TYPES: ReadonlySet<string> = new Set([
-  "aws_iam_role_policy",
   "aws_route53_record",
   "aws_route53_zone",
 ]);
