@@ -22,7 +22,7 @@ import { createDeployRole, grantDeployRole } from "./modules/release.ts";
 import { artifactBucketArn } from "./modules/naming.ts";
 import { createBackupPlans } from "./modules/backup.ts";
 import { createParameters } from "./modules/parameters.ts";
-import { createLoadBalancer } from "./modules/load_balancer.ts";
+import { createLoadBalancer } from "./modules/web.ts";
 import { createAccessLogBuckets, createWebAcls } from "./modules/edge_protection.ts";
 import { createCompute } from "./modules/compute.ts";
 import { createRdsCaBundle } from "./modules/rds_ca_bundle.ts";
@@ -197,7 +197,7 @@ function createDetection(
 ) {
   const { zone, loadBalancers } = inputs.web;
   const code = createHandlerAssets(
-    ctx.scope,
+    ctx,
     ["db_health", "app_health", "primary_probe", "failover", "readiness"],
     HANDLER_BUILD_DIR,
   );
@@ -231,8 +231,7 @@ function createRecovery(
 ) {
   const { database, parameters } = inputs.data;
   const { zone, loadBalancers, compute } = inputs.web;
-  const failover = createFailoverAutomation(ctx.scope, {
-    ...legacyInputs(ctx),
+  const failover = createFailoverAutomation(ctx, {
     code: inputs.detection.code.failover,
     alerting: inputs.alerting,
     probes: inputs.detection.probes,
@@ -251,8 +250,7 @@ function createRecovery(
     rtoTargetSeconds: config.objectives.rtoTargetSeconds,
     auroraPromotionSeconds: config.objectives.auroraPromotionSeconds,
   });
-  const readiness = createReadiness(ctx.scope, {
-    ...legacyInputs(ctx),
+  const readiness = createReadiness(ctx, {
     code: inputs.detection.code.readiness,
     alerting: inputs.alerting,
     orchestratorEnvironment: failover.orchestratorEnvironment,
@@ -284,8 +282,7 @@ function createOperatorView(
   const { failover, readiness, dns } = inputs.recovery;
   // The dashboards draw the budget of this very stack (the same figure `make rto` prints).
   const budget = recoveryBudget(ctx.scope.toTerraform());
-  createObservability(ctx.scope, {
-    ...legacyInputs(ctx),
+  createObservability(ctx, {
     alerting: inputs.alerting,
     signals: observabilitySignals(ctx.regions, {
       ...inputs.data,

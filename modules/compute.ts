@@ -26,7 +26,7 @@ import {
 import type { KmsOutputs } from "./kms.ts";
 import type { NetworkOutputs } from "./network.ts";
 import type { SecurityGroupOutputs } from "./security_groups.ts";
-import type { LoadBalancerOutputs } from "./load_balancer.ts";
+import type { LoadBalancerOutputs } from "./web.ts";
 import { appUserData, ARTIFACT_KEY, encodeUserData } from "./app_service/user_data.ts";
 import type { RdsCaBundleOutputs } from "./rds_ca_bundle.ts";
 

@@ -8,7 +8,7 @@ import {
   elbLogWriter,
   MANAGED_RULE_GROUPS,
 } from "../modules/edge_protection.ts";
-import { TLS_POLICY } from "../modules/load_balancer.ts";
+import { TLS_POLICY } from "../modules/web.ts";
 import { configProblems, defaultStack, type Json, resource, resources, ROLES, synthWith } from "./helpers.ts";
 
 Deno.test("createWebAcls() puts a regional web ACL with the managed groups and a per-IP rate rule on each ALB", () => {

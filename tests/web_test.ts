@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TARGET_HEALTH_CHECK, TLS_POLICY } from "../modules/load_balancer.ts";
+import { TARGET_HEALTH_CHECK, TLS_POLICY } from "../modules/web.ts";
 import { SHALLOW_HEALTH_PATH } from "../handlers/lib/contract.ts";
 import { defaultStack, type Json, resource, resources, resourcesIn, ROLES, synthWith } from "./helpers.ts";
 
