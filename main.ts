@@ -106,28 +106,19 @@ function createDataTier(
   config: StackConfig,
   { network, securityGroups }: Foundation,
 ) {
-  const database = createDatabase(ctx.scope, {
-    ...legacyInputs(ctx),
-    network,
-    securityGroups,
-    database: config.database,
-    productionProfile: ctx.productionProfile,
-  });
+  const database = createDatabase(ctx, { network, securityGroups, database: config.database });
   if (ctx.productionProfile) createBackupPlans(ctx, { clusters: database.clusters });
-  const accessLogs = createAccessLogBuckets(ctx.scope, {
-    ...legacyInputs(ctx),
+  const accessLogs = createAccessLogBuckets(ctx, {
     retentionDays: ctx.productionProfile ? 365 : 90,
     s3AccessLogSourceArns: forEachRegion(
       ctx.regions,
       ({ region }) => artifactBucketArn(ctx.suffix, ctx.accountId, region),
     ),
   });
-  const deployRole = createDeployRole(ctx.scope, {
-    ...legacyInputs(ctx),
+  const deployRole = createDeployRole(ctx, {
     trustedPrincipalArn: config.protection.deployTrustedPrincipalArn,
   });
-  const storage = createStorage(ctx.scope, {
-    ...legacyInputs(ctx),
+  const storage = createStorage(ctx, {
     noncurrentVersionDays: config.noncurrentVersionDays,
     deployRoleArn: deployRole.roleArn,
     accessLogs: forEachRegion(ctx.regions, ({ role }) => ({
@@ -135,13 +126,8 @@ function createDataTier(
       prefix: accessLogs[role].s3AccessLogPrefix,
     })),
   });
-  const parameters = createParameters(ctx.scope, {
-    ...legacyInputs(ctx),
-    database,
-    storage,
-    appName: config.appName,
-  });
-  grantDeployRole(ctx.scope, { ...legacyInputs(ctx), role: deployRole, storage, parameters });
+  const parameters = createParameters(ctx, { database, storage, appName: config.appName });
+  grantDeployRole(ctx, { role: deployRole, storage, parameters });
   return { database, accessLogs, deployRole, storage, parameters };
 }
 
@@ -162,8 +148,7 @@ function createServingTier(
     tls: config.dns,
   });
   if (config.protection.wafEnabled) {
-    createWebAcls(ctx.scope, {
-      ...legacyInputs(ctx),
+    createWebAcls(ctx, {
       albArns: forEachRegion(ctx.regions, ({ role }) => loadBalancers[role].albArn),
       rateLimitPer5Minutes: config.protection.wafRateLimitPer5Minutes,
     });
@@ -297,8 +282,7 @@ function createOperatorView(
     probeVantagePoints: budget.vantagePoints,
     readinessPeriodSeconds: readiness.periodSeconds,
   });
-  createStackOutputs(ctx.scope, {
-    ...legacyInputs(ctx),
+  createStackOutputs(ctx, {
     perRegion: regionOutputValues(ctx.regions, { ...inputs, database, storage, loadBalancers, compute }),
     hostedZoneId: zone.zoneId,
     globalClusterIdentifier: database.globalClusterIdentifier,
@@ -306,7 +290,6 @@ function createOperatorView(
     activeRegionParameterName: parameters.regions.secondary.activeRegionParameterName,
     fenceAlarmName: failover.fence.fencedAlarmName,
     readinessFunctionName: readiness.functionName,
-    witnessRegion: ctx.witness.region,
     standbyCapacity: {
       minSize: config.compute.standbyMinSize,
       desiredCapacity: config.compute.standbyDesiredCapacity,

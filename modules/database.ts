@@ -6,27 +6,20 @@ import { Construct } from "constructs";
 import { TerraformOutput, TerraformVariable } from "cdktf";
 import { RdsGlobalCluster } from "@cdktf/provider-aws/lib/rds-global-cluster/index.js";
 import type { DatabaseConfig } from "./config.ts";
-import { type PerRegion, type RegionPair, ROLES } from "./providers.ts";
-import { logicalId, physicalName } from "./naming.ts";
-import type { KmsOutputs } from "./kms.ts";
+import { type PerRegion, ROLES } from "./providers.ts";
+import { logicalId } from "./naming.ts";
+import type { KeyedStackContext } from "./stack_context.ts";
 import type { NetworkOutputs } from "./network.ts";
 import type { SecurityGroupOutputs } from "./security_groups.ts";
 import { createMember, type DatabaseCluster, ENGINE } from "./database_member.ts";
 import { DATABASE_USERS } from "../handlers/lib/contract.ts";
 
 export interface DatabaseInputs {
-  readonly regions: RegionPair;
   /** Data subnets (subnet groups) and AZs (instance placement) per region. */
   readonly network: NetworkOutputs;
   /** `databaseSecurityGroupId` per region: the one security group of the clusters. */
   readonly securityGroups: SecurityGroupOutputs;
-  readonly keys: KmsOutputs;
   readonly database: DatabaseConfig;
-  readonly accountId: string;
-  readonly environmentSuffix: string;
-  readonly logRetentionDays: number;
-  /** Deletion protection and final snapshots (production profile); default off: the stack stays destroyable. */
-  readonly productionProfile?: boolean;
   /** Enhanced-monitoring granularity; default 60. */
   readonly monitoringIntervalSeconds?: number;
   /** Performance Insights retention; default 7 (the free tier). */
@@ -61,22 +54,22 @@ export interface MasterPassword {
 export const MASTER_PASSWORD_VARIABLE = "db_master_password";
 export const MASTER_PASSWORD_VERSION_VARIABLE = "db_master_password_version";
 
-export function createDatabase(scope: Construct, inputs: DatabaseInputs): DatabaseOutputs {
+export function createDatabase(ctx: KeyedStackContext, inputs: DatabaseInputs): DatabaseOutputs {
   const config = inputs.database;
-  const masterPassword = createMasterPassword(scope);
-  const global = createGlobalCluster(scope, inputs);
+  const masterPassword = createMasterPassword(ctx.scope);
+  const global = createGlobalCluster(ctx, inputs);
   const member = { globalClusterIdentifier: global.globalClusterIdentifier, masterPassword };
   // The same function for both members (not forEachRegion): the secondary depends on the primary's writer.
-  const primary = createMember(scope, inputs.regions.primary, inputs, member);
-  const secondary = createMember(scope, inputs.regions.secondary, inputs, {
+  const primary = createMember(ctx, ctx.regions.primary, inputs, member);
+  const secondary = createMember(ctx, ctx.regions.secondary, inputs, {
     ...member,
     primaryWriter: primary.writer,
   });
   const clusters = { primary: primary.outputs, secondary: secondary.outputs };
-  createOperatorOutputs(scope, global.endpoint, clusters);
+  createOperatorOutputs(ctx.scope, global.endpoint, clusters);
   const connectArns = (user: string) =>
     ROLES.map((role) =>
-      `arn:aws:rds-db:${inputs.regions[role].region}:${inputs.accountId}:dbuser:` +
+      `arn:aws:rds-db:${ctx.regions[role].region}:${ctx.accountId}:dbuser:` +
       `${clusters[role].clusterResourceId}/${user}`
     );
   return {
@@ -116,17 +109,17 @@ function createMasterPassword(scope: Construct): MasterPassword {
   return { writeOnlyValue: password.stringValue, version: version.numberValue };
 }
 
-function createGlobalCluster(scope: Construct, inputs: DatabaseInputs): RdsGlobalCluster {
-  return new RdsGlobalCluster(scope, logicalId("database", "global"), {
-    provider: inputs.regions.primary.provider,
-    globalClusterIdentifier: physicalName("rdsIdentifier", "aurora-global", inputs.environmentSuffix),
+function createGlobalCluster(ctx: KeyedStackContext, inputs: DatabaseInputs): RdsGlobalCluster {
+  return new RdsGlobalCluster(ctx.scope, logicalId("database", "global"), {
+    provider: ctx.regions.primary.provider,
+    globalClusterIdentifier: ctx.name("rdsIdentifier", "aurora-global"),
     engine: ENGINE,
     engineVersion: inputs.database.engineVersion,
     databaseName: inputs.database.databaseName,
     storageEncrypted: true,
-    deletionProtection: inputs.productionProfile ?? false,
+    deletionProtection: ctx.productionProfile,
     // Removes the members from the global cluster on destroy instead of failing.
-    forceDestroy: !inputs.productionProfile,
+    forceDestroy: !ctx.productionProfile,
   });
 }
 

@@ -1,7 +1,6 @@
 // One member cluster of the Aurora Global Database in one region (logical ids `database_<role>_*`): its data
 // subnets, cluster parameters, an encrypted PostgreSQL log group, the enhanced-monitoring role, the cluster
 // (credentials only on the primary) and its instances, one per AZ.
-import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster/index.js";
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance/index.js";
@@ -11,9 +10,10 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
 import type { RegionContext } from "./providers.ts";
-import { logicalId, physicalName, type RegionRole } from "./naming.ts";
+import { logicalId, type RegionRole } from "./naming.ts";
 import { assumeRolePolicy, policyDocument } from "./policy.ts";
 import type { DatabaseInputs, MasterPassword } from "./database.ts";
+import type { KeyedStackContext } from "./stack_context.ts";
 
 export const ENGINE = "aurora-postgresql";
 
@@ -61,38 +61,39 @@ interface MemberPlace {
 }
 
 export function createMember(
-  scope: Construct,
+  ctx: KeyedStackContext,
   region: RegionContext,
   inputs: DatabaseInputs,
   context: MemberContext,
 ): Member {
+  const scope = ctx.scope;
   const place: MemberPlace = {
     region,
     id: (key?: string) => logicalId("database", region.role, key),
-    clusterIdentifier: physicalName("rdsIdentifier", "aurora", inputs.environmentSuffix, region.region),
-    keyArn: inputs.keys[region.role].keyArn,
+    clusterIdentifier: ctx.name("rdsIdentifier", "aurora", region.region),
+    keyArn: ctx.keys[region.role].keyArn,
   };
   const subnetGroup = new DbSubnetGroup(scope, place.id("subnets"), {
     provider: region.provider,
-    name: physicalName("dbSubnetGroup", "aurora-data", inputs.environmentSuffix, region.region),
+    name: ctx.name("dbSubnetGroup", "aurora-data", region.region),
     description: `Aurora data subnets (${region.region})`,
     subnetIds: [...inputs.network[region.role].dataSubnetIds],
   });
-  const parameterGroup = createParameterGroup(scope, place, inputs);
+  const parameterGroup = createParameterGroup(ctx, place, inputs);
   // Created here (encrypted, with retention, destroyable) before RDS creates it unencrypted on first export.
   const logGroup = new CloudwatchLogGroup(scope, place.id("postgresql_logs"), {
     provider: region.provider,
     name: `/aws/rds/cluster/${place.clusterIdentifier}/postgresql`,
-    retentionInDays: inputs.logRetentionDays,
+    retentionInDays: ctx.logRetentionDays,
     kmsKeyId: place.keyArn,
   });
-  const monitoring = createMonitoringRole(scope, place, inputs);
-  const cluster = createCluster(scope, place, inputs, context, {
+  const monitoring = createMonitoringRole(ctx, place);
+  const cluster = createCluster(ctx, place, inputs, context, {
     subnetGroupName: subnetGroup.name,
     parameterGroupName: parameterGroup.name,
     dependsOn: context.primaryWriter ? [logGroup, context.primaryWriter] : [logGroup],
   });
-  const instances = createInstances(scope, place, inputs, {
+  const instances = createInstances(ctx, place, inputs, {
     clusterId: cluster.id,
     subnetGroupName: subnetGroup.name,
     monitoring,
@@ -109,7 +110,7 @@ export function createMember(
   };
 }
 
-function createParameterGroup(scope: Construct, place: MemberPlace, inputs: DatabaseInputs) {
+function createParameterGroup(ctx: KeyedStackContext, place: MemberPlace, inputs: DatabaseInputs) {
   const { provider, region, role } = place.region;
   const config = inputs.database;
   const parameters = [{ name: "rds.force_ssl", value: "1", applyMethod: "immediate" }];
@@ -122,9 +123,9 @@ function createParameterGroup(scope: Construct, place: MemberPlace, inputs: Data
       applyMethod: "immediate",
     });
   }
-  return new RdsClusterParameterGroup(scope, place.id("cluster_parameters"), {
+  return new RdsClusterParameterGroup(ctx.scope, place.id("cluster_parameters"), {
     provider,
-    name: physicalName("parameterGroup", "aurora-cluster", inputs.environmentSuffix, region),
+    name: ctx.name("parameterGroup", "aurora-cluster", region),
     family: clusterParameterGroupFamily(config.engineVersion),
     description: `Aurora PostgreSQL cluster parameters (${role})`,
     parameter: parameters,
@@ -137,18 +138,18 @@ interface Monitoring {
   readonly policy: ITerraformDependable;
 }
 
-function createMonitoringRole(scope: Construct, place: MemberPlace, inputs: DatabaseInputs): Monitoring {
+function createMonitoringRole(ctx: KeyedStackContext, place: MemberPlace): Monitoring {
   const { provider, region } = place.region;
-  const role = new IamRole(scope, place.id("monitoring_role"), {
+  const role = new IamRole(ctx.scope, place.id("monitoring_role"), {
     provider,
-    name: physicalName("iamRole", "rds-monitoring", inputs.environmentSuffix, region),
-    assumeRolePolicy: assumeRolePolicy("monitoring.rds.amazonaws.com", inputs.accountId),
+    name: ctx.name("iamRole", "rds-monitoring", region),
+    assumeRolePolicy: assumeRolePolicy("monitoring.rds.amazonaws.com", ctx.accountId),
   });
   // Enhanced monitoring writes OS metrics to the account's shared RDSOSMetrics log group of the region.
-  const osMetrics = `arn:aws:logs:${region}:${inputs.accountId}:log-group:RDSOSMetrics`;
-  const policy = new IamRolePolicy(scope, place.id("monitoring_policy"), {
+  const osMetrics = `arn:aws:logs:${region}:${ctx.accountId}:log-group:RDSOSMetrics`;
+  const policy = new IamRolePolicy(ctx.scope, place.id("monitoring_policy"), {
     provider,
-    name: "publish-os-metrics",
+    name: ctx.policyName("publish-os-metrics", region),
     role: role.id,
     policy: policyDocument([
       { Action: ["logs:CreateLogGroup", "logs:PutRetentionPolicy"], Resource: osMetrics },
@@ -162,7 +163,7 @@ function createMonitoringRole(scope: Construct, place: MemberPlace, inputs: Data
 }
 
 function createCluster(
-  scope: Construct,
+  ctx: KeyedStackContext,
   place: MemberPlace,
   inputs: DatabaseInputs,
   context: MemberContext,
@@ -171,7 +172,7 @@ function createCluster(
   const { provider, role } = place.region;
   const config = inputs.database;
   const clusterIdentifier = place.clusterIdentifier;
-  return new RdsCluster(scope, place.id(), {
+  return new RdsCluster(ctx.scope, place.id(), {
     provider,
     clusterIdentifier,
     engine: ENGINE,
@@ -196,7 +197,7 @@ function createCluster(
     preferredBackupWindow: config.backupWindow,
     preferredMaintenanceWindow: config.maintenanceWindow,
     copyTagsToSnapshot: true,
-    ...(inputs.productionProfile
+    ...(ctx.productionProfile
       ? {
         skipFinalSnapshot: false,
         finalSnapshotIdentifier: `${clusterIdentifier}-final`,
@@ -219,7 +220,7 @@ function instanceClass(inputs: DatabaseInputs, role: RegionRole): string {
 
 /** One instance per zone, in the first INSTANCE_COUNT zones: the first is the writer, the others its heirs. */
 function createInstances(
-  scope: Construct,
+  ctx: KeyedStackContext,
   place: MemberPlace,
   inputs: DatabaseInputs,
   links: { clusterId: string; subnetGroupName: string; monitoring: Monitoring },
@@ -233,9 +234,9 @@ function createInstances(
   const instances: RdsClusterInstance[] = [];
   zones.forEach((zone, index) => {
     instances.push(
-      new RdsClusterInstance(scope, place.id(`instance_${zone}`), {
+      new RdsClusterInstance(ctx.scope, place.id(`instance_${zone}`), {
         provider,
-        identifier: physicalName("rdsIdentifier", "aurora", inputs.environmentSuffix, zone),
+        identifier: ctx.name("rdsIdentifier", "aurora", zone),
         clusterIdentifier: links.clusterId,
         engine: ENGINE,
         engineVersion: config.engineVersion,

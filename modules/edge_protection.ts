@@ -2,7 +2,6 @@
 // private, TLS-only, expiring) that Elastic Load Balancing and S3 server access logging (of the region's
 // artifact bucket) may write to, and a regional WAFv2 web ACL (AWS managed rule groups + a per-IP rate limit)
 // associated with the ALB.
-import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
 import { makeBucketPrivate } from "./private_bucket.ts";
@@ -10,9 +9,10 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy/index.j
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js";
 import { Wafv2WebAcl, type Wafv2WebAclRule } from "@cdktf/provider-aws/lib/wafv2-web-acl/index.js";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association/index.js";
-import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
+import { forEachRegion, type PerRegion } from "./providers.ts";
 import { logicalId, physicalName } from "./naming.ts";
 import { policyDocument, type PolicyStatement } from "./policy.ts";
+import type { StackContext } from "./stack_context.ts";
 
 /**
  * Elastic Load Balancing's log-delivery account of each region opened before August 2022 ("Enable access
@@ -49,9 +49,6 @@ export const S3_ACCESS_LOG_PREFIX = "s3-access/";
 export const S3_LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com";
 
 export interface AccessLogInputs {
-  readonly regions: RegionPair;
-  readonly accountId: string;
-  readonly environmentSuffix: string;
   /** Days an access-log object is kept. */
   readonly retentionDays: number;
   /** ARN of the bucket (the region's artifact bucket) whose S3 server access logs each log bucket receives. */
@@ -78,14 +75,15 @@ export function elbLogWriter(region: string): PolicyStatement["Principal"] {
 }
 
 export function createAccessLogBuckets(
-  scope: Construct,
+  ctx: StackContext,
   inputs: AccessLogInputs,
 ): PerRegion<RegionAccessLogs> {
-  return forEachRegion(inputs.regions, ({ provider, region, role }) => {
+  const scope = ctx.scope;
+  return forEachRegion(ctx.regions, ({ provider, region, role }) => {
     const id = (key: string) => logicalId("edge", role, key);
     const bucket = new S3Bucket(scope, id("log_bucket"), {
       provider,
-      bucket: albLogBucketName(inputs.environmentSuffix, inputs.accountId, region),
+      bucket: albLogBucketName(ctx.suffix, ctx.accountId, region),
       forceDestroy: true,
     });
     // ALB access logs support SSE-S3 only (the ELB guide's bucket requirements): no KMS key here.
@@ -115,7 +113,7 @@ export function createAccessLogBuckets(
           Sid: "LoadBalancerAccessLogs",
           Principal: elbLogWriter(region),
           Action: "s3:PutObject",
-          Resource: `${bucket.arn}/${ALB_LOG_PREFIX}/AWSLogs/${inputs.accountId}/*`,
+          Resource: `${bucket.arn}/${ALB_LOG_PREFIX}/AWSLogs/${ctx.accountId}/*`,
         },
         {
           // S3 User Guide, "Enabling Amazon S3 server access logging": the logging service principal, for
@@ -126,7 +124,7 @@ export function createAccessLogBuckets(
           Resource: `${bucket.arn}/${S3_ACCESS_LOG_PREFIX}*`,
           Condition: {
             ArnLike: { "aws:SourceArn": inputs.s3AccessLogSourceArns[role] },
-            StringEquals: { "aws:SourceAccount": inputs.accountId },
+            StringEquals: { "aws:SourceAccount": ctx.accountId },
           },
         },
       ]),
@@ -161,16 +159,14 @@ export const MANAGED_RULE_GROUPS = [
 ] as const;
 
 export interface WebAclInputs {
-  readonly regions: RegionPair;
-  readonly environmentSuffix: string;
   readonly albArns: PerRegion<string>;
   /** Requests one client IP may send in 5 minutes before it is blocked. */
   readonly rateLimitPer5Minutes: number;
 }
 
-export function createWebAcls(scope: Construct, inputs: WebAclInputs): PerRegion<{ webAclArn: string }> {
-  return forEachRegion(inputs.regions, ({ provider, region, role }) => {
-    const name = physicalName("generic", "dr-web-acl", inputs.environmentSuffix, region);
+export function createWebAcls(ctx: StackContext, inputs: WebAclInputs): PerRegion<{ webAclArn: string }> {
+  return forEachRegion(ctx.regions, ({ provider, region, role }) => {
+    const name = ctx.name("generic", "dr-web-acl", region);
     const metric = (rule: string) => ({
       cloudwatchMetricsEnabled: true,
       metricName: `${name}-${rule}`,
@@ -192,7 +188,7 @@ export function createWebAcls(scope: Construct, inputs: WebAclInputs): PerRegion
       statement: { managed_rule_group_statement: { vendor_name: "AWS", name: group } },
       visibilityConfig: metric(group),
     }));
-    const acl = new Wafv2WebAcl(scope, logicalId("edge", role, "web_acl"), {
+    const acl = new Wafv2WebAcl(ctx.scope, logicalId("edge", role, "web_acl"), {
       provider,
       name,
       description: `Managed rules and a per-IP rate limit in front of the ${role} ALB`,
@@ -201,7 +197,7 @@ export function createWebAcls(scope: Construct, inputs: WebAclInputs): PerRegion
       rule: [rateRule, ...managedRules],
       visibilityConfig: metric("all"),
     });
-    new Wafv2WebAclAssociation(scope, logicalId("edge", role, "web_acl_association"), {
+    new Wafv2WebAclAssociation(ctx.scope, logicalId("edge", role, "web_acl_association"), {
       provider,
       resourceArn: inputs.albArns[role],
       webAclArn: acl.arn,

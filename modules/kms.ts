@@ -25,6 +25,15 @@ export interface KmsInputs extends KeyManagement {
 }
 
 /** Key management from the protection settings: the production profile keeps a deleted key 30 days. */
+/** What a service needs of a key to encrypt, decrypt and re-encrypt data under it. */
+const ENVELOPE_ENCRYPTION = [
+  "kms:Encrypt",
+  "kms:Decrypt",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+  "kms:GenerateDataKey",
+];
+
 export function keyManagement(protection: ProtectionConfig): KeyManagement {
   return {
     adminPrincipalArn: protection.kmsAdminPrincipalArn,
@@ -131,14 +140,7 @@ function createKey(
     {
       Sid: "CloudWatchLogsOfThisAccount",
       Principal: { Service: `logs.${region}.amazonaws.com` },
-      Action: [
-        "kms:Encrypt",
-        "kms:Decrypt",
-        "kms:ReEncryptFrom",
-        "kms:ReEncryptTo",
-        "kms:GenerateDataKey",
-        "kms:DescribeKey",
-      ],
+      Action: [...ENVELOPE_ENCRYPTION, "kms:DescribeKey"],
       Resource: "*", // in a key policy "*" is this key
       Condition: {
         ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${account}:log-group:*` },
@@ -167,15 +169,7 @@ function autoScalingStatements(autoScalingRoleArn: string): PolicyStatement[] {
     {
       Sid: "AutoScalingLaunchesEncryptedVolumes",
       Principal: { AWS: autoScalingRoleArn },
-      Action: [
-        "kms:Encrypt",
-        "kms:Decrypt",
-        "kms:ReEncryptFrom",
-        "kms:ReEncryptTo",
-        "kms:GenerateDataKey",
-        "kms:GenerateDataKeyWithoutPlaintext",
-        "kms:DescribeKey",
-      ],
+      Action: [...ENVELOPE_ENCRYPTION, "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
       Resource: "*", // in a key policy "*" is this key
     },
     {

@@ -3,11 +3,10 @@
 // values, so a region can start without reaching the other. The password is a SecureString written
 // through a write-only argument; `active-region` belongs to the failover automation once created, and
 // `app/release-sha256` to `make release`.
-import { Construct } from "constructs";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter/index.js";
-import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
+import { forEachRegion, type PerRegion } from "./providers.ts";
 import { logicalId } from "./naming.ts";
-import type { KmsOutputs } from "./kms.ts";
+import type { KeyedStackContext } from "./stack_context.ts";
 import type { DatabaseOutputs } from "./database.ts";
 import type { StorageOutputs } from "./storage.ts";
 import {
@@ -18,14 +17,10 @@ import {
 } from "../handlers/lib/contract.ts";
 
 export interface ParametersInputs {
-  readonly regions: RegionPair;
-  readonly keys: KmsOutputs;
   readonly database: DatabaseOutputs;
   readonly storage: StorageOutputs;
   /** First segment of the prefix (APP_NAME). */
   readonly appName: string;
-  readonly accountId: string;
-  readonly environmentSuffix: string;
 }
 
 export interface RegionParameters {
@@ -51,11 +46,12 @@ function snakeCase(key: string): string {
   return key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }
 
-export function createParameters(scope: Construct, inputs: ParametersInputs): ParametersOutputs {
-  const prefix = parameterPrefix(inputs.appName, inputs.environmentSuffix);
+export function createParameters(ctx: KeyedStackContext, inputs: ParametersInputs): ParametersOutputs {
+  const scope = ctx.scope;
+  const prefix = parameterPrefix(inputs.appName, ctx.suffix);
   const database = inputs.database;
 
-  const regions = forEachRegion(inputs.regions, ({ provider, region, role, peerRegion }) => {
+  const regions = forEachRegion(ctx.regions, ({ provider, region, role, peerRegion }) => {
     const plain: Record<Exclude<ParameterKey, NotPlain>, string> = {
       writerEndpoint: database.globalWriterEndpoint,
       readerEndpoint: database.clusters[role].readerEndpoint,
@@ -84,7 +80,7 @@ export function createParameters(scope: Construct, inputs: ParametersInputs): Pa
     new SsmParameter(scope, logicalId("parameters", role, snakeCase("masterPassword")), {
       ...parameter("masterPassword"),
       type: "SecureString",
-      keyId: inputs.keys[role].keyArn,
+      keyId: ctx.keys[role].keyArn,
       valueWo: database.masterPassword.writeOnlyValue,
       valueWoVersion: database.masterPassword.version,
     });
@@ -92,7 +88,7 @@ export function createParameters(scope: Construct, inputs: ParametersInputs): Pa
       ...parameter("activeRegion"),
       type: "String",
       // Initial value only: the failover orchestrator and failback own it afterwards.
-      value: inputs.regions.primary.region,
+      value: ctx.regions.primary.region,
       lifecycle: { ignoreChanges: ["value"] },
     });
     const releaseDigest = new SsmParameter(scope, logicalId("parameters", role, snakeCase("releaseDigest")), {
@@ -107,7 +103,7 @@ export function createParameters(scope: Construct, inputs: ParametersInputs): Pa
       activeRegionParameterArn: activeRegion.arn,
       releaseDigestParameterName: parameterName(prefix, "releaseDigest"),
       releaseDigestParameterArn: releaseDigest.arn,
-      parameterPathArn: `arn:aws:ssm:${region}:${inputs.accountId}:parameter${prefix}/*`,
+      parameterPathArn: `arn:aws:ssm:${region}:${ctx.accountId}:parameter${prefix}/*`,
     };
   });
 

@@ -3,13 +3,12 @@
 // Store (`app/release-sha256`). The artifact bucket policies deny those object writes to every other principal
 // (modules/storage.ts); instances install only an archive whose digest matches the pinned one. `make release`
 // (tools/release.ts) assumes this role.
-import { Construct } from "constructs";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
-import { forEachRegion, type RegionPair, ROLES } from "./providers.ts";
-import { logicalId, physicalName } from "./naming.ts";
+import { forEachRegion, ROLES } from "./providers.ts";
+import { logicalId } from "./naming.ts";
 import { policyDocument, type PolicyStatement } from "./policy.ts";
-import type { KmsOutputs } from "./kms.ts";
+import type { KeyedStackContext, StackContext } from "./stack_context.ts";
 import type { StorageOutputs } from "./storage.ts";
 import type { ParametersOutputs } from "./parameters.ts";
 
@@ -17,8 +16,6 @@ import type { ParametersOutputs } from "./parameters.ts";
 export const RELEASE_PREFIX = "app/";
 
 export interface DeployRoleInputs {
-  readonly regions: RegionPair;
-  readonly environmentSuffix: string;
   /** Who may assume the role (DEPLOY_TRUSTED_PRINCIPAL_ARN); default the account root, so IAM decides. */
   readonly trustedPrincipalArn: string;
 }
@@ -29,19 +26,16 @@ export interface DeployRoleOutputs {
 }
 
 export interface DeployGrantInputs {
-  readonly regions: RegionPair;
   readonly role: DeployRoleOutputs;
-  readonly keys: KmsOutputs;
   readonly storage: StorageOutputs;
   readonly parameters: ParametersOutputs;
-  readonly environmentSuffix: string;
 }
 
 /** The role alone: the bucket policies name it before its permissions (which name the buckets) exist. */
-export function createDeployRole(scope: Construct, inputs: DeployRoleInputs): DeployRoleOutputs {
-  const role = new IamRole(scope, logicalId("release", "global", "deploy_role"), {
-    provider: inputs.regions.primary.provider,
-    name: physicalName("iamRole", "release-deploy", inputs.environmentSuffix),
+export function createDeployRole(ctx: StackContext, inputs: DeployRoleInputs): DeployRoleOutputs {
+  const role = new IamRole(ctx.scope, logicalId("release", "global", "deploy_role"), {
+    provider: ctx.regions.primary.provider,
+    name: ctx.name("iamRole", "release-deploy"),
     description:
       "Publishes application releases (make release): app/* in both artifact buckets, their digests",
     assumeRolePolicy: policyDocument([{
@@ -53,24 +47,24 @@ export function createDeployRole(scope: Construct, inputs: DeployRoleInputs): De
 }
 
 /** Exactly what publishing needs: put releases, pin their digests, and the S3 encryption that implies. */
-export function grantDeployRole(scope: Construct, inputs: DeployGrantInputs): void {
-  const encrypt = forEachRegion(inputs.regions, ({ region, role }): PolicyStatement => {
+export function grantDeployRole(ctx: KeyedStackContext, inputs: DeployGrantInputs): void {
+  const encrypt = forEachRegion(ctx.regions, ({ region, role }): PolicyStatement => {
     const bucketArn = inputs.storage[role].bucketArn;
     return {
       // SSE-KMS by bucket default: a PutObject asks KMS for a data key through S3 (bucket keys: the
       // encryption context is the bucket ARN, without them the object ARN).
       Sid: `EncryptReleases${role === "primary" ? "Primary" : "Secondary"}`,
       Action: "kms:GenerateDataKey",
-      Resource: inputs.keys[role].keyArn,
+      Resource: ctx.keys[role].keyArn,
       Condition: {
         StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
         StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] },
       },
     };
   });
-  new IamRolePolicy(scope, logicalId("release", "global", "deploy_policy"), {
-    provider: inputs.regions.primary.provider,
-    name: physicalName("generic", "release-deploy", inputs.environmentSuffix),
+  new IamRolePolicy(ctx.scope, logicalId("release", "global", "deploy_policy"), {
+    provider: ctx.regions.primary.provider,
+    name: ctx.policyName("release-deploy"),
     role: inputs.role.roleName,
     policy: policyDocument([
       {

@@ -1,9 +1,8 @@
 // What an operator needs after apply, as described Terraform outputs (`terraform output`); operator_manifest.ts
 // writes the same outputs at synth into `operator.json` beside cdk.tf.json for the operator tools.
-import { TerraformOutput, type TerraformStack } from "cdktf";
-import type { RegionPair } from "./providers.ts";
+import { TerraformOutput } from "cdktf";
 import { ROLES } from "./providers.ts";
-import { physicalName } from "./naming.ts";
+import type { StackContext } from "./stack_context.ts";
 
 /** Per-region values the outputs publish; names may be tokens (`${aws_x.y.name}`). */
 export interface RegionOutputValues {
@@ -15,21 +14,16 @@ export interface RegionOutputValues {
 }
 
 export interface StackOutputsInputs {
-  readonly regions: RegionPair;
-  readonly accountId: string;
-  readonly environmentSuffix: string;
   readonly perRegion: { readonly primary: RegionOutputValues; readonly secondary: RegionOutputValues };
   readonly hostedZoneId: string;
   readonly globalClusterIdentifier: string;
   readonly orchestratorFunctionName: string;
   /** The `failover/active-region` parameter (the same name in both regions). */
   readonly activeRegionParameterName: string;
-  readonly metricNamespace: string;
   /** The standby-region alarm Route 53's fence check reads (ALARM while the primary is fenced). */
   readonly fenceAlarmName: string;
   /** The scheduled readiness evaluation in the standby region (make readiness runs its configuration). */
   readonly readinessFunctionName: string;
-  readonly witnessRegion: string;
   /** What failback restores the standby Auto Scaling group to. */
   readonly standbyCapacity: { readonly minSize: number; readonly desiredCapacity: number };
   /** The role `make release` assumes: the only writer of releases and of their digests. */
@@ -39,20 +33,20 @@ export interface StackOutputsInputs {
 }
 
 /** Creates the operator outputs (each described); output names are stable: tools and runbooks use them. */
-export function createStackOutputs(stack: TerraformStack, inputs: StackOutputsInputs): void {
+export function createStackOutputs(ctx: StackContext, inputs: StackOutputsInputs): void {
   const output = (name: string, description: string, value: unknown) =>
-    new TerraformOutput(stack, name, { description, value });
-  output("aws_account_id", "Account the providers are locked to (allowed_account_ids)", inputs.accountId);
+    new TerraformOutput(ctx.scope, name, { description, value });
+  output("aws_account_id", "Account the providers are locked to (allowed_account_ids)", ctx.accountId);
   output("regions", "Region of each role: primary serves, secondary stands by, witness only probes", {
-    primary: inputs.regions.primary.region,
-    secondary: inputs.regions.secondary.region,
-    witness: inputs.witnessRegion,
+    primary: ctx.regions.primary.region,
+    secondary: ctx.regions.secondary.region,
+    witness: ctx.witness.region,
   });
   output("dns_hosted_zone_id", "Route 53 hosted zone holding the failover records", inputs.hostedZoneId);
   output("database_global_cluster_id", "Aurora global cluster identifier", inputs.globalClusterIdentifier);
   output(
     "failover_orchestrator_function_name",
-    `Failover orchestrator Lambda in ${inputs.regions.secondary.region} (make drill invokes it)`,
+    `Failover orchestrator Lambda in ${ctx.regions.secondary.region} (make drill invokes it)`,
     inputs.orchestratorFunctionName,
   );
   output(
@@ -60,15 +54,15 @@ export function createStackOutputs(stack: TerraformStack, inputs: StackOutputsIn
     "SSM parameter (both regions) naming the region that holds the writer",
     inputs.activeRegionParameterName,
   );
-  output("metric_namespace", "CloudWatch namespace of the DR metrics", inputs.metricNamespace);
+  output("metric_namespace", "CloudWatch namespace of the DR metrics", ctx.metricNamespace);
   output(
     "readiness_function_name",
-    `Readiness evaluation in ${inputs.regions.secondary.region}: would a failover succeed now (make readiness)`,
+    `Readiness evaluation in ${ctx.regions.secondary.region}: would a failover succeed now (make readiness)`,
     inputs.readinessFunctionName,
   );
   output(
     "failover_fence_alarm_name",
-    `Alarm in ${inputs.regions.secondary.region} that keeps DNS on the standby while the primary is fenced`,
+    `Alarm in ${ctx.regions.secondary.region} that keeps DNS on the standby while the primary is fenced`,
     inputs.fenceAlarmName,
   );
   output("compute_secondary_standby_capacity", "Standby group size that failback restores", {
@@ -86,9 +80,9 @@ export function createStackOutputs(stack: TerraformStack, inputs: StackOutputsIn
     inputs.releaseDigestParameterName,
   );
   for (const role of ROLES) {
-    const { region } = inputs.regions[role];
+    const { region } = ctx.regions[role];
     const values = inputs.perRegion[role];
-    const dashboard = physicalName("dashboard", "dr-recovery", inputs.environmentSuffix, region);
+    const dashboard = ctx.name("dashboard", "dr-recovery", region);
     output(`load_balancer_${role}_dns_name`, `DNS name of the ${role} ALB (${region})`, values.albDnsName);
     output(`alerting_${role}_topic_arn`, `SNS alert topic in ${region}`, values.topicArn);
     output(

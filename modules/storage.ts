@@ -4,7 +4,6 @@
 // including delete markers, replica metadata changes and SSE-KMS objects (re-encrypted with the peer's key).
 // Releases (`app/*`) are written only by the deploy role (modules/release.ts) and replicated only by the peer's
 // replication role; every request is logged (S3 server access logs) into the region's log bucket.
-import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning/index.js";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
@@ -15,17 +14,13 @@ import { S3BucketReplicationConfigurationA } from "@cdktf/provider-aws/lib/s3-bu
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging/index.js";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
-import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
-import { artifactBucketName, logicalId, physicalName, type RegionRole } from "./naming.ts";
+import { forEachRegion, type PerRegion } from "./providers.ts";
+import { artifactBucketName, logicalId, type RegionRole } from "./naming.ts";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./policy.ts";
-import type { KmsOutputs } from "./kms.ts";
+import type { KeyedStackContext } from "./stack_context.ts";
 import { RELEASE_PREFIX } from "./release.ts";
 
 export interface StorageInputs {
-  readonly regions: RegionPair;
-  readonly keys: KmsOutputs;
-  readonly accountId: string;
-  readonly environmentSuffix: string;
   /** Days a noncurrent object version is kept before it expires. */
   readonly noncurrentVersionDays: number;
   /** The only principal that may write releases (`app/*`): the deploy role of `make release`. */
@@ -52,11 +47,6 @@ const PEER: Readonly<Record<RegionRole, RegionRole>> = { primary: "secondary", s
 
 export function replicationRuleId(peerRegion: string): string {
   return `replicate-to-${peerRegion}`;
-}
-
-/** Role S3 assumes to replicate from the bucket of `region` to its peer. */
-export function replicationRoleName(suffix: string, region: string): string {
-  return physicalName("iamRole", "s3-replication", suffix, region);
 }
 
 /**
@@ -109,14 +99,16 @@ export function releaseGuards(inputs: ReleaseGuardInputs): PolicyStatement[] {
   ];
 }
 
-export function createStorage(scope: Construct, inputs: StorageInputs): StorageOutputs {
-  const suffix = inputs.environmentSuffix;
+export function createStorage(ctx: KeyedStackContext, inputs: StorageInputs): StorageOutputs {
+  const { scope, suffix } = ctx;
+  /** Role S3 assumes to replicate from the bucket of `region` to its peer. */
+  const replicationRoleName = (region: string) => ctx.name("iamRole", "s3-replication", region);
 
-  const buckets = forEachRegion(inputs.regions, ({ provider, region, role, peerRegion }) => {
+  const buckets = forEachRegion(ctx.regions, ({ provider, region, role, peerRegion }) => {
     const id = (key?: string) => logicalId("storage", role, key);
     const bucket = new S3Bucket(scope, id("bucket"), {
       provider,
-      bucket: artifactBucketName(suffix, inputs.accountId, region),
+      bucket: artifactBucketName(suffix, ctx.accountId, region),
       forceDestroy: true,
     });
     const versioning = new S3BucketVersioningA(scope, id("versioning"), {
@@ -130,7 +122,7 @@ export function createStorage(scope: Construct, inputs: StorageInputs): StorageO
       rule: [{
         applyServerSideEncryptionByDefault: {
           sseAlgorithm: "aws:kms",
-          kmsMasterKeyId: inputs.keys[role].keyArn,
+          kmsMasterKeyId: ctx.keys[role].keyArn,
         },
         bucketKeyEnabled: true,
       }],
@@ -153,9 +145,7 @@ export function createStorage(scope: Construct, inputs: StorageInputs): StorageO
           bucketArn: bucket.arn,
           deployRoleArn: inputs.deployRoleArn,
           // By name: the peer's role is made after both buckets (it names them).
-          peerReplicationRoleArn: `arn:aws:iam::${inputs.accountId}:role/${
-            replicationRoleName(suffix, peerRegion)
-          }`,
+          peerReplicationRoleArn: `arn:aws:iam::${ctx.accountId}:role/${replicationRoleName(peerRegion)}`,
         }),
       ]),
       dependsOn: [publicAccessBlock],
@@ -182,17 +172,17 @@ export function createStorage(scope: Construct, inputs: StorageInputs): StorageO
     return { bucket, versioning };
   });
 
-  return forEachRegion(inputs.regions, ({ provider, region, role, peerRegion }) => {
+  return forEachRegion(ctx.regions, ({ provider, region, role, peerRegion }) => {
     const id = (key?: string) => logicalId("storage", role, key);
     const source = buckets[role].bucket;
     const destination = buckets[PEER[role]].bucket;
-    const sourceKeyArn = inputs.keys[role].keyArn;
-    const destinationKeyArn = inputs.keys[PEER[role]].keyArn;
+    const sourceKeyArn = ctx.keys[role].keyArn;
+    const destinationKeyArn = ctx.keys[PEER[role]].keyArn;
 
     const replicationRole = new IamRole(scope, id("replication_role"), {
       provider,
-      name: replicationRoleName(suffix, region),
-      assumeRolePolicy: assumeRolePolicy("s3.amazonaws.com", inputs.accountId),
+      name: replicationRoleName(region),
+      assumeRolePolicy: assumeRolePolicy("s3.amazonaws.com", ctx.accountId),
     });
     // With bucket keys the KMS encryption context is the bucket ARN, without them the object ARN.
     const encryptionContext = (bucketArn: string) => ({
@@ -200,7 +190,7 @@ export function createStorage(scope: Construct, inputs: StorageInputs): StorageO
     });
     new IamRolePolicy(scope, id("replication_policy"), {
       provider,
-      name: "replicate-to-peer",
+      name: ctx.policyName("replicate-to-peer", region),
       role: replicationRole.id,
       policy: policyDocument([
         {

@@ -1,10 +1,10 @@
 // createDatabase() (modules/database.ts): the global cluster, the master password variables, what it
 // outputs; each region's member cluster is tested in database_member_test.ts.
 import assert from "node:assert/strict";
-import { App, TerraformStack } from "cdktf";
 import { loadConfig } from "../modules/config.ts";
-import { createRegionPair, forEachRegion } from "../modules/providers.ts";
+import { forEachRegion } from "../modules/providers.ts";
 import { createDatabase, MASTER_PASSWORD_VARIABLE } from "../modules/database.ts";
+import { testContext } from "./stack_context_fixture.ts";
 import { DATABASE_USERS } from "../handlers/lib/contract.ts";
 import { defaultStack, PROJECT_ROOT, resolve, resource, resources, ROLES } from "./helpers.ts";
 
@@ -55,12 +55,10 @@ Deno.test("createDatabase() gives credentials only to the primary, write-only, f
 
 Deno.test("createDatabase() outputs the global writer endpoint and each member's identifiers and endpoints", () => {
   const config = loadConfig({});
-  const stack = new TerraformStack(new App({ outdir: Deno.makeTempDirSync() }), "outputs");
-  const regions = createRegionPair(stack, config);
+  const ctx = testContext();
   const perRegion = <T>(make: (role: "primary" | "secondary") => T) =>
-    forEachRegion(regions, ({ role }) => make(role));
-  const outputs = createDatabase(stack, {
-    regions,
+    forEachRegion(ctx.regions, ({ role }) => make(role));
+  const outputs = createDatabase(ctx, {
     network: perRegion((role) => ({
       vpcId: `vpc-${role}`,
       vpcCidr: config[role].vpcCidr,
@@ -76,29 +74,33 @@ Deno.test("createDatabase() outputs the global writer endpoint and each member's
       databaseSecurityGroupId: `sg-database-${role}`,
       databaseCheckerSecurityGroupId: "sg-checker",
     })),
-    keys: perRegion((role) => ({ keyArn: `arn:key:${role}`, keyId: role, aliasName: `alias/${role}` })),
     database: config.database,
-    accountId: config.accountId,
-    environmentSuffix: "dev",
-    logRetentionDays: 30,
   });
-  const resolved = resolve(stack, outputs);
+  const resolved = resolve(ctx.scope, outputs);
   assert.equal(resolved.globalWriterEndpoint, "${aws_rds_global_cluster.database_global.endpoint}");
   assert.equal(
     resolved.globalClusterIdentifier,
     "${aws_rds_global_cluster.database_global.global_cluster_identifier}",
   );
-  assert.deepEqual(resolved.clusters.secondary, {
-    clusterArn: "${aws_rds_cluster.database_secondary.arn}",
-    clusterIdentifier: "${aws_rds_cluster.database_secondary.cluster_identifier}",
-    clusterResourceId: "${aws_rds_cluster.database_secondary.cluster_resource_id}",
-    readerEndpoint: "${aws_rds_cluster.database_secondary.reader_endpoint}",
-    clusterEndpoint: "${aws_rds_cluster.database_secondary.endpoint}",
-  });
-  assert.equal(
-    resolved.clusters.primary.readerEndpoint,
-    "${aws_rds_cluster.database_primary.reader_endpoint}",
-  );
+  // Each output field is the attribute of its own region's cluster.
+  const attributeOf = {
+    clusterArn: "arn",
+    clusterIdentifier: "cluster_identifier",
+    clusterResourceId: "cluster_resource_id",
+    readerEndpoint: "reader_endpoint",
+    clusterEndpoint: "endpoint",
+  };
+  for (const role of ROLES) {
+    assert.deepEqual(
+      resolved.clusters[role],
+      Object.fromEntries(
+        Object.entries(attributeOf).map(([field, attribute]) => [
+          field,
+          `\${aws_rds_cluster.database_${role}.${attribute}}`,
+        ]),
+      ),
+    );
+  }
   assert.deepEqual(
     [resolved.port, resolved.databaseName, resolved.masterUsername],
     [config.database.port, config.database.databaseName, config.database.masterUsername],

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { App, TerraformStack } from "cdktf";
-import { loadConfig } from "../modules/config.ts";
-import { createRegionPair } from "../modules/providers.ts";
 import { createParameters } from "../modules/parameters.ts";
+import { testContext } from "./stack_context_fixture.ts";
 import {
   PARAMETER_KEYS,
   type ParameterKey,
@@ -28,7 +26,11 @@ Deno.test("createParameters() writes every contract key in both regions, under /
   for (const role of ROLES) {
     assert.deepEqual(Object.keys(parametersByName(stack, role)).sort(), expected);
   }
-  assert.equal(Object.keys(resources(stack, "aws_ssm_parameter")).length, 2 * expected.length);
+  assert.equal(
+    Object.keys(resources(stack, "aws_ssm_parameter")).length,
+    ROLES.length * expected.length,
+    "no parameter beyond the contract's keys",
+  );
 });
 
 Deno.test("createParameters() stores each region's own values", () => {
@@ -107,8 +109,7 @@ Deno.test("createParameters() pins no release at first (`none`) and leaves the d
 });
 
 Deno.test("createParameters() outputs the prefix and, per region, the active-region parameter and the path ARN", () => {
-  const config = loadConfig({ APP_NAME: "pay", ENVIRONMENT_SUFFIX: "qa" });
-  const stack = new TerraformStack(new App({ outdir: Deno.makeTempDirSync() }), "outputs");
+  const ctx = testContext({ APP_NAME: "pay", ENVIRONMENT_SUFFIX: "qa", AWS_ACCOUNT_ID: "111122223333" });
   const cluster = (role: string) => ({
     clusterArn: `arn:cluster:${role}`,
     clusterIdentifier: `aurora-${role}`,
@@ -122,12 +123,7 @@ Deno.test("createParameters() outputs the prefix and, per region, the active-reg
     replicationRuleId: `rule-${role}`,
     replicationRoleArn: `arn:role:${role}`,
   });
-  const outputs = createParameters(stack, {
-    regions: createRegionPair(stack, config),
-    keys: {
-      primary: { keyArn: "arn:key:primary", keyId: "p", aliasName: "alias/p" },
-      secondary: { keyArn: "arn:key:secondary", keyId: "s", aliasName: "alias/s" },
-    },
+  const outputs = createParameters(ctx, {
     database: {
       globalClusterIdentifier: "aurora-global-qa",
       globalWriterEndpoint: "global.example",
@@ -139,11 +135,9 @@ Deno.test("createParameters() outputs the prefix and, per region, the active-reg
       masterPassword: { writeOnlyValue: "${var.db_master_password}", version: 1 },
     },
     storage: { primary: bucket("primary"), secondary: bucket("secondary") },
-    appName: config.appName,
-    accountId: "111122223333",
-    environmentSuffix: config.environmentSuffix,
+    appName: "pay",
   });
-  const resolved = resolve(stack, outputs);
+  const resolved = resolve(ctx.scope, outputs);
   assert.equal(resolved.prefix, "/pay/qa");
   assert.deepEqual(resolved.regions.secondary, {
     activeRegionParameterName: "/pay/qa/failover/active-region",
@@ -156,7 +150,7 @@ Deno.test("createParameters() outputs the prefix and, per region, the active-reg
     resolved.regions.primary.parameterPathArn,
     "arn:aws:ssm:us-east-1:111122223333:parameter/pay/qa/*",
   );
-  const synthesized = JSON.parse(JSON.stringify(stack.toTerraform()));
+  const synthesized = JSON.parse(JSON.stringify(ctx.scope.toTerraform()));
   const reader = Object.values(synthesized.resource.aws_ssm_parameter as Record<string, Json>)
     .find((body) => body.name === "/pay/qa/database/reader-endpoint" && body.provider === "aws.secondary");
   assert.equal(reader.value, "reader.secondary.example");

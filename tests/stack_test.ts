@@ -68,11 +68,11 @@ Deno.test("the witness region holds only its prober: function, log group, key, r
 });
 
 /**
- * Concerns whose inline role policies still have a bare name (`app-instance`, `publish-os-metrics`,
- * `write-flow-logs`, `replicate-to-peer`): their modules are converted to `ctx.policyName()` next. Empty it
- * then, and drop `aws_iam_role_policy` from SCOPED_NAME_TYPES (tools/lib/compliance.ts).
+ * Concerns whose inline role policies still have a bare name (`app-instance`, `write-flow-logs`): their
+ * modules are converted to `ctx.policyName()` next. Empty it then, and drop `aws_iam_role_policy` from
+ * SCOPED_NAME_TYPES (tools/lib/compliance.ts).
  */
-const BARE_POLICY_NAMES_PENDING = new Set(["compute", "database", "network", "storage"]);
+const BARE_POLICY_NAMES_PENDING = new Set(["compute", "network"]);
 
 Deno.test("every inline role policy is named <base>[-<region>]-<suffix>, like every other name", () => {
   const { stack, config } = defaultStack();
@@ -84,11 +84,41 @@ Deno.test("every inline role policy is named <base>[-<region>]-<suffix>, like ev
   );
   const policies = Object.entries(resources(stack, "aws_iam_role_policy"))
     .filter(([id]) => !BARE_POLICY_NAMES_PENDING.has(id.split("_")[0]));
-  assert.ok(policies.length >= 8, "the Lambda functions' policies are checked");
+  // The filter leaves every Lambda function's policy in (one role per function, its policy inline).
+  const checkedRoles = new Set(policies.map(([, body]) => body.role.replace(/\.(id|name)\}$/, "")));
+  for (const [id, fn] of Object.entries(resources(stack, "aws_lambda_function"))) {
+    assert.ok(checkedRoles.has(fn.role.replace(/\.arn\}$/, "")), `${id}: its role's policy is checked`);
+  }
   for (const [id, body] of policies) {
     // IAM is global: a policy of a global role (`<concern>_global_<key>`) names no region.
     const region = id.split("_")[1] === "global" ? "" : `-${regionOf.get(body.provider)}`;
     assert.match(body.name, new RegExp(`^[a-z0-9-]+${region}-${config.environmentSuffix}$`), id);
+  }
+});
+
+Deno.test("every S3 bucket is private: all four public-access blocks on, ACLs disabled (owner enforced)", () => {
+  const { stack } = defaultStack();
+  const controlOf = (type: string, bucketId: string) =>
+    Object.values(resources(stack, type)).filter((body) =>
+      body.bucket === `\${aws_s3_bucket.${bucketId}.id}`
+    );
+  const buckets = Object.keys(resources(stack, "aws_s3_bucket"));
+  assert.ok(buckets.length > 0);
+  for (const bucketId of buckets) {
+    const blocks = controlOf("aws_s3_bucket_public_access_block", bucketId);
+    assert.equal(blocks.length, 1, `${bucketId}: one public access block`);
+    for (
+      const flag of [
+        "block_public_acls",
+        "block_public_policy",
+        "ignore_public_acls",
+        "restrict_public_buckets",
+      ]
+    ) {
+      assert.equal(blocks[0][flag], true, `${bucketId}: ${flag}`);
+    }
+    const ownership = controlOf("aws_s3_bucket_ownership_controls", bucketId);
+    assert.deepEqual(ownership.map((body) => body.rule.object_ownership), ["BucketOwnerEnforced"], bucketId);
   }
 });
 
