@@ -4,12 +4,7 @@
 import { App, TerraformStack } from "cdktf";
 import { ConfigError, loadConfig, type StackConfig } from "./modules/config.ts";
 import { settingWarnings } from "./modules/config_warnings.ts";
-import {
-  createStackContext,
-  type KeyedStackContext,
-  legacyInputs,
-  withKeys,
-} from "./modules/stack_context.ts";
+import { createStackContext, type KeyedStackContext, withKeys } from "./modules/stack_context.ts";
 import { createServiceRoles, type ServiceRolesOutputs } from "./modules/service_roles.ts";
 import { createKmsKeys, createWitnessKey, type KeyManagement, keyManagement } from "./modules/kms.ts";
 import { createNetwork } from "./modules/network.ts";
@@ -22,7 +17,7 @@ import { createDeployRole, grantDeployRole } from "./modules/release.ts";
 import { artifactBucketArn } from "./modules/naming.ts";
 import { createBackupPlans } from "./modules/backup.ts";
 import { createParameters } from "./modules/parameters.ts";
-import { createLoadBalancer } from "./modules/load_balancer.ts";
+import { createLoadBalancer } from "./modules/web.ts";
 import { createAccessLogBuckets, createWebAcls } from "./modules/edge_protection.ts";
 import { createCompute } from "./modules/compute.ts";
 import { createRdsCaBundle } from "./modules/rds_ca_bundle.ts";
@@ -176,7 +171,7 @@ function createDetection(
 ) {
   const { zone, loadBalancers } = inputs.web;
   const code = createHandlerAssets(
-    ctx.scope,
+    ctx,
     ["db_health", "app_health", "primary_probe", "failover", "readiness"],
     HANDLER_BUILD_DIR,
   );
@@ -210,8 +205,7 @@ function createRecovery(
 ) {
   const { database, parameters } = inputs.data;
   const { zone, loadBalancers, compute } = inputs.web;
-  const failover = createFailoverAutomation(ctx.scope, {
-    ...legacyInputs(ctx),
+  const failover = createFailoverAutomation(ctx, {
     code: inputs.detection.code.failover,
     alerting: inputs.alerting,
     probes: inputs.detection.probes,
@@ -230,8 +224,7 @@ function createRecovery(
     rtoTargetSeconds: config.objectives.rtoTargetSeconds,
     auroraPromotionSeconds: config.objectives.auroraPromotionSeconds,
   });
-  const readiness = createReadiness(ctx.scope, {
-    ...legacyInputs(ctx),
+  const readiness = createReadiness(ctx, {
     code: inputs.detection.code.readiness,
     alerting: inputs.alerting,
     orchestratorEnvironment: failover.orchestratorEnvironment,
@@ -263,8 +256,7 @@ function createOperatorView(
   const { failover, readiness, dns } = inputs.recovery;
   // The dashboards draw the budget of this very stack (the same figure `make rto` prints).
   const budget = recoveryBudget(ctx.scope.toTerraform());
-  createObservability(ctx.scope, {
-    ...legacyInputs(ctx),
+  createObservability(ctx, {
     alerting: inputs.alerting,
     signals: observabilitySignals(ctx.regions, {
       ...inputs.data,

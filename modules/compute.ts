@@ -14,7 +14,7 @@ import { caBundleObjectKey, parameterPrefix } from "../handlers/lib/contract.ts"
 import type { KeyedStackContext } from "./stack_context.ts";
 import type { NetworkOutputs } from "./network.ts";
 import type { SecurityGroupOutputs } from "./firewall.ts";
-import type { LoadBalancerOutputs } from "./load_balancer.ts";
+import type { LoadBalancerOutputs } from "./web.ts";
 import { appUserData, encodeUserData } from "./app_service/user_data.ts";
 import type { RdsCaBundleOutputs } from "./rds_ca_bundle.ts";
 import { createInstanceRole, type InstanceRole } from "./compute_instance_role.ts";

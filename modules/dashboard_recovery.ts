@@ -2,6 +2,7 @@
 // budget of this stack next to its targets, readiness, the measured failover phases next to the budget, and
 // detection. Everything failover measures lands in the standby region's CloudWatch.
 import type { RegionContext } from "./providers.ts";
+import type { StackContext } from "./stack_context.ts";
 import type { ObservabilityInputs } from "./observability.ts";
 import type { BudgetFigures } from "./recovery_budget.ts";
 import { graph, type MetricLine, text, type Widget } from "./dashboard_widgets.ts";
@@ -11,10 +12,14 @@ import { METRICS } from "../handlers/lib/contract.ts";
 type Measured = (metric: string, label: string, role?: string, region?: string) => MetricLine;
 
 /** Objectives, RPO, the budget next to the targets, readiness, the measured phases, detection. */
-export function recoveryWidgets(region: RegionContext, inputs: ObservabilityInputs): Widget[] {
-  const standby = inputs.regions.secondary.region;
+export function recoveryWidgets(
+  ctx: StackContext,
+  region: RegionContext,
+  inputs: ObservabilityInputs,
+): Widget[] {
+  const standby = ctx.regions.secondary.region;
   const measured: Measured = (metric, label, role = "secondary", region = standby) => ({
-    namespace: inputs.metricNamespace,
+    namespace: ctx.metricNamespace,
     metric,
     dimensions: { Region: region, Role: role },
     label,

@@ -4,28 +4,24 @@
 //   quorum alarm: witness AND (standby OR replication stalled). Only the quorum starts the orchestrator; a
 //   vote alone notifies a person and changes nothing. A silent witness never votes for failover; an alarm
 //   pages when it falls silent. The fence alarms (PrimaryFenced) are what Route 53 reads.
-import { Construct } from "constructs";
 import {
   CloudwatchMetricAlarm,
   type CloudwatchMetricAlarmConfig,
 } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js";
 import { CloudwatchCompositeAlarm } from "@cdktf/provider-aws/lib/cloudwatch-composite-alarm/index.js";
-import type { RegionPair } from "./providers.ts";
-import { logicalId, physicalName } from "./naming.ts";
+import { logicalId } from "./naming.ts";
+import type { StackContext } from "./stack_context.ts";
 import type { AlertingOutputs } from "./alerting.ts";
 import type { FenceAlarms } from "./failover_dns.ts";
 import type { ProbesOutputs } from "./probes.ts";
 import { METRICS, PROBE_INTERVAL_SECONDS } from "../handlers/lib/contract.ts";
 
 export interface FailoverAlarmsInputs {
-  readonly regions: RegionPair;
   readonly alerting: AlertingOutputs;
   /** Where each prober of the primary runs (the Region dimension of its votes). */
   readonly probes: ProbesOutputs;
-  readonly metricNamespace: string;
   /** Consecutive failed 10 s periods before a vantage point votes "down". */
   readonly decisionPeriods: number;
-  readonly environmentSuffix: string;
 }
 
 export interface Decision {
@@ -49,17 +45,17 @@ type StandbyAlarmConfig = Omit<
 type VoteSignal = Required<Pick<StandbyAlarmConfig, "metricName" | "dimensions" | "comparisonOperator">>;
 
 const kebab = (key: string) => key.replaceAll("_", "-");
-const alarmName = (inputs: FailoverAlarmsInputs, base: string) =>
-  physicalName("alarm", `dr-${base}`, inputs.environmentSuffix, inputs.regions.secondary.region);
+const alarmName = (ctx: StackContext, base: string) =>
+  ctx.name("alarm", `dr-${base}`, ctx.regions.secondary.region);
 
 /** The votes, the "witness silent" page and the quorum over the votes. */
-export function createDecisionAlarms(scope: Construct, inputs: FailoverAlarmsInputs): Decision {
-  const quorumName = alarmName(inputs, "failover-quorum");
-  const votes = createVotes(scope, inputs, quorumName);
-  createWitnessSilentAlarm(scope, inputs);
-  const standby = inputs.regions.secondary;
+export function createDecisionAlarms(ctx: StackContext, inputs: FailoverAlarmsInputs): Decision {
+  const quorumName = alarmName(ctx, "failover-quorum");
+  const votes = createVotes(ctx, inputs, quorumName);
+  createWitnessSilentAlarm(ctx, inputs);
+  const standby = ctx.regions.secondary;
   const topicArn = inputs.alerting.secondary.topicArn;
-  const quorum = new CloudwatchCompositeAlarm(scope, logicalId("failover", standby.role, "quorum"), {
+  const quorum = new CloudwatchCompositeAlarm(ctx.scope, logicalId("failover", standby.role, "quorum"), {
     provider: standby.provider,
     alarmName: quorumName,
     alarmDescription:
@@ -73,7 +69,7 @@ export function createDecisionAlarms(scope: Construct, inputs: FailoverAlarmsInp
     okActions: [topicArn],
   });
   return {
-    voteNames: VOTES.map((key) => alarmName(inputs, kebab(key))),
+    voteNames: VOTES.map((key) => alarmName(ctx, kebab(key))),
     voteArns: VOTES.map((key) => votes[key].arn),
     quorumName,
     quorumArn: quorum.arn,
@@ -82,17 +78,17 @@ export function createDecisionAlarms(scope: Construct, inputs: FailoverAlarmsInp
 
 /** A standby-region alarm on one of our metrics, notifying the standby topic on ALARM and on OK. */
 function standbyAlarm(
-  scope: Construct,
+  ctx: StackContext,
   inputs: FailoverAlarmsInputs,
   key: string,
   config: StandbyAlarmConfig,
 ): CloudwatchMetricAlarm {
-  const { provider, role } = inputs.regions.secondary;
+  const { provider, role } = ctx.regions.secondary;
   const topicArn = inputs.alerting.secondary.topicArn;
-  return new CloudwatchMetricAlarm(scope, logicalId("failover", role, key), {
+  return new CloudwatchMetricAlarm(ctx.scope, logicalId("failover", role, key), {
     provider,
-    alarmName: alarmName(inputs, kebab(key)),
-    namespace: inputs.metricNamespace,
+    alarmName: alarmName(ctx, kebab(key)),
+    namespace: ctx.metricNamespace,
     alarmActions: [topicArn],
     okActions: [topicArn],
     ...config,
@@ -103,16 +99,16 @@ const sustained = (inputs: FailoverAlarmsInputs) =>
   `for ${inputs.decisionPeriods} consecutive ${PROBE_INTERVAL_SECONDS} s periods`;
 
 function createVotes(
-  scope: Construct,
+  ctx: StackContext,
   inputs: FailoverAlarmsInputs,
   quorumName: string,
 ): Record<Vote, CloudwatchMetricAlarm> {
-  const standby = inputs.regions.secondary;
+  const standby = ctx.regions.secondary;
   const periods = inputs.decisionPeriods;
   const oneRegionOnly = `Seen from one region only: not failing over. Failover needs the quorum alarm ` +
     `${quorumName} (witness AND (standby OR replication stalled)).`;
   const vote = (key: Vote, description: string, signal: VoteSignal) =>
-    standbyAlarm(scope, inputs, key, {
+    standbyAlarm(ctx, inputs, key, {
       alarmDescription: `${description} ${sustained(inputs)}. ${oneRegionOnly}`,
       statistic: "Maximum",
       threshold: 1,
@@ -144,9 +140,9 @@ function createVotes(
   };
 }
 
-function createWitnessSilentAlarm(scope: Construct, inputs: FailoverAlarmsInputs): void {
+function createWitnessSilentAlarm(ctx: StackContext, inputs: FailoverAlarmsInputs): void {
   const witnessRegion = inputs.probes.witness.region;
-  standbyAlarm(scope, inputs, "witness_silent", {
+  standbyAlarm(ctx, inputs, "witness_silent", {
     alarmDescription: `The witness prober (${witnessRegion}) has published nothing for 2 minutes: ` +
       "automatic failover cannot happen without its vote. Check the witness region's prober.",
     metricName: METRICS.primaryProbeHealthy,
@@ -162,10 +158,10 @@ function createWitnessSilentAlarm(scope: Construct, inputs: FailoverAlarmsInputs
 }
 
 /** "Fenced" and "not fenced": Route 53's health checks read these, never the votes. */
-export function createFenceAlarms(scope: Construct, inputs: FailoverAlarmsInputs): FenceAlarms {
-  const standby = inputs.regions.secondary;
+export function createFenceAlarms(ctx: StackContext, inputs: FailoverAlarmsInputs): FenceAlarms {
+  const standby = ctx.regions.secondary;
   const fence = (key: string, fenced: boolean, description: string) =>
-    standbyAlarm(scope, inputs, key, {
+    standbyAlarm(ctx, inputs, key, {
       alarmDescription: description,
       metricName: METRICS.primaryFenced,
       dimensions: { Region: standby.region, Role: standby.role },

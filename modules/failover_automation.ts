@@ -2,10 +2,9 @@
 // (failover_alarms.ts); the EventBridge rule that starts the orchestrator when the quorum alarm fires; the
 // orchestrator itself (Aurora promotion, capacity, active region, fence, notification, measured phases),
 // guarded by a DynamoDB lock table.
-import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
-import { logicalId, physicalName } from "./naming.ts";
-import type { KmsOutputs } from "./kms.ts";
+import { logicalId } from "./naming.ts";
+import type { KeyedStackContext, StackContext } from "./stack_context.ts";
 import { createLambdaFunction, type HandlerCode, invokeOnEvent } from "./lambda_function.ts";
 import type { FenceAlarms } from "./failover_dns.ts";
 import { KMS_USE_ACTIONS, type PolicyStatement } from "./policy.ts";
@@ -17,10 +16,9 @@ import {
 } from "./failover_alarms.ts";
 import { HANDLER_ENV, parameterName } from "../handlers/lib/contract.ts";
 
-/** The alarms' inputs (regions, alerting, probes, metric namespace, decision periods, suffix) and these. */
+/** The alarms' inputs (alerting, probes, decision periods) and these. */
 export interface FailoverAutomationInputs extends FailoverAlarmsInputs {
   readonly code: HandlerCode;
-  readonly keys: KmsOutputs;
   readonly parameterPrefix: string;
   readonly globalClusterIdentifier: string;
   readonly primaryClusterArn: string;
@@ -40,8 +38,6 @@ export interface FailoverAutomationInputs extends FailoverAlarmsInputs {
   readonly rtoTargetSeconds: number;
   /** Assumed Aurora promotion time: the orchestrator's expectation and the budget's figure. */
   readonly auroraPromotionSeconds: number;
-  readonly accountId: string;
-  readonly logRetentionDays: number;
 }
 
 export interface FailoverAutomationOutputs {
@@ -68,68 +64,60 @@ export const READ_STANDBY_CAPACITY: PolicyStatement = {
 const POLL_INTERVAL_SECONDS = 10;
 
 export function createFailoverAutomation(
-  scope: Construct,
+  ctx: KeyedStackContext,
   inputs: FailoverAutomationInputs,
 ): FailoverAutomationOutputs {
-  const decision = createDecisionAlarms(scope, inputs);
-  const fence = createFenceAlarms(scope, inputs);
-  const lockTable = createLockTable(scope, inputs);
-  const environment = orchestratorEnvironment(inputs, decision, lockTable.name);
-  const orchestrator = createLambdaFunction(scope, {
-    region: inputs.regions.secondary,
+  const decision = createDecisionAlarms(ctx, inputs);
+  const fence = createFenceAlarms(ctx, inputs);
+  const lockTable = createLockTable(ctx);
+  const environment = orchestratorEnvironment(ctx, inputs, decision, lockTable.name);
+  const orchestrator = createLambdaFunction(ctx, {
+    region: ctx.regions.secondary,
     concern: "failover",
     name: "failover",
     code: inputs.code,
-    environmentSuffix: inputs.environmentSuffix,
-    accountId: inputs.accountId,
-    keyArn: inputs.keys.secondary.keyArn,
-    logRetentionDays: inputs.logRetentionDays,
+    keyArn: ctx.keys.secondary.keyArn,
     failureTopicArn: inputs.alerting.secondary.topicArn,
     // The orchestrator waits for Aurora up to the RTO target, and keeps 30 s to notify.
     timeoutSeconds: 900,
     reservedConcurrency: 1,
     maximumRetryAttempts: 2,
     maximumEventAgeSeconds: 900,
-    statements: orchestratorStatements(inputs, decision, lockTable.arn),
+    statements: orchestratorStatements(ctx, inputs, decision, lockTable.arn),
     environment,
   });
   return {
     fence,
     orchestratorFunctionName: orchestrator.functionName,
     orchestratorEnvironment: environment,
-    triggerRuleName: createTrigger(scope, inputs, decision, orchestrator.functionArn),
+    triggerRuleName: createTrigger(ctx, decision, orchestrator.functionArn),
     lockTableName: lockTable.name,
     decisionAlarmNames: decision.voteNames,
   };
 }
 
 /** Lets one orchestrator run at a time (the idempotency records of the handler). */
-function createLockTable(scope: Construct, inputs: FailoverAutomationInputs): { name: string; arn: string } {
-  const standby = inputs.regions.secondary;
-  const name = physicalName("dynamodbTable", "dr-failover-lock", inputs.environmentSuffix, standby.region);
-  const table = new DynamodbTable(scope, logicalId("failover", standby.role, "lock_table"), {
+function createLockTable(ctx: KeyedStackContext): { name: string; arn: string } {
+  const standby = ctx.regions.secondary;
+  const name = ctx.name("dynamodbTable", "dr-failover-lock", standby.region);
+  const table = new DynamodbTable(ctx.scope, logicalId("failover", standby.role, "lock_table"), {
     provider: standby.provider,
     name,
     billingMode: "PAY_PER_REQUEST",
     hashKey: "id",
     attribute: [{ name: "id", type: "S" }],
     ttl: { attributeName: "expiration", enabled: true },
-    serverSideEncryption: { enabled: true, kmsKeyArn: inputs.keys.secondary.keyArn },
+    serverSideEncryption: { enabled: true, kmsKeyArn: ctx.keys.secondary.keyArn },
     pointInTimeRecovery: { enabled: true },
   });
   return { name, arn: table.arn };
 }
 
 /** Starts the orchestrator when the quorum alarm enters ALARM; returns the rule's name. */
-function createTrigger(
-  scope: Construct,
-  inputs: FailoverAutomationInputs,
-  decision: Decision,
-  functionArn: string,
-): string {
-  const standby = inputs.regions.secondary;
-  const ruleName = physicalName("eventRule", "dr-failover-trigger", inputs.environmentSuffix, standby.region);
-  invokeOnEvent(scope, {
+function createTrigger(ctx: StackContext, decision: Decision, functionArn: string): string {
+  const standby = ctx.regions.secondary;
+  const ruleName = ctx.name("eventRule", "dr-failover-trigger", standby.region);
+  invokeOnEvent(ctx, {
     region: standby,
     ruleId: logicalId("failover", standby.role, "trigger"),
     ruleName,
@@ -149,16 +137,16 @@ function createTrigger(
 }
 
 function orchestratorStatements(
+  ctx: KeyedStackContext,
   inputs: FailoverAutomationInputs,
   decision: Decision,
   lockTableArn: string,
 ): PolicyStatement[] {
-  const region = inputs.regions.secondary.region;
-  const globalClusterArn =
-    `arn:aws:rds::${inputs.accountId}:global-cluster:${inputs.globalClusterIdentifier}`;
+  const region = ctx.regions.secondary.region;
+  const globalClusterArn = `arn:aws:rds::${ctx.accountId}:global-cluster:${inputs.globalClusterIdentifier}`;
   const clusters = [inputs.primaryClusterArn, inputs.secondaryClusterArn];
   const activeRegionArn = (parameterRegion: string) =>
-    `arn:aws:ssm:${parameterRegion}:${inputs.accountId}:parameter${
+    `arn:aws:ssm:${parameterRegion}:${ctx.accountId}:parameter${
       parameterName(inputs.parameterPrefix, "activeRegion")
     }`;
   return [
@@ -184,7 +172,7 @@ function orchestratorStatements(
       // The primary region's copy, written where reachable: its instances fence themselves on it.
       Sid: "FencePrimaryInstances",
       Action: ["ssm:PutParameter"],
-      Resource: activeRegionArn(inputs.regions.primary.region),
+      Resource: activeRegionArn(ctx.regions.primary.region),
     },
     {
       Sid: "ReadDecisionAlarms",
@@ -199,27 +187,28 @@ function orchestratorStatements(
     {
       Sid: "LockTableKey",
       Action: [...KMS_USE_ACTIONS],
-      Resource: inputs.keys.secondary.keyArn,
+      Resource: ctx.keys.secondary.keyArn,
       Condition: { StringEquals: { "kms:ViaService": `dynamodb.${region}.amazonaws.com` } },
     },
   ];
 }
 
 function orchestratorEnvironment(
+  ctx: StackContext,
   inputs: FailoverAutomationInputs,
   decision: Decision,
   lockTableName: string,
 ): Record<string, string> {
-  const standby = inputs.regions.secondary;
+  const standby = ctx.regions.secondary;
   return {
     [HANDLER_ENV.parameterPrefix]: inputs.parameterPrefix,
     [HANDLER_ENV.regionRole]: standby.role,
-    [HANDLER_ENV.metricNamespace]: inputs.metricNamespace,
+    [HANDLER_ENV.metricNamespace]: ctx.metricNamespace,
     [HANDLER_ENV.checkTimeoutMs]: String(inputs.checkTimeoutMs),
     [HANDLER_ENV.peerHealthUrl]: inputs.primaryHealthUrl,
     [HANDLER_ENV.appHostname]: inputs.appHostname,
     [HANDLER_ENV.globalClusterId]: inputs.globalClusterIdentifier,
-    [HANDLER_ENV.primaryRegion]: inputs.regions.primary.region,
+    [HANDLER_ENV.primaryRegion]: ctx.regions.primary.region,
     [HANDLER_ENV.primaryClusterArn]: inputs.primaryClusterArn,
     [HANDLER_ENV.primaryClusterId]: inputs.primaryClusterIdentifier,
     [HANDLER_ENV.secondaryClusterArn]: inputs.secondaryClusterArn,

@@ -19,7 +19,7 @@ import { forEachRegion, type PerRegion } from "./providers.ts";
 import { logicalId } from "./naming.ts";
 import { DEEP_HEALTH_PATH } from "../handlers/lib/contract.ts";
 import type { StackContext } from "./stack_context.ts";
-import type { LoadBalancerOutputs } from "./load_balancer.ts";
+import type { LoadBalancerOutputs } from "./web.ts";
 
 /**
  * `domainName`; `hostedZoneId`: an existing public zone for it, empty = the stack creates one (destroyed with

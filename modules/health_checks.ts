@@ -7,7 +7,7 @@ import { logicalId } from "./naming.ts";
 import type { PolicyStatement } from "./policy.ts";
 import type { KeyedStackContext } from "./stack_context.ts";
 import type { HealthConfig } from "./config.ts";
-import type { LoadBalancerOutputs } from "./load_balancer.ts";
+import type { LoadBalancerOutputs } from "./web.ts";
 import type { NetworkOutputs } from "./network.ts";
 import type { SecurityGroupOutputs } from "./firewall.ts";
 import type { AlertingOutputs } from "./alerting.ts";
@@ -53,7 +53,6 @@ export type HealthCheckOutputs = PerRegion<RegionHealthChecks>;
 const CHECK_SCHEDULE = "rate(1 minute)";
 
 export function createHealthChecks(ctx: KeyedStackContext, inputs: HealthCheckInputs): HealthCheckOutputs {
-  const { scope } = ctx;
   const { checkTimeoutMs, replicationStallSeconds } = inputs.settings;
   return forEachRegion(ctx.regions, (region) => {
     const { role } = region;
@@ -68,10 +67,7 @@ export function createHealthChecks(ctx: KeyedStackContext, inputs: HealthCheckIn
     const common = {
       region,
       concern: "health_checks",
-      environmentSuffix: ctx.suffix,
-      accountId: ctx.accountId,
       keyArn: ctx.keys[role].keyArn,
-      logRetentionDays: ctx.logRetentionDays,
       failureTopicArn: inputs.alerting[role].topicArn,
       // A check retried a minute late is worthless: the next scheduled run replaces it.
       maximumRetryAttempts: 0,
@@ -86,7 +82,7 @@ export function createHealthChecks(ctx: KeyedStackContext, inputs: HealthCheckIn
       POWERTOOLS_SERVICE_NAME: "dr-health",
     };
 
-    const databaseChecker = createLambdaFunction(scope, {
+    const databaseChecker = createLambdaFunction(ctx, {
       ...common,
       name: "db-health",
       code: inputs.code.dbHealth,
@@ -114,7 +110,7 @@ export function createHealthChecks(ctx: KeyedStackContext, inputs: HealthCheckIn
         securityGroupId: inputs.securityGroups[role].databaseCheckerSecurityGroupId,
       },
     });
-    const appChecker = createLambdaFunction(scope, {
+    const appChecker = createLambdaFunction(ctx, {
       ...common,
       name: "app-health",
       code: inputs.code.appHealth,
@@ -130,7 +126,7 @@ export function createHealthChecks(ctx: KeyedStackContext, inputs: HealthCheckIn
       },
     });
     for (const [key, checker] of [["db_health", databaseChecker], ["app_health", appChecker]] as const) {
-      invokeOnEvent(scope, {
+      invokeOnEvent(ctx, {
         region,
         ruleId: logicalId("health_checks", role, `${key}_schedule`),
         ruleName: ctx.name("eventRule", `dr-${key.replaceAll("_", "-")}`, region.region),

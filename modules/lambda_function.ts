@@ -1,8 +1,7 @@
 // One Lambda function in one region, the way every function of this stack is made: its log group first
 // (retention, KMS), a least-privilege role whose policy is attached before the function exists, X-Ray
 // tracing, async retry limits and an on-failure destination (the region's alert topic, where it has one).
-import { Construct } from "constructs";
-import { AssetType, TerraformAsset, TerraformStack } from "cdktf";
+import { AssetType, TerraformAsset } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
@@ -12,7 +11,8 @@ import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target/index.js";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 import type { ProviderContext } from "./providers.ts";
-import { logicalId, physicalName, rolePolicyName } from "./naming.ts";
+import { logicalId } from "./naming.ts";
+import type { StackContext } from "./stack_context.ts";
 import { assumeRolePolicy, KMS_USE_ACTIONS, policyDocument, type PolicyStatement } from "./policy.ts";
 import { bundleHandler, LAMBDA_ARCHITECTURE, LAMBDA_HANDLER, LAMBDA_RUNTIME } from "./lambda_bundle.ts";
 
@@ -26,13 +26,13 @@ export interface HandlerCode {
 
 /** Bundles each handler (deterministic zip) and registers it as a FILE asset of the stack. */
 export function createHandlerAssets<Name extends string>(
-  stack: TerraformStack,
+  ctx: StackContext,
   names: readonly Name[],
   buildDir: string,
 ): Record<Name, HandlerCode> {
   const entries = names.map((name) => {
     const bundle = bundleHandler(name, buildDir);
-    const asset = new TerraformAsset(stack, logicalId("handler_code", undefined, name), {
+    const asset = new TerraformAsset(ctx.scope, logicalId("handler_code", undefined, name), {
       path: bundle.zipPath,
       type: AssetType.FILE,
     });
@@ -48,11 +48,8 @@ export interface LambdaFunctionInputs {
   /** Short kebab-case name: `db-health` -> function `dr-db-health-<region>-<suffix>`. */
   readonly name: string;
   readonly code: HandlerCode;
-  readonly environmentSuffix: string;
-  readonly accountId: string;
   /** Region key: encrypts the log group and the environment variables. */
   readonly keyArn: string;
-  readonly logRetentionDays: number;
   /** What the function may do besides writing its own logs and traces. */
   readonly statements: readonly PolicyStatement[];
   readonly environment: Readonly<Record<string, string>>;
@@ -87,56 +84,30 @@ export interface LambdaFunctionOutputs {
   readonly logGroupName: string;
 }
 
-export function createLambdaFunction(scope: Construct, inputs: LambdaFunctionInputs): LambdaFunctionOutputs {
+export function createLambdaFunction(ctx: StackContext, inputs: LambdaFunctionInputs): LambdaFunctionOutputs {
+  const { scope } = ctx;
   const { provider, region, role } = inputs.region;
   const key = inputs.name.replaceAll("-", "_");
   const id = (part?: string) => logicalId(inputs.concern, role, part ? `${key}_${part}` : key);
-  const functionName = physicalName("lambda", `dr-${inputs.name}`, inputs.environmentSuffix, region);
+  const functionName = ctx.name("lambda", `dr-${inputs.name}`, region);
 
   const logGroup = new CloudwatchLogGroup(scope, id("logs"), {
     provider,
     name: `/aws/lambda/${functionName}`,
-    retentionInDays: inputs.logRetentionDays,
+    retentionInDays: ctx.logRetentionDays,
     kmsKeyId: inputs.keyArn,
   });
   const executionRole = new IamRole(scope, id("role"), {
     provider,
-    name: physicalName("iamRole", `lambda-${inputs.name}`, inputs.environmentSuffix, region),
-    assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com", inputs.accountId),
+    name: ctx.name("iamRole", `lambda-${inputs.name}`, region),
+    assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com", ctx.accountId),
   });
-  const vpcStatements = inputs.vpc ? networkInterfaceStatements(region, inputs.accountId, inputs.vpc) : [];
   const policy = new IamRolePolicy(scope, id("policy"), {
     provider,
-    name: rolePolicyName(`dr-${inputs.name}`, inputs.environmentSuffix, region),
+    name: ctx.policyName(`dr-${inputs.name}`, region),
     role: executionRole.id,
-    policy: policyDocument([
-      {
-        Sid: "OwnLogs",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `${logGroup.arn}:*`,
-      },
-      {
-        Sid: "Tracing",
-        Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-        Resource: "*", // X-Ray supports no resource-level permissions
-      },
-      {
-        Sid: "DecryptOwnEnvironment",
-        Action: ["kms:Decrypt"],
-        Resource: inputs.keyArn,
-        Condition: {
-          StringEquals: {
-            "kms:EncryptionContext:aws:lambda:FunctionArn":
-              `arn:aws:lambda:${region}:${inputs.accountId}:function:${functionName}`,
-          },
-        },
-      },
-      ...failureDestinationStatements(inputs.failureTopicArn, inputs.keyArn, region),
-      ...vpcStatements,
-      ...inputs.statements,
-    ]),
+    policy: policyDocument(executionStatements(ctx, inputs, functionName, logGroup.arn)),
   });
-
   const lambda = new LambdaFunction(scope, id(), {
     provider,
     functionName,
@@ -179,6 +150,42 @@ export function createLambdaFunction(scope: Construct, inputs: LambdaFunctionInp
   };
 }
 
+/** Its own logs, traces and environment key, the failure destination, the ENIs, then what it does. */
+function executionStatements(
+  ctx: StackContext,
+  inputs: LambdaFunctionInputs,
+  functionName: string,
+  logGroupArn: string,
+): PolicyStatement[] {
+  const { region } = inputs.region;
+  return [
+    {
+      Sid: "OwnLogs",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: `${logGroupArn}:*`,
+    },
+    {
+      Sid: "Tracing",
+      Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+      Resource: "*", // X-Ray supports no resource-level permissions
+    },
+    {
+      Sid: "DecryptOwnEnvironment",
+      Action: ["kms:Decrypt"],
+      Resource: inputs.keyArn,
+      Condition: {
+        StringEquals: {
+          "kms:EncryptionContext:aws:lambda:FunctionArn":
+            `arn:aws:lambda:${region}:${ctx.accountId}:function:${functionName}`,
+        },
+      },
+    },
+    ...failureDestinationStatements(inputs.failureTopicArn, inputs.keyArn, region),
+    ...(inputs.vpc ? networkInterfaceStatements(region, ctx.accountId, inputs.vpc) : []),
+    ...inputs.statements,
+  ];
+}
+
 function failureDestinationStatements(
   topicArn: string | undefined,
   keyArn: string,
@@ -208,7 +215,8 @@ export interface EventTriggerInputs {
 }
 
 /** An EventBridge rule that invokes a function, and the permission scoped to exactly that rule. */
-export function invokeOnEvent(scope: Construct, inputs: EventTriggerInputs): void {
+export function invokeOnEvent(ctx: StackContext, inputs: EventTriggerInputs): void {
+  const { scope } = ctx;
   const { provider } = inputs.region;
   const rule = new CloudwatchEventRule(scope, inputs.ruleId, {
     provider,

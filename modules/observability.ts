@@ -1,8 +1,8 @@
 // Dashboards in BOTH regions (the primary's may be unreachable during the outage they are needed for) and
 // alarms that notify the SNS topic of their own region on ALARM and on OK: per region, its alarms
 // (observability_alarms.ts), then its dashboard (observability_dashboard.ts), which lists them.
-import { Construct } from "constructs";
-import { forEachRegion, type PerRegion, type RegionPair } from "./providers.ts";
+import { forEachRegion, type PerRegion } from "./providers.ts";
+import type { StackContext } from "./stack_context.ts";
 import type { AlertingOutputs } from "./alerting.ts";
 import type { BudgetFigures, VantagePoint } from "./recovery_budget.ts";
 import { createRegionAlarms } from "./observability_alarms.ts";
@@ -22,11 +22,8 @@ export interface RegionSignals {
 }
 
 export interface ObservabilityInputs {
-  readonly regions: RegionPair;
   readonly alerting: AlertingOutputs;
   readonly signals: PerRegion<RegionSignals>;
-  readonly metricNamespace: string;
-  readonly environmentSuffix: string;
   readonly orchestratorFunctionName: string;
   /** Route 53 health checks (their metrics exist only in us-east-1). */
   readonly route53HealthCheckIds: readonly string[];
@@ -46,8 +43,8 @@ export interface ObservabilityInputs {
 }
 
 /** The last concern of the stack: nothing is built on it, so it returns nothing. */
-export function createObservability(scope: Construct, inputs: ObservabilityInputs): void {
-  forEachRegion(inputs.regions, (region) => {
-    createDashboard(scope, region, inputs, createRegionAlarms(scope, region, inputs));
+export function createObservability(ctx: StackContext, inputs: ObservabilityInputs): void {
+  forEachRegion(ctx.regions, (region) => {
+    createDashboard(ctx, region, inputs, createRegionAlarms(ctx, region, inputs));
   });
 }

@@ -1,10 +1,10 @@
 // The alarms of one region (logical ids `observability_<role>_<key>`), each notifying the SNS topic of its own
 // region on ALARM and on OK: the checkers, the serving tier, object replication, every Lambda function, and in
 // the standby region the database's RPO, the measured recovery time and any run of the orchestrator.
-import { Construct } from "constructs";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js";
 import type { RegionContext } from "./providers.ts";
-import { logicalId, physicalName } from "./naming.ts";
+import { logicalId } from "./naming.ts";
+import type { StackContext } from "./stack_context.ts";
 import type { ObservabilityInputs, RegionSignals } from "./observability.ts";
 import { METRICS } from "../handlers/lib/contract.ts";
 
@@ -24,38 +24,33 @@ interface AlarmSpec {
 
 /** Creates the region's alarms; returns their ARNs in the order the dashboard lists them. */
 export function createRegionAlarms(
-  scope: Construct,
+  ctx: StackContext,
   region: RegionContext,
   inputs: ObservabilityInputs,
 ): string[] {
-  return regionAlarms(region, inputs).map((spec) => createAlarm(scope, region, inputs, spec));
+  return regionAlarms(ctx, region, inputs).map((spec) => createAlarm(ctx, region, inputs, spec));
 }
 
 /** Every alarm of a region, tier by tier; the standby adds the data tier's RPO and the recovery alarms. */
-function regionAlarms(region: RegionContext, inputs: ObservabilityInputs): AlarmSpec[] {
+function regionAlarms(ctx: StackContext, region: RegionContext, inputs: ObservabilityInputs): AlarmSpec[] {
   return [
-    ...checkerAlarms(region, inputs),
+    ...checkerAlarms(ctx, region, inputs),
     servingAlarm(region, inputs),
     ...objectReplicationAlarms(region, inputs),
     ...functionAlarms(region, inputs),
-    ...(region.role === "secondary" ? recoveryAlarms(region, inputs) : []),
+    ...(region.role === "secondary" ? recoveryAlarms(ctx, region, inputs) : []),
   ];
 }
 
 function createAlarm(
-  scope: Construct,
+  ctx: StackContext,
   region: RegionContext,
   inputs: ObservabilityInputs,
   spec: AlarmSpec,
 ): string {
   const topicArn = inputs.alerting[region.role].topicArn;
-  const name = physicalName(
-    "alarm",
-    `dr-${spec.key.replaceAll("_", "-")}`,
-    inputs.environmentSuffix,
-    region.region,
-  );
-  const alarm = new CloudwatchMetricAlarm(scope, logicalId("observability", region.role, spec.key), {
+  const name = ctx.name("alarm", `dr-${spec.key.replaceAll("_", "-")}`, region.region);
+  const alarm = new CloudwatchMetricAlarm(ctx.scope, logicalId("observability", region.role, spec.key), {
     provider: region.provider,
     alarmName: name,
     alarmDescription: spec.description,
@@ -88,12 +83,12 @@ const anyIn = (
 });
 
 /** The region's own checkers: a silent checker counts as a failing one. */
-function checkerAlarms(region: RegionContext, inputs: ObservabilityInputs): AlarmSpec[] {
+function checkerAlarms(ctx: StackContext, region: RegionContext, inputs: ObservabilityInputs): AlarmSpec[] {
   const minutes = inputs.checkerAlarmMinutes;
   const failing = (key: string, metric: string, description: string): AlarmSpec => ({
     key,
     description: `${description} for ${minutes} minute(s)`,
-    namespace: inputs.metricNamespace,
+    namespace: ctx.metricNamespace,
     metric,
     dimensions: { Region: region.region, Role: region.role },
     statistic: "Minimum",
@@ -181,7 +176,7 @@ function functionAlarms(region: RegionContext, inputs: ObservabilityInputs): Ala
 }
 
 /** Standby only: Aurora's replication lag (published for the secondary cluster), recovery time, failovers. */
-function recoveryAlarms(region: RegionContext, inputs: ObservabilityInputs): AlarmSpec[] {
+function recoveryAlarms(ctx: StackContext, region: RegionContext, inputs: ObservabilityInputs): AlarmSpec[] {
   const lagAbove = (key: string, metric: string, description: string): AlarmSpec => ({
     key,
     description,
@@ -206,7 +201,7 @@ function recoveryAlarms(region: RegionContext, inputs: ObservabilityInputs): Ala
       key: "recovery_time",
       description:
         `A failover took longer than the ${inputs.rtoTargetSeconds} s RTO (RecoverySeconds, measured by the orchestrator)`,
-      namespace: inputs.metricNamespace,
+      namespace: ctx.metricNamespace,
       metric: METRICS.recoverySeconds,
       dimensions: { Region: region.region, Role: region.role },
       statistic: "Maximum",

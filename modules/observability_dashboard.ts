@@ -1,10 +1,10 @@
 // One region's dashboard (logical id `observability_<role>_dashboard`), section by section: recovery
 // (dashboard_recovery.ts), health, database, application, object replication, automation, then the state of
 // the region's alarms. Both regions show both regions' metrics: either may be the one still reachable.
-import { Construct } from "constructs";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard/index.js";
 import { type RegionContext, ROLES } from "./providers.ts";
-import { logicalId, physicalName, type RegionRole } from "./naming.ts";
+import { logicalId, type RegionRole } from "./naming.ts";
+import type { StackContext } from "./stack_context.ts";
 import type { ObservabilityInputs } from "./observability.ts";
 import { replicationRule } from "./observability_alarms.ts";
 import {
@@ -19,35 +19,35 @@ import { recoveryWidgets } from "./dashboard_recovery.ts";
 import { METRICS } from "../handlers/lib/contract.ts";
 
 export function createDashboard(
-  scope: Construct,
+  ctx: StackContext,
   region: RegionContext,
   inputs: ObservabilityInputs,
   alarmArns: readonly string[],
 ): void {
-  new CloudwatchDashboard(scope, logicalId("observability", region.role, "dashboard"), {
+  new CloudwatchDashboard(ctx.scope, logicalId("observability", region.role, "dashboard"), {
     provider: region.provider,
-    dashboardName: physicalName("dashboard", "dr-recovery", inputs.environmentSuffix, region.region),
+    dashboardName: ctx.name("dashboard", "dr-recovery", region.region),
     dashboardBody: dashboardBody([
-      ...recoveryWidgets(region, inputs),
-      ...healthWidgets(region.region, inputs),
-      ...databaseWidgets(inputs),
-      ...applicationWidgets(inputs),
-      ...objectReplicationWidgets(inputs),
-      ...automationWidgets(region.region, inputs),
+      ...recoveryWidgets(ctx, region, inputs),
+      ...healthWidgets(ctx, region.region, inputs),
+      ...databaseWidgets(ctx, inputs),
+      ...applicationWidgets(ctx, inputs),
+      ...objectReplicationWidgets(ctx, inputs),
+      ...automationWidgets(ctx, region.region, inputs),
       alarmStatus(`Alarms in ${region.region}`, alarmArns),
     ]),
   });
 }
 
 /** Both regions' checkers, and Route 53's health checks (their metrics exist only in us-east-1). */
-function healthWidgets(here: string, inputs: ObservabilityInputs): Widget[] {
+function healthWidgets(ctx: StackContext, here: string, inputs: ObservabilityInputs): Widget[] {
   const checkers = (metric: string): MetricLine[] =>
     ROLES.map((role) => ({
-      namespace: inputs.metricNamespace,
+      namespace: ctx.metricNamespace,
       metric,
-      dimensions: { Region: inputs.regions[role].region, Role: role },
-      label: inputs.regions[role].region,
-      region: inputs.regions[role].region,
+      dimensions: { Region: ctx.regions[role].region, Role: role },
+      label: ctx.regions[role].region,
+      region: ctx.regions[role].region,
     }));
   return [
     text("## Health"),
@@ -75,17 +75,14 @@ function healthWidgets(here: string, inputs: ObservabilityInputs): Widget[] {
 }
 
 /** One graph per region, drawn from that region's CloudWatch. */
-function perRegion(
-  inputs: ObservabilityInputs,
-  draw: (role: RegionRole, region: string) => Widget,
-): Widget[] {
-  return ROLES.map((role) => draw(role, inputs.regions[role].region));
+function perRegion(ctx: StackContext, draw: (role: RegionRole, region: string) => Widget): Widget[] {
+  return ROLES.map((role) => draw(role, ctx.regions[role].region));
 }
 
-function databaseWidgets(inputs: ObservabilityInputs): Widget[] {
+function databaseWidgets(ctx: StackContext, inputs: ObservabilityInputs): Widget[] {
   return [
     text("## Database"),
-    ...perRegion(inputs, (role, region) =>
+    ...perRegion(ctx, (role, region) =>
       graph(region, {
         title: `Aurora ${region}: connections, CPU, commit latency`,
         lines: ["DatabaseConnections", "CPUUtilization", "CommitLatency"].map((metric) => ({
@@ -98,10 +95,10 @@ function databaseWidgets(inputs: ObservabilityInputs): Widget[] {
   ];
 }
 
-function applicationWidgets(inputs: ObservabilityInputs): Widget[] {
+function applicationWidgets(ctx: StackContext, inputs: ObservabilityInputs): Widget[] {
   return [
     text("## Application"),
-    ...perRegion(inputs, (role, region) => {
+    ...perRegion(ctx, (role, region) => {
       const signals = inputs.signals[role];
       const lb = { LoadBalancer: signals.albArnSuffix };
       const tg = { TargetGroup: signals.targetGroupArnSuffix, LoadBalancer: signals.albArnSuffix };
@@ -129,10 +126,10 @@ function applicationWidgets(inputs: ObservabilityInputs): Widget[] {
   ];
 }
 
-function objectReplicationWidgets(inputs: ObservabilityInputs): Widget[] {
+function objectReplicationWidgets(ctx: StackContext, inputs: ObservabilityInputs): Widget[] {
   return [
     text("## Object replication (S3 Replication Time Control)"),
-    ...perRegion(inputs, (role, region) => {
+    ...perRegion(ctx, (role, region) => {
       const signals = inputs.signals[role];
       const rule = replicationRule(signals);
       return graph(region, {
@@ -151,14 +148,14 @@ function objectReplicationWidgets(inputs: ObservabilityInputs): Widget[] {
 }
 
 /** Every function of both regions, one line each. */
-function automationWidgets(here: string, inputs: ObservabilityInputs): Widget[] {
+function automationWidgets(ctx: StackContext, here: string, inputs: ObservabilityInputs): Widget[] {
   const lambdaLines = (metric: string): MetricLine[] =>
     ROLES.flatMap((role) =>
       inputs.signals[role].functions.map(({ functionName }) => ({
         namespace: "AWS/Lambda",
         metric,
         dimensions: { FunctionName: functionName },
-        region: inputs.regions[role].region,
+        region: ctx.regions[role].region,
         label: functionName,
       }))
     );

@@ -63,17 +63,13 @@ function createProber(
   key: RegionKey,
   failureTopicArn: string | undefined,
 ): VantagePoint {
-  const { scope } = ctx;
   const standbyRegion = ctx.regions.secondary.region;
-  const prober = createLambdaFunction(scope, {
+  const prober = createLambdaFunction(ctx, {
     region,
     concern: "probes",
     name: "primary-probe",
     code: inputs.code,
-    environmentSuffix: ctx.suffix,
-    accountId: ctx.accountId,
     keyArn: key.keyArn,
-    logRetentionDays: ctx.logRetentionDays,
     ...(failureTopicArn ? { failureTopicArn } : {}),
     timeoutSeconds: samplerLambdaTimeoutSeconds("primary_probe", inputs.checkTimeoutMs),
     // A run lasts a little over its minute: the next scheduled one may start before it ends.
@@ -100,7 +96,7 @@ function createProber(
       POWERTOOLS_SERVICE_NAME: "dr-primary-probe",
     },
   });
-  invokeOnEvent(scope, {
+  invokeOnEvent(ctx, {
     region,
     ruleId: logicalId("probes", region.role, "primary_probe_schedule"),
     ruleName: ctx.name("eventRule", "dr-primary-probe", region.region),

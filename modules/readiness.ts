@@ -3,12 +3,10 @@
 // one on the overall verdict, each "not ready for two evaluations in a row"; and a composite "failover not
 // ready" alarm over them that notifies the standby topic (its notification names the triggering children,
 // so the message names the failing checks). The function may only describe and read.
-import { Construct } from "constructs";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js";
 import { CloudwatchCompositeAlarm } from "@cdktf/provider-aws/lib/cloudwatch-composite-alarm/index.js";
-import type { RegionPair } from "./providers.ts";
-import { logicalId, physicalName } from "./naming.ts";
-import type { KmsOutputs } from "./kms.ts";
+import { logicalId } from "./naming.ts";
+import type { KeyedStackContext, StackContext } from "./stack_context.ts";
 import type { AlertingOutputs } from "./alerting.ts";
 import { createLambdaFunction, type HandlerCode, invokeOnEvent } from "./lambda_function.ts";
 import type { PolicyStatement } from "./policy.ts";
@@ -26,9 +24,7 @@ import {
 } from "../handlers/lib/contract.ts";
 
 export interface ReadinessInputs {
-  readonly regions: RegionPair;
   readonly code: HandlerCode;
-  readonly keys: KmsOutputs;
   readonly alerting: AlertingOutputs;
   /** The failover orchestrator's environment, verbatim: its dry run is evaluated with this configuration. */
   readonly orchestratorEnvironment: Readonly<Record<string, string>>;
@@ -51,10 +47,6 @@ export interface ReadinessInputs {
   readonly rpoLagAlarmSeconds: number;
   /** Minutes between evaluations; also the period of the readiness alarms. Default 30 in config. */
   readonly scheduleMinutes: number;
-  readonly metricNamespace: string;
-  readonly accountId: string;
-  readonly environmentSuffix: string;
-  readonly logRetentionDays: number;
 }
 
 export interface ReadinessOutputs {
@@ -72,37 +64,34 @@ export const READINESS_TIMEOUT_SECONDS = 180;
 /** "Not ready for two evaluations in a row." */
 export const NOT_READY_EVALUATIONS = 2;
 
-export function createReadiness(scope: Construct, inputs: ReadinessInputs): ReadinessOutputs {
+export function createReadiness(ctx: KeyedStackContext, inputs: ReadinessInputs): ReadinessOutputs {
   const periodSeconds = inputs.scheduleMinutes * 60;
-  const fn = createEvaluation(scope, inputs, periodSeconds);
-  const alarms = readinessAlarms(scope, inputs, periodSeconds);
+  const fn = createEvaluation(ctx, inputs, periodSeconds);
+  const alarms = readinessAlarms(ctx, periodSeconds);
   return {
     functionName: fn.functionName,
-    notReadyAlarmArn: createNotReadyAlarm(scope, inputs, alarms),
+    notReadyAlarmArn: createNotReadyAlarm(ctx, inputs, alarms),
     readinessAlarmArns: alarms.map((alarm) => alarm.arn),
     periodSeconds,
   };
 }
 
 /** The readiness function, with the orchestrator's environment, and its schedule. */
-function createEvaluation(scope: Construct, inputs: ReadinessInputs, periodSeconds: number) {
-  const standby = inputs.regions.secondary;
-  const fn = createLambdaFunction(scope, {
+function createEvaluation(ctx: KeyedStackContext, inputs: ReadinessInputs, periodSeconds: number) {
+  const standby = ctx.regions.secondary;
+  const fn = createLambdaFunction(ctx, {
     region: standby,
     concern: "readiness",
     name: "readiness",
     code: inputs.code,
-    environmentSuffix: inputs.environmentSuffix,
-    accountId: inputs.accountId,
-    keyArn: inputs.keys.secondary.keyArn,
-    logRetentionDays: inputs.logRetentionDays,
+    keyArn: ctx.keys.secondary.keyArn,
     failureTopicArn: inputs.alerting.secondary.topicArn,
     timeoutSeconds: READINESS_TIMEOUT_SECONDS,
     reservedConcurrency: 1,
     // The next scheduled run is the retry: a late duplicate would only publish a stale verdict.
     maximumRetryAttempts: 0,
     maximumEventAgeSeconds: Math.min(periodSeconds, 21_600),
-    statements: readinessStatements(inputs, standby.region),
+    statements: readinessStatements(ctx, inputs, standby.region),
     environment: {
       ...inputs.orchestratorEnvironment,
       [HANDLER_ENV.witnessRegion]: inputs.witnessRegion,
@@ -113,10 +102,10 @@ function createEvaluation(scope: Construct, inputs: ReadinessInputs, periodSecon
       POWERTOOLS_SERVICE_NAME: "dr-readiness",
     },
   });
-  invokeOnEvent(scope, {
+  invokeOnEvent(ctx, {
     region: standby,
     ruleId: logicalId("readiness", standby.role, "schedule"),
-    ruleName: physicalName("eventRule", "dr-readiness", inputs.environmentSuffix, standby.region),
+    ruleName: ctx.name("eventRule", "dr-readiness", standby.region),
     description: `Evaluates failover readiness every ${inputs.scheduleMinutes} minutes`,
     when: { scheduleExpression: `rate(${inputs.scheduleMinutes} minutes)` },
     functionArn: fn.functionArn,
@@ -126,15 +115,15 @@ function createEvaluation(scope: Construct, inputs: ReadinessInputs, periodSecon
 
 /** The one readiness alarm that notifies: any child in ALARM; returns its ARN. */
 function createNotReadyAlarm(
-  scope: Construct,
+  ctx: StackContext,
   inputs: ReadinessInputs,
   children: readonly CloudwatchMetricAlarm[],
 ): string {
-  const { provider, region, role } = inputs.regions.secondary;
+  const { provider, region, role } = ctx.regions.secondary;
   const topicArn = inputs.alerting.secondary.topicArn;
-  return new CloudwatchCompositeAlarm(scope, logicalId("readiness", role, "not_ready"), {
+  return new CloudwatchCompositeAlarm(ctx.scope, logicalId("readiness", role, "not_ready"), {
     provider,
-    alarmName: physicalName("alarm", "dr-failover-not-ready", inputs.environmentSuffix, region),
+    alarmName: ctx.name("alarm", "dr-failover-not-ready", region),
     alarmDescription:
       `Failover to ${region} is NOT READY (or readiness was not evaluated) for ${NOT_READY_EVALUATIONS} ` +
       "evaluations in a row. The triggering children name the failing checks (dr-readiness-<check>); " +
@@ -147,18 +136,14 @@ function createNotReadyAlarm(
 }
 
 /** FailoverReady overall (a silent evaluation counts as not ready), then one alarm per check. */
-function readinessAlarms(
-  scope: Construct,
-  inputs: ReadinessInputs,
-  periodSeconds: number,
-): CloudwatchMetricAlarm[] {
-  const { provider, region, role } = inputs.regions.secondary;
+function readinessAlarms(ctx: StackContext, periodSeconds: number): CloudwatchMetricAlarm[] {
+  const { provider, region, role } = ctx.regions.secondary;
   const alarm = (key: string, name: string, description: string, check?: ReadinessCheckName) =>
-    new CloudwatchMetricAlarm(scope, logicalId("readiness", role, key), {
+    new CloudwatchMetricAlarm(ctx.scope, logicalId("readiness", role, key), {
       provider,
-      alarmName: physicalName("alarm", name, inputs.environmentSuffix, region),
+      alarmName: ctx.name("alarm", name, region),
       alarmDescription: description,
-      namespace: inputs.metricNamespace,
+      namespace: ctx.metricNamespace,
       metricName: METRICS.failoverReady,
       dimensions: { Region: region, Role: role, ...(check ? { [READINESS_CHECK_DIMENSION]: check } : {}) },
       statistic: "Minimum",
@@ -190,8 +175,8 @@ function readinessAlarms(
 }
 
 /** Describe and read only, each action on the resources it reads; "*" only where AWS has no resource level. */
-function readinessStatements(inputs: ReadinessInputs, region: string): PolicyStatement[] {
-  const account = inputs.accountId;
+function readinessStatements(ctx: StackContext, inputs: ReadinessInputs, region: string): PolicyStatement[] {
+  const account = ctx.accountId;
   const parameterArn = (name: string) => `arn:aws:ssm:${region}:${account}:parameter${name}`;
   const alarmArn = (name: string) => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;
   // The master password is break-glass: nothing that runs routinely reads it, readiness included.

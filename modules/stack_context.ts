@@ -60,18 +60,3 @@ export function createStackContext(stack: TerraformStack, config: StackConfig): 
 export function withKeys(ctx: StackContext, keys: KmsOutputs): KeyedStackContext {
   return { ...ctx, keys };
 }
-
-/**
- * The plumbing fields of modules that do not take the context yet (`createNetwork(ctx.scope, {
- * ...legacyInputs(ctx), layout })`); delete once every module takes `ctx` first.
- */
-export function legacyInputs(ctx: KeyedStackContext) {
-  return {
-    regions: ctx.regions,
-    keys: ctx.keys,
-    accountId: ctx.accountId,
-    environmentSuffix: ctx.suffix,
-    logRetentionDays: ctx.logRetentionDays,
-    metricNamespace: ctx.metricNamespace,
-  };
-}

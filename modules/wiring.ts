@@ -7,7 +7,7 @@ import type { DatabaseOutputs } from "./database.ts";
 import type { FailoverAutomationOutputs } from "./failover_automation.ts";
 import type { FailoverDnsOutputs } from "./failover_dns.ts";
 import type { HealthCheckOutputs } from "./health_checks.ts";
-import type { LoadBalancerOutputs } from "./load_balancer.ts";
+import type { LoadBalancerOutputs } from "./web.ts";
 import type { RegionSignals } from "./observability.ts";
 import type { ProbesOutputs } from "./probes.ts";
 import type { ReadinessOutputs } from "./readiness.ts";

@@ -1,19 +1,20 @@
 // recoveryWidgets() (modules/dashboard_recovery.ts): the recovery budget next to its targets, the measured
 // phases next to the budget, readiness and detection, on explicit inputs and in the synthesized stack.
 import assert from "node:assert/strict";
-import { App, TerraformStack } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { recoveryWidgets } from "../modules/dashboard_recovery.ts";
 import type { ObservabilityInputs } from "../modules/observability.ts";
 import { type BudgetFigures, recoveryBudget } from "../modules/recovery_budget.ts";
-import { createRegionPair } from "../modules/providers.ts";
 import { loadConfig } from "../modules/config.ts";
+import { createStackContext } from "../modules/stack_context.ts";
 import { metricNamespace, METRICS } from "../handlers/lib/contract.ts";
 import { defaultStack, type Json, resource, ROLES } from "./helpers.ts";
 
-/** Inputs of a small stack: the budget figures and the readiness period are the test's. */
+/** The context of a small stack with the default settings. */
+const CTX = createStackContext(new TerraformStack(Testing.app(), "observability"), loadConfig({}));
+
+/** Inputs of the small stack: the budget figures and the readiness period are the test's. */
 function inputsWith(budget: BudgetFigures, readinessPeriodSeconds?: number): ObservabilityInputs {
-  const stack = new TerraformStack(new App({ outdir: Deno.makeTempDirSync() }), "observability");
-  const regions = createRegionPair(stack, loadConfig({}));
   const topic = (role: string) => ({ topicArn: `arn:aws:sns:${role}`, topicName: role });
   const signals = {
     clusterIdentifier: "cluster",
@@ -26,11 +27,8 @@ function inputsWith(budget: BudgetFigures, readinessPeriodSeconds?: number): Obs
     functions: [],
   };
   return {
-    regions,
     alerting: { primary: topic("primary"), secondary: topic("secondary") } as ObservabilityInputs["alerting"],
     signals: { primary: signals, secondary: signals },
-    metricNamespace: "TransactionDR/test",
-    environmentSuffix: "test",
     orchestratorFunctionName: "orchestrator",
     route53HealthCheckIds: [],
     rtoTargetSeconds: 300,
@@ -49,7 +47,7 @@ function inputsWith(budget: BudgetFigures, readinessPeriodSeconds?: number): Obs
 
 /** The widgets of the secondary region's recovery section. */
 function widgetsOf(inputs: ObservabilityInputs): Json[] {
-  return recoveryWidgets(inputs.regions.secondary, inputs);
+  return recoveryWidgets(CTX, CTX.regions.secondary, inputs);
 }
 
 const FIGURES: BudgetFigures = {
@@ -89,7 +87,7 @@ Deno.test("recoveryWidgets() draws the measured failover phases next to the budg
     "RecoverySeconds",
   ]);
   for (const line of phases.metrics) {
-    assert.deepEqual(line.slice(2, 6), ["Region", inputs.regions.secondary.region, "Role", "secondary"]);
+    assert.deepEqual(line.slice(2, 6), ["Region", CTX.regions.secondary.region, "Role", "secondary"]);
   }
   assert.deepEqual(annotationValues(phases), [
     FIGURES.phases.decision,
@@ -104,7 +102,7 @@ Deno.test("recoveryWidgets() shows PrimaryProbeHealthy from every vantage point 
   assert.equal(detection.period, 10);
   assert.equal(
     detection.region,
-    inputs.regions.secondary.region,
+    CTX.regions.secondary.region,
     "the witness writes its verdict into the standby region",
   );
   const lines = detection.metrics.map((line: Json[]) => line.slice(1, 6).join(" "));

@@ -83,7 +83,7 @@ Deno.test("no policy allows reading the master password; the instance role denie
 
 Deno.test("the instance role may read exactly the parameters boot_config.py and the fence read", () => {
   const source = Deno.readTextFileSync(new URL("../modules/app_service/boot_config.py", import.meta.url));
-  const booted = [...source.matchAll(/^ {4}"([a-z/-]+)": "[A-Z_]+",$/gm)].map(([, key]) => key);
+  const booted = [...source.matchAll(/^ {4}"([a-z0-9/-]+)": "[A-Z0-9_]+",$/gm)].map(([, key]) => key);
   const fence = /^ACTIVE_REGION_KEY = "([a-z/-]+)"$/m.exec(source)![1];
   const granted = INSTANCE_PARAMETER_KEYS.map((key) => PARAMETER_KEYS[key]);
   assert.deepEqual([...granted].sort(), [...booted, fence].sort());

@@ -3,7 +3,7 @@
 // acknowledged.
 import assert from "node:assert/strict";
 import { ELB_LOG_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE, elbLogWriter } from "../modules/edge_protection.ts";
-import { TLS_POLICY } from "../modules/load_balancer.ts";
+import { TLS_POLICY } from "../modules/web.ts";
 import { configProblems, defaultStack, type Json, resource, resources, ROLES, synthWith } from "./helpers.ts";
 
 Deno.test("createWebAcls() puts a regional web ACL with the managed groups and a per-IP rate rule on each ALB", () => {

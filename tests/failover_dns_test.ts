@@ -3,7 +3,7 @@ import { TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { loadConfig } from "../modules/config.ts";
 import { createStackContext } from "../modules/stack_context.ts";
 import { createFailoverDns, type FenceAlarms, RECORD_WEIGHTS } from "../modules/failover_dns.ts";
-import type { RegionLoadBalancer } from "../modules/load_balancer.ts";
+import type { RegionLoadBalancer } from "../modules/web.ts";
 import { DEEP_HEALTH_PATH } from "../handlers/lib/contract.ts";
 import { defaultStack, type Json, resource, resources, ROLES, synthWith } from "./helpers.ts";
 

@@ -383,7 +383,7 @@ export function handoffFixture(): Json {
   });
   add("aws_iam_role_policy", "failover_orchestrator_policy", {
     provider: "aws.primary",
-    name: "failover",
+    name: "failover-orchestrator-dev",
     role: ref("aws_iam_role", "failover_orchestrator", "id"),
     policy: policy([
       {
@@ -422,7 +422,7 @@ export function handoffFixture(): Json {
   });
   add("aws_iam_role_policy", "storage_replication_policy", {
     provider: "aws.primary",
-    name: "replicate",
+    name: "replicate-us-east-1-dev",
     role: ref("aws_iam_role", "storage_replication", "id"),
     policy: policy([{
       Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],

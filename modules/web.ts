@@ -61,13 +61,6 @@ export type LoadBalancerOutputs = PerRegion<RegionLoadBalancer>;
  */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
 
-export const TARGET_HEALTH_CHECK = {
-  intervalSeconds: 10,
-  timeoutSeconds: 5,
-  healthyThreshold: 2,
-  unhealthyThreshold: 3,
-} as const;
-
 export function createLoadBalancer(ctx: KeyedStackContext, inputs: LoadBalancerInputs): LoadBalancerOutputs {
   const { scope } = ctx;
   const { tls } = inputs;
@@ -115,10 +108,10 @@ export function createLoadBalancer(ctx: KeyedStackContext, inputs: LoadBalancerI
         port: "traffic-port",
         path: SHALLOW_HEALTH_PATH,
         matcher: "200",
-        interval: TARGET_HEALTH_CHECK.intervalSeconds,
-        timeout: TARGET_HEALTH_CHECK.timeoutSeconds,
-        healthyThreshold: TARGET_HEALTH_CHECK.healthyThreshold,
-        unhealthyThreshold: TARGET_HEALTH_CHECK.unhealthyThreshold,
+        interval: 10,
+        timeout: 5,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
       },
       tags: { Name: targetGroupName },
     });
