@@ -14,7 +14,7 @@ import { S3BucketReplicationConfigurationA } from "@cdktf/provider-aws/lib/s3-bu
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging/index.js";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
-import { forEachRegion, type PerRegion } from "./providers.ts";
+import { forEachRegion, type PerRegion, type RegionContext } from "./providers.ts";
 import { artifactBucketName, logicalId, type RegionRole } from "./naming.ts";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./policy.ts";
 import type { KeyedStackContext } from "./stack_context.ts";
@@ -100,171 +100,205 @@ export function releaseGuards(inputs: ReleaseGuardInputs): PolicyStatement[] {
 }
 
 export function createStorage(ctx: KeyedStackContext, inputs: StorageInputs): StorageOutputs {
-  const { scope, suffix } = ctx;
-  /** Role S3 assumes to replicate from the bucket of `region` to its peer. */
-  const replicationRoleName = (region: string) => ctx.name("iamRole", "s3-replication", region);
-
-  const buckets = forEachRegion(ctx.regions, ({ provider, region, role, peerRegion }) => {
-    const id = (key?: string) => logicalId("storage", role, key);
-    const bucket = new S3Bucket(scope, id("bucket"), {
-      provider,
-      bucket: artifactBucketName(suffix, ctx.accountId, region),
-      forceDestroy: true,
-    });
-    const versioning = new S3BucketVersioningA(scope, id("versioning"), {
-      provider,
-      bucket: bucket.id,
-      versioningConfiguration: { status: "Enabled" },
-    });
-    new S3BucketServerSideEncryptionConfigurationA(scope, id("encryption"), {
-      provider,
-      bucket: bucket.id,
-      rule: [{
-        applyServerSideEncryptionByDefault: {
-          sseAlgorithm: "aws:kms",
-          kmsMasterKeyId: ctx.keys[role].keyArn,
-        },
-        bucketKeyEnabled: true,
-      }],
-    });
-    const publicAccessBlock = makeBucketPrivate(scope, { provider, bucketId: bucket.id, idOf: id });
-    new S3BucketPolicy(scope, id("policy"), {
-      provider,
-      bucket: bucket.id,
-      policy: policyDocument([
-        {
-          Sid: "DenyInsecureTransport",
-          Effect: "Deny",
-          Principal: { AWS: "*" },
-          // A deny for every S3 action: no request without TLS, whoever makes it.
-          Action: "s3:*",
-          Resource: [bucket.arn, `${bucket.arn}/*`],
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
-        ...releaseGuards({
-          bucketArn: bucket.arn,
-          deployRoleArn: inputs.deployRoleArn,
-          // By name: the peer's role is made after both buckets (it names them).
-          peerReplicationRoleArn: `arn:aws:iam::${ctx.accountId}:role/${replicationRoleName(peerRegion)}`,
-        }),
-      ]),
-      dependsOn: [publicAccessBlock],
-    });
-    new S3BucketLoggingA(scope, id("access_logging"), {
-      provider,
-      bucket: bucket.id,
-      targetBucket: inputs.accessLogs[role].bucketName,
-      targetPrefix: inputs.accessLogs[role].prefix,
-    });
-    new S3BucketLifecycleConfiguration(scope, id("lifecycle"), {
-      provider,
-      bucket: bucket.id,
-      rule: [{
-        id: "expire-noncurrent-versions",
-        status: "Enabled",
-        filter: [{}],
-        noncurrentVersionExpiration: [{ noncurrentDays: inputs.noncurrentVersionDays }],
-        expiration: [{ expiredObjectDeleteMarker: true }],
-        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-      }],
-      dependsOn: [versioning],
-    });
-    return { bucket, versioning };
-  });
-
-  return forEachRegion(ctx.regions, ({ provider, region, role, peerRegion }) => {
-    const id = (key?: string) => logicalId("storage", role, key);
-    const source = buckets[role].bucket;
-    const destination = buckets[PEER[role]].bucket;
-    const sourceKeyArn = ctx.keys[role].keyArn;
-    const destinationKeyArn = ctx.keys[PEER[role]].keyArn;
-
-    const replicationRole = new IamRole(scope, id("replication_role"), {
-      provider,
-      name: replicationRoleName(region),
-      assumeRolePolicy: assumeRolePolicy("s3.amazonaws.com", ctx.accountId),
-    });
-    // With bucket keys the KMS encryption context is the bucket ARN, without them the object ARN.
-    const encryptionContext = (bucketArn: string) => ({
-      "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`],
-    });
-    new IamRolePolicy(scope, id("replication_policy"), {
-      provider,
-      name: ctx.policyName("replicate-to-peer", region),
-      role: replicationRole.id,
-      policy: policyDocument([
-        {
-          Sid: "ReadSourceConfiguration",
-          Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-          Resource: source.arn,
-        },
-        {
-          Sid: "ReadSourceVersions",
-          Action: [
-            "s3:GetObjectVersionForReplication",
-            "s3:GetObjectVersionAcl",
-            "s3:GetObjectVersionTagging",
-          ],
-          Resource: `${source.arn}/*`,
-        },
-        {
-          Sid: "WriteReplicas",
-          Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
-          Resource: `${destination.arn}/*`,
-        },
-        {
-          Sid: "DecryptSourceObjects",
-          Action: "kms:Decrypt",
-          Resource: sourceKeyArn,
-          Condition: {
-            StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
-            StringLike: encryptionContext(source.arn),
-          },
-        },
-        {
-          Sid: "EncryptReplicas",
-          Action: "kms:Encrypt",
-          Resource: destinationKeyArn,
-          Condition: {
-            StringEquals: { "kms:ViaService": `s3.${peerRegion}.amazonaws.com` },
-            StringLike: encryptionContext(destination.arn),
-          },
-        },
-      ]),
-    });
-
-    const ruleId = replicationRuleId(peerRegion);
-    new S3BucketReplicationConfigurationA(scope, id("replication"), {
-      provider,
-      bucket: source.id,
-      role: replicationRole.arn,
-      rule: [{
-        id: ruleId,
-        status: "Enabled",
-        priority: 1,
-        filter: {},
-        deleteMarkerReplication: { status: "Enabled" },
-        sourceSelectionCriteria: {
-          sseKmsEncryptedObjects: { status: "Enabled" },
-          replicaModifications: { status: "Enabled" },
-        },
-        destination: {
-          bucket: destination.arn,
-          storageClass: "STANDARD",
-          encryptionConfiguration: { replicaKmsKeyId: destinationKeyArn },
-          replicationTime: { status: "Enabled", time: { minutes: REPLICATION_TIME_MINUTES } },
-          metrics: { status: "Enabled", eventThreshold: { minutes: REPLICATION_TIME_MINUTES } },
-        },
-      }],
-      // Both directions need both buckets versioned; depending on both avoids ordering failures.
-      dependsOn: [buckets.primary.versioning, buckets.secondary.versioning],
-    });
-
+  const buckets = forEachRegion(ctx.regions, (where) => createBucket(ctx, inputs, where));
+  return forEachRegion(ctx.regions, (where) => {
+    const source = buckets[where.role].bucket;
+    const replicationRoleArn = createReplicationRole(ctx, where, buckets);
     return {
       bucketName: source.bucket,
       bucketArn: source.arn,
-      replicationRuleId: ruleId,
-      replicationRoleArn: replicationRole.arn,
+      replicationRuleId: createReplicationRule(ctx, where, buckets, replicationRoleArn),
+      replicationRoleArn,
     };
   });
+}
+
+type Buckets = PerRegion<{ readonly bucket: S3Bucket; readonly versioning: S3BucketVersioningA }>;
+
+const storageId = (role: RegionRole) => (key?: string) => logicalId("storage", role, key);
+
+/** Role S3 assumes to replicate from the bucket of `region` to its peer. */
+const replicationRoleName = (ctx: KeyedStackContext, region: string) =>
+  ctx.name("iamRole", "s3-replication", region);
+
+/** The region's bucket and its companions: versioning, encryption, privacy, policy, access logs, lifecycle. */
+function createBucket(ctx: KeyedStackContext, inputs: StorageInputs, where: RegionContext) {
+  const { scope } = ctx;
+  const { provider, region, role } = where;
+  const id = storageId(role);
+  const bucket = new S3Bucket(scope, id("bucket"), {
+    provider,
+    bucket: artifactBucketName(ctx.suffix, ctx.accountId, region),
+    forceDestroy: true,
+  });
+  const versioning = new S3BucketVersioningA(scope, id("versioning"), {
+    provider,
+    bucket: bucket.id,
+    versioningConfiguration: { status: "Enabled" },
+  });
+  new S3BucketServerSideEncryptionConfigurationA(scope, id("encryption"), {
+    provider,
+    bucket: bucket.id,
+    rule: [{
+      applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: ctx.keys[role].keyArn },
+      bucketKeyEnabled: true,
+    }],
+  });
+  const publicAccessBlock = makeBucketPrivate(scope, { provider, bucketId: bucket.id, idOf: id });
+  new S3BucketPolicy(scope, id("policy"), {
+    provider,
+    bucket: bucket.id,
+    policy: policyDocument(bucketStatements(ctx, inputs, bucket.arn, where.peerRegion)),
+    dependsOn: [publicAccessBlock],
+  });
+  new S3BucketLoggingA(scope, id("access_logging"), {
+    provider,
+    bucket: bucket.id,
+    targetBucket: inputs.accessLogs[role].bucketName,
+    targetPrefix: inputs.accessLogs[role].prefix,
+  });
+  new S3BucketLifecycleConfiguration(scope, id("lifecycle"), {
+    provider,
+    bucket: bucket.id,
+    rule: [{
+      id: "expire-noncurrent-versions",
+      status: "Enabled",
+      filter: [{}],
+      noncurrentVersionExpiration: [{ noncurrentDays: inputs.noncurrentVersionDays }],
+      expiration: [{ expiredObjectDeleteMarker: true }],
+      abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+    }],
+    dependsOn: [versioning],
+  });
+  return { bucket, versioning };
+}
+
+/** The bucket policy: TLS only, and the release guards of `app/*`. */
+function bucketStatements(
+  ctx: KeyedStackContext,
+  inputs: StorageInputs,
+  bucketArn: string,
+  peerRegion: string,
+): PolicyStatement[] {
+  return [
+    {
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: { AWS: "*" },
+      // A deny for every S3 action: no request without TLS, whoever makes it.
+      Action: "s3:*",
+      Resource: [bucketArn, `${bucketArn}/*`],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
+    ...releaseGuards({
+      bucketArn,
+      deployRoleArn: inputs.deployRoleArn,
+      // By name: the peer's role is made after both buckets (it names them).
+      peerReplicationRoleArn: `arn:aws:iam::${ctx.accountId}:role/${replicationRoleName(ctx, peerRegion)}`,
+    }),
+  ];
+}
+
+/** The role S3 assumes to replicate the region's bucket to the peer's, and its policy; returns its ARN. */
+function createReplicationRole(ctx: KeyedStackContext, where: RegionContext, buckets: Buckets): string {
+  const { scope } = ctx;
+  const { provider, region, role } = where;
+  const id = storageId(role);
+  const replicationRole = new IamRole(scope, id("replication_role"), {
+    provider,
+    name: replicationRoleName(ctx, region),
+    assumeRolePolicy: assumeRolePolicy("s3.amazonaws.com", ctx.accountId),
+  });
+  new IamRolePolicy(scope, id("replication_policy"), {
+    provider,
+    name: ctx.policyName("replicate-to-peer", region),
+    role: replicationRole.id,
+    policy: policyDocument(replicationStatements(ctx, where, buckets)),
+  });
+  return replicationRole.arn;
+}
+
+/** Read the source's versions, write replicas to the peer, and the KMS calls of both (via S3 only). */
+function replicationStatements(
+  ctx: KeyedStackContext,
+  where: RegionContext,
+  buckets: Buckets,
+): PolicyStatement[] {
+  const { region, role, peerRegion } = where;
+  const source = buckets[role].bucket;
+  const destination = buckets[PEER[role]].bucket;
+  // With bucket keys the KMS encryption context is the bucket ARN, without them the object ARN.
+  const encryptionContext = (arn: string) => ({ "kms:EncryptionContext:aws:s3:arn": [arn, `${arn}/*`] });
+  return [
+    {
+      Sid: "ReadSourceConfiguration",
+      Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+      Resource: source.arn,
+    },
+    {
+      Sid: "ReadSourceVersions",
+      Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+      Resource: `${source.arn}/*`,
+    },
+    {
+      Sid: "WriteReplicas",
+      Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+      Resource: `${destination.arn}/*`,
+    },
+    {
+      Sid: "DecryptSourceObjects",
+      Action: "kms:Decrypt",
+      Resource: ctx.keys[role].keyArn,
+      Condition: {
+        StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
+        StringLike: encryptionContext(source.arn),
+      },
+    },
+    {
+      Sid: "EncryptReplicas",
+      Action: "kms:Encrypt",
+      Resource: ctx.keys[PEER[role]].keyArn,
+      Condition: {
+        StringEquals: { "kms:ViaService": `s3.${peerRegion}.amazonaws.com` },
+        StringLike: encryptionContext(destination.arn),
+      },
+    },
+  ];
+}
+
+/** The rule replicating everything to the peer under Replication Time Control; returns the rule's id. */
+function createReplicationRule(
+  ctx: KeyedStackContext,
+  where: RegionContext,
+  buckets: Buckets,
+  replicationRoleArn: string,
+): string {
+  const { role, peerRegion } = where;
+  const ruleId = replicationRuleId(peerRegion);
+  new S3BucketReplicationConfigurationA(ctx.scope, storageId(role)("replication"), {
+    provider: where.provider,
+    bucket: buckets[role].bucket.id,
+    role: replicationRoleArn,
+    rule: [{
+      id: ruleId,
+      status: "Enabled",
+      priority: 1,
+      filter: {},
+      deleteMarkerReplication: { status: "Enabled" },
+      sourceSelectionCriteria: {
+        sseKmsEncryptedObjects: { status: "Enabled" },
+        replicaModifications: { status: "Enabled" },
+      },
+      destination: {
+        bucket: buckets[PEER[role]].bucket.arn,
+        storageClass: "STANDARD",
+        encryptionConfiguration: { replicaKmsKeyId: ctx.keys[PEER[role]].keyArn },
+        replicationTime: { status: "Enabled", time: { minutes: REPLICATION_TIME_MINUTES } },
+        metrics: { status: "Enabled", eventThreshold: { minutes: REPLICATION_TIME_MINUTES } },
+      },
+    }],
+    // Both directions need both buckets versioned; depending on both avoids ordering failures.
+    dependsOn: [buckets.primary.versioning, buckets.secondary.versioning],
+  });
+  return ruleId;
 }

@@ -9,7 +9,7 @@ import { Lb } from "@cdktf/provider-aws/lib/lb/index.js";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group/index.js";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener/index.js";
 import type { DnsConfig } from "./config.ts";
-import { forEachRegion, type PerRegion } from "./providers.ts";
+import { forEachRegion, type PerRegion, type RegionContext } from "./providers.ts";
 import { logicalId } from "./naming.ts";
 import { DEEP_HEALTH_PATH, SHALLOW_HEALTH_PATH } from "../handlers/lib/contract.ts";
 import type { KeyedStackContext } from "./stack_context.ts";
@@ -62,7 +62,6 @@ export type LoadBalancerOutputs = PerRegion<RegionLoadBalancer>;
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
 
 export function createLoadBalancer(ctx: KeyedStackContext, inputs: LoadBalancerInputs): LoadBalancerOutputs {
-  const { scope } = ctx;
   const { tls } = inputs;
   const certificateArns = tls.tlsMode === "acm"
     ? validatedCertificates(ctx, inputs)
@@ -70,90 +69,16 @@ export function createLoadBalancer(ctx: KeyedStackContext, inputs: LoadBalancerI
     ? { primary: tls.primaryCertificateArn, secondary: tls.secondaryCertificateArn }
     : undefined;
 
-  return forEachRegion(ctx.regions, ({ provider, region, role }) => {
-    const id = (key?: string) => logicalId("web", role, key);
-    const albName = ctx.name("alb", "alb", region);
-    const alb = new Lb(scope, id("alb"), {
-      provider,
-      name: albName,
-      loadBalancerType: "application",
-      internal: false,
-      securityGroups: [inputs.securityGroups[role].albSecurityGroupId],
-      subnets: [...inputs.network[role].publicSubnetIds],
-      dropInvalidHeaderFields: true,
-      // The production profile protects the ALBs; by default the stack stays destroyable.
-      enableDeletionProtection: ctx.productionProfile,
-      accessLogs: {
-        enabled: true,
-        bucket: inputs.accessLogs[role].bucketName,
-        prefix: inputs.accessLogs[role].prefix,
-      },
-      tags: { Name: albName },
-    });
-
-    const targetGroupName = ctx.name("targetGroup", "tg", region);
-    const targetGroup = new LbTargetGroup(scope, id("targets"), {
-      provider,
-      name: targetGroupName,
-      port: inputs.appPort,
-      protocol: "HTTP",
-      targetType: "instance",
-      vpcId: inputs.network[role].vpcId,
-      // Long enough for in-flight requests to finish, short against the RTO: a scale-in or instance refresh
-      // never holds an instance for minutes, and on failover the primary's targets are gone anyway.
-      deregistrationDelay: String(inputs.deregistrationDelaySeconds ?? 30),
-      healthCheck: {
-        enabled: true,
-        protocol: "HTTP",
-        port: "traffic-port",
-        path: SHALLOW_HEALTH_PATH,
-        matcher: "200",
-        interval: 10,
-        timeout: 5,
-        healthyThreshold: 2,
-        unhealthyThreshold: 3,
-      },
-      tags: { Name: targetGroupName },
-    });
-    const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
-
-    const certificateArn = certificateArns?.[role];
-    let httpsListenerArn: string | undefined;
-    if (certificateArn === undefined) {
-      // TLS_MODE=none: plain HTTP, for a throwaway test domain only.
-      new LbListener(scope, id("http"), {
-        provider,
-        loadBalancerArn: alb.arn,
-        port: 80,
-        protocol: "HTTP",
-        defaultAction: forward,
-        tags: { Name: ctx.name("generic", "http", region) },
-      });
-    } else {
-      const https = new LbListener(scope, id("https"), {
-        provider,
-        loadBalancerArn: alb.arn,
-        port: 443,
-        protocol: "HTTPS",
-        sslPolicy: TLS_POLICY,
-        certificateArn,
-        defaultAction: forward,
-        tags: { Name: ctx.name("generic", "https", region) },
-      });
-      httpsListenerArn = https.arn;
-      new LbListener(scope, id("http"), {
-        provider,
-        loadBalancerArn: alb.arn,
-        port: 80,
-        protocol: "HTTP",
-        defaultAction: [{
-          type: "redirect",
-          redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
-        }],
-        tags: { Name: ctx.name("generic", "http-redirect", region) },
-      });
-    }
-
+  return forEachRegion(ctx.regions, (where) => {
+    const alb = createAlb(ctx, inputs, where);
+    const targetGroup = createTargetGroup(ctx, inputs, where);
+    const httpsListenerArn = createListeners(
+      ctx,
+      where,
+      alb.arn,
+      targetGroup.arn,
+      certificateArns?.[where.role],
+    );
     return {
       albArn: alb.arn,
       albArnSuffix: alb.arnSuffix,
@@ -165,6 +90,111 @@ export function createLoadBalancer(ctx: KeyedStackContext, inputs: LoadBalancerI
       ...(httpsListenerArn === undefined ? {} : { httpsListenerArn }),
     };
   });
+}
+
+/** The internet-facing ALB in the region's public subnets, logging every request. */
+function createAlb(ctx: KeyedStackContext, inputs: LoadBalancerInputs, where: RegionContext): Lb {
+  const { role } = where;
+  const albName = ctx.name("alb", "alb", where.region);
+  return new Lb(ctx.scope, logicalId("web", role, "alb"), {
+    provider: where.provider,
+    name: albName,
+    loadBalancerType: "application",
+    internal: false,
+    securityGroups: [inputs.securityGroups[role].albSecurityGroupId],
+    subnets: [...inputs.network[role].publicSubnetIds],
+    dropInvalidHeaderFields: true,
+    // The production profile protects the ALBs; by default the stack stays destroyable.
+    enableDeletionProtection: ctx.productionProfile,
+    accessLogs: {
+      enabled: true,
+      bucket: inputs.accessLogs[role].bucketName,
+      prefix: inputs.accessLogs[role].prefix,
+    },
+    tags: { Name: albName },
+  });
+}
+
+/** The application instances behind the ALB, checked on the shallow health path. */
+function createTargetGroup(
+  ctx: KeyedStackContext,
+  inputs: LoadBalancerInputs,
+  where: RegionContext,
+): LbTargetGroup {
+  const targetGroupName = ctx.name("targetGroup", "tg", where.region);
+  return new LbTargetGroup(ctx.scope, logicalId("web", where.role, "targets"), {
+    provider: where.provider,
+    name: targetGroupName,
+    port: inputs.appPort,
+    protocol: "HTTP",
+    targetType: "instance",
+    vpcId: inputs.network[where.role].vpcId,
+    // Long enough for in-flight requests to finish, short against the RTO: a scale-in or instance refresh
+    // never holds an instance for minutes, and on failover the primary's targets are gone anyway.
+    deregistrationDelay: String(inputs.deregistrationDelaySeconds ?? 30),
+    healthCheck: {
+      enabled: true,
+      protocol: "HTTP",
+      port: "traffic-port",
+      path: SHALLOW_HEALTH_PATH,
+      matcher: "200",
+      interval: 10,
+      timeout: 5,
+      healthyThreshold: 2,
+      unhealthyThreshold: 3,
+    },
+    tags: { Name: targetGroupName },
+  });
+}
+
+/**
+ * HTTPS forwarding to the targets and HTTP redirecting to it; without a certificate (TLS_MODE=none) HTTP
+ * forwarding only. Returns the HTTPS listener's ARN, when there is one.
+ */
+function createListeners(
+  ctx: KeyedStackContext,
+  where: RegionContext,
+  albArn: string,
+  targetGroupArn: string,
+  certificateArn: string | undefined,
+): string | undefined {
+  const { provider, region } = where;
+  const id = (key: string) => logicalId("web", where.role, key);
+  const forward = [{ type: "forward", targetGroupArn }];
+  if (certificateArn === undefined) {
+    // TLS_MODE=none: plain HTTP, for a throwaway test domain only.
+    new LbListener(ctx.scope, id("http"), {
+      provider,
+      loadBalancerArn: albArn,
+      port: 80,
+      protocol: "HTTP",
+      defaultAction: forward,
+      tags: { Name: ctx.name("generic", "http", region) },
+    });
+    return undefined;
+  }
+  const https = new LbListener(ctx.scope, id("https"), {
+    provider,
+    loadBalancerArn: albArn,
+    port: 443,
+    protocol: "HTTPS",
+    sslPolicy: TLS_POLICY,
+    certificateArn,
+    defaultAction: forward,
+    tags: { Name: ctx.name("generic", "https", region) },
+  });
+  new LbListener(ctx.scope, id("http"), {
+    provider,
+    loadBalancerArn: albArn,
+    port: 80,
+    protocol: "HTTP",
+    defaultAction: [{
+      type: "redirect",
+      redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
+    }],
+    tags: { Name: ctx.name("generic", "http-redirect", region) },
+  });
+  return https.arn;
 }
 
 /**
