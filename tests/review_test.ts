@@ -202,11 +202,11 @@ Deno.test("review's IAM matrix: role -> trusted service -> actions -> resources,
   const stack = handoffFixture();
   const rows = iamMatrix(index(stack));
   assert.deepEqual(rows.map((row) => `${row.role} <- ${row.trustedBy.join(",")}: ${row.source}`), [
-    "failover-orchestrator-dev <- lambda.amazonaws.com: inline failover",
-    "failover-orchestrator-dev <- lambda.amazonaws.com: inline failover",
+    "failover-orchestrator-dev <- lambda.amazonaws.com: inline failover-orchestrator-dev",
+    "failover-orchestrator-dev <- lambda.amazonaws.com: inline failover-orchestrator-dev",
     "failover-orchestrator-dev <- lambda.amazonaws.com: managed arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "health-checker-dev <- lambda.amazonaws.com: managed arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
-    "s3-replication-dev <- s3.amazonaws.com: inline replicate",
+    "s3-replication-dev <- s3.amazonaws.com: inline replicate-us-east-1-dev",
   ]);
   assert.deepEqual(rows[0].resources, [
     "aws_rds_global_cluster.database_global.arn",
