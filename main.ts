@@ -33,6 +33,7 @@ import { createReadiness } from "./modules/readiness.ts";
 import { recoveryBudget } from "./modules/recovery_budget.ts";
 import { createStackOutputs, OPERATOR_MANIFEST, operatorManifest } from "./modules/stack_outputs.ts";
 import { installStack } from "./modules/synth_output.ts";
+import { withoutCreationStacks } from "./modules/creation_stacks.ts";
 import { DEEP_HEALTH_PATH, metricNamespace } from "./handlers/lib/contract.ts";
 
 export const OUTPUT_DIR = "cdktf.out";
@@ -45,6 +46,10 @@ export function stackName(config: StackConfig): string {
 
 /** Builds the whole stack and writes it under `outdir` (cdktf layout: stacks/<name>/cdk.tf.json). */
 export function synthesize(config: StackConfig, outdir: string): string {
+  return withoutCreationStacks(() => buildStack(config, outdir));
+}
+
+function buildStack(config: StackConfig, outdir: string): string {
   const app = new App({ outdir, skipValidation: false });
   const stack = new TerraformStack(app, stackName(config));
   const suffix = config.environmentSuffix;
