@@ -385,7 +385,7 @@ function countResources(stackJsonPath: string): number {
   );
 }
 
-function main(): number {
+export function main(): number {
   const env = Deno.env.toObject();
   for (const warning of settingWarnings(env)) console.error(`warning: ${warning}`);
   let config: StackConfig;

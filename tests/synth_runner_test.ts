@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { bundlePath, currentBundle, inputKey } from "../tools/synth.ts";
+import { PROJECT_ROOT, runSynthCli } from "./helpers.ts";
+
+/** Every file under `dir`, relative, with its bytes. */
+function tree(dir: string, prefix = ""): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const entry of Deno.readDirSync(`${dir}/${prefix}`)) {
+    const path = `${prefix}${entry.name}`;
+    if (entry.isDirectory) { for (const [name, data] of tree(dir, `${path}/`)) files.set(name, data); }
+    else files.set(path, Deno.readFileSync(`${dir}/${path}`));
+  }
+  return files;
+}
+
+function runBundledSynth(cwd: string, env: Record<string, string>) {
+  const result = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--config", `${PROJECT_ROOT}/deno.json`, `${PROJECT_ROOT}/tools/synth.ts`],
+    cwd,
+    env: { HOME: Deno.env.get("HOME") ?? "/root", PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env },
+    clearEnv: true,
+  }).outputSync();
+  return { code: result.code, stderr: new TextDecoder().decode(result.stderr) };
+}
+
+for (
+  const [label, env] of [
+    ["the default configuration", {}],
+    ["production profile, S3 state, no TLS", {
+      ENVIRONMENT_SUFFIX: "prodlike",
+      PRODUCTION_PROFILE: "true",
+      STATE_BUCKET: "acme-terraform-state",
+      TLS_MODE: "none",
+      TLS_NONE_ACKNOWLEDGED: "yes",
+    }],
+  ] as const
+) {
+  Deno.test(`make synth's bundled runner writes the bytes deno run main.ts writes: ${label}`, () => {
+    const reference = Deno.makeTempDirSync({ prefix: "dr-synth-main-" });
+    const bundled = Deno.makeTempDirSync({ prefix: "dr-synth-bundle-" });
+    const direct = runSynthCli(reference, env);
+    assert.equal(direct.code, 0, direct.stderr);
+    const viaBundle = runBundledSynth(bundled, env);
+    assert.equal(viaBundle.code, 0, viaBundle.stderr);
+    const expected = tree(`${reference}/cdktf.out`);
+    const actual = tree(`${bundled}/cdktf.out`);
+    assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort());
+    for (const [name, data] of expected) assert.deepEqual(actual.get(name), data, name);
+  });
+}
+
+Deno.test("make synth's bundled runner exits 2 naming a bad setting, as main.ts does", () => {
+  const result = runBundledSynth(Deno.makeTempDirSync(), { ROUTE53_INTERVAL_SECONDS: "15" });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /ROUTE53_INTERVAL_SECONDS="15": must be 10 or 30/);
+});
+
+/** A project of one module, without npm packages: enough to bundle. */
+function tinyProject(): string {
+  const root = Deno.makeTempDirSync({ prefix: "dr-synth-project-" });
+  Deno.mkdirSync(`${root}/modules`);
+  Deno.mkdirSync(`${root}/handlers`);
+  Deno.mkdirSync(`${root}/tools`);
+  Deno.writeTextFileSync(`${root}/modules/answer.ts`, "export const answer = 42;\n");
+  Deno.writeTextFileSync(`${root}/handlers/unused.ts`, "export {};\n");
+  Deno.writeTextFileSync(
+    `${root}/main.ts`,
+    'import { answer } from "./modules/answer.ts";\nexport const here = import.meta.url;\n' +
+      "export function main(): number {\n  return answer;\n}\n",
+  );
+  for (const file of ["deno.json", "deno.lock", "tools/synth.ts", "README.md"]) {
+    Deno.writeTextFileSync(`${root}/${file}`, `${file}\n`);
+  }
+  return root;
+}
+
+Deno.test("inputKey() changes with every source of the bundle and with nothing else", () => {
+  const root = tinyProject();
+  const key = inputKey(root);
+  Deno.writeTextFileSync(`${root}/README.md`, "edited\n");
+  assert.equal(inputKey(root), key, "not an input");
+  for (const file of ["modules/answer.ts", "handlers/unused.ts", "main.ts", "deno.lock", "tools/synth.ts"]) {
+    const before = inputKey(root);
+    Deno.writeTextFileSync(`${root}/${file}`, "// edited\n", { append: true });
+    assert.notEqual(inputKey(root), before, file);
+  }
+  Deno.writeTextFileSync(`${root}/modules/added.ts`, "export {};\n");
+  assert.notEqual(inputKey(root), key, "a new module");
+});
+
+// esbuild.stop() kills its service process without waiting for it to exit: Deno's sanitizers would count
+// that wait as a leak of the test that built.
+const esbuildService = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test("currentBundle() rebuilds only when an input changed; modules keep their own import.meta.url", {
+  ...esbuildService,
+}, async () => {
+  const root = tinyProject();
+  const path = await currentBundle(root);
+  assert.equal(path, bundlePath(root));
+  const first = await import(`file://${path}?first`);
+  assert.equal(first.main(), 42);
+  assert.equal(first.here, `file://${root}/main.ts`);
+  const built = Deno.statSync(path).mtime?.getTime();
+  await currentBundle(root);
+  assert.equal(Deno.statSync(path).mtime?.getTime(), built, "unchanged inputs: the same file");
+  Deno.writeTextFileSync(`${root}/modules/answer.ts`, "export const answer = 7;\n");
+  await currentBundle(root);
+  assert.equal((await import(`file://${path}?second`)).main(), 7);
+});
+
+Deno.test("currentBundle() refuses a source its key does not cover", esbuildService, async () => {
+  const root = tinyProject();
+  const outside = Deno.makeTempFileSync({ suffix: ".ts" });
+  Deno.writeTextFileSync(outside, "export const answer = 1;\n");
+  Deno.writeTextFileSync(`${root}/main.ts`, `export { answer as main } from "${outside}";\n`);
+  await assert.rejects(() => currentBundle(root), /inputs its key does not cover: .*\.ts/);
+});
