@@ -109,6 +109,22 @@ Deno.test("currentBundle() rebuilds only when an input changed; modules keep the
   assert.equal((await import(`file://${path}?second`)).main(), 7);
 });
 
+Deno.test(
+  "a copy of the project elsewhere runs the same bundle, its modules' URLs in the copy",
+  esbuildService,
+  async () => {
+    const root = tinyProject();
+    await currentBundle(root);
+    const copy = Deno.makeTempDirSync({ prefix: "dr-synth-copy-" });
+    const result = new Deno.Command("cp", { args: ["-a", `${root}/.`, copy] }).outputSync();
+    assert.ok(result.success);
+    const built = Deno.statSync(bundlePath(copy)).mtime?.getTime();
+    const path = await currentBundle(copy);
+    assert.equal(Deno.statSync(path).mtime?.getTime(), built, "not rebuilt");
+    assert.equal((await import(`file://${path}`)).here, `file://${copy}/main.ts`);
+  },
+);
+
 Deno.test("currentBundle() refuses a source its key does not cover", esbuildService, async () => {
   const root = tinyProject();
   const outside = Deno.makeTempFileSync({ suffix: ".ts" });

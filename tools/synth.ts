@@ -6,6 +6,7 @@
 import "../modules/esbuild_sync_mode.ts"; // first: esbuild reads it when it loads
 import * as esbuild from "esbuild";
 import { createHash } from "node:crypto";
+import { dirname, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ensureNodeModules } from "../modules/lambda_bundle.ts";
 
@@ -20,7 +21,7 @@ const KEY_LINE = /^\/\/ inputs ([0-9a-f]{64})\n/;
 const REQUIRE_SHIM = 'import { createRequire as __createRequire } from "node:module";\n' +
   "const require = __createRequire(import.meta.url);";
 
-/** Hash of the bundle's inputs, the Deno that runs it (its code cache) and the project's location. */
+/** Hash of the bundle's inputs and of the Deno that runs it (its code cache). */
 export function inputKey(root = PROJECT_ROOT): string {
   const hash = createHash("sha256");
   const add = (label: string, data: string | Uint8Array) => {
@@ -28,7 +29,6 @@ export function inputKey(root = PROJECT_ROOT): string {
     hash.update(data);
   };
   add("deno", Deno.version.deno);
-  add("root", root); // the bundle holds the sources' file URLs
   const dirs = SOURCE_DIRS.flatMap((dir) =>
     listFiles(`${root}/${dir}`).map((file) => file.slice(root.length + 1))
   );
@@ -70,9 +70,9 @@ function keyOf(path: string): string | undefined {
 }
 
 /**
- * The project's own modules are compiled one by one so that `import.meta.url` stays each source file's
- * URL (paths next to a module resolve as under `deno run`), and `import.meta.main` is false: the bundle
- * only exports main().
+ * The project's own modules are compiled one by one: `import.meta.main` is false (the bundle only exports
+ * main()), and `import.meta.url` is each source file's URL, found from the bundle's own at run time (files
+ * next to a module resolve as under `deno run`, wherever the project folder is).
  */
 const projectSources = (root: string): esbuild.Plugin => ({
   name: "project-sources",
@@ -83,9 +83,12 @@ const projectSources = (root: string): esbuild.Plugin => ({
         loader: "ts",
         format: "esm",
         target: "esnext",
-        define: { "import.meta.url": JSON.stringify(pathToFileURL(path).href), "import.meta.main": "false" },
+        define: { "import.meta.url": "__moduleUrl", "import.meta.main": "false" },
       });
-      return { contents: code, loader: "js" };
+      if (!code.includes("__moduleUrl")) return { contents: code, loader: "js" };
+      const fromBundle = relative(dirname(bundlePath(root)), path);
+      const moduleUrl = `const __moduleUrl = new URL(${JSON.stringify(fromBundle)}, import.meta.url).href;`;
+      return { contents: `${moduleUrl}\n${code}`, loader: "js" };
     });
   },
 });
