@@ -83,6 +83,7 @@ const projectSources = (root: string): esbuild.Plugin => ({
         loader: "ts",
         format: "esm",
         target: "esnext",
+        sourcefile: relative(root, path), // named in syntax errors
         define: { "import.meta.url": "__moduleUrl", "import.meta.main": "false" },
       });
       if (!code.includes("__moduleUrl")) return { contents: code, loader: "js" };
