@@ -35,6 +35,7 @@ import { observabilitySignals, regionOutputValues, route53HealthCheckIds } from 
 import { forEachRegion } from "./modules/providers.ts";
 import { installStack } from "./modules/synth_output.ts";
 import { loadStack } from "./modules/stack_index.ts";
+import { withoutCreationStacks } from "./modules/creation_stacks.ts";
 
 export const OUTPUT_DIR = "cdktf.out";
 /** Where handler zips are built (git-ignored); cdktf copies them into the stack's assets/. */
@@ -48,6 +49,10 @@ export function stackName(config: StackConfig): string {
 
 /** Builds the whole stack and writes it under `outdir` (cdktf layout: stacks/<name>/cdk.tf.json). */
 export function synthesize(config: StackConfig, outdir: string): string {
+  return withoutCreationStacks(() => buildStack(config, outdir));
+}
+
+function buildStack(config: StackConfig, outdir: string): string {
   const app = new App({ outdir, skipValidation: false });
   const base = createStackContext(new TerraformStack(app, stackName(config)), config);
   const serviceRoles = createServiceRoles(base);
@@ -296,7 +301,7 @@ function writeOperatorManifest(outdir: string, name: string): string {
   return `${stackDir}/cdk.tf.json`;
 }
 
-function main(): number {
+export function main(): number {
   const env = Deno.env.toObject();
   for (const warning of settingWarnings(env)) console.error(`warning: ${warning}`);
   let config: StackConfig;

@@ -7,20 +7,35 @@ import { SETTINGS } from "./config.ts";
 /** Names this close (Damerau-Levenshtein) to a setting are taken for a misspelling of it. */
 export const MAX_TYPO_DISTANCE = 2;
 
-/** Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent transpositions. */
-export function editDistance(a: string, b: string): number {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) rows[0][j] = j;
+/**
+ * Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent transpositions.
+ * Exact up to `atMost`; beyond it, some number above `atMost` (most pairs part within a few rows).
+ */
+export function editDistance(a: string, b: string, atMost = Infinity): number {
+  // Three rows of the table at a time (a transposition looks two rows up): no table to allocate.
+  let twoUp = new Uint32Array(b.length + 1);
+  let up = Uint32Array.from({ length: b.length + 1 }, (_, j) => j);
+  let row = new Uint32Array(b.length + 1);
+  let upMin = 0;
   for (let i = 1; i <= a.length; i++) {
+    row[0] = i;
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      let cell = Math.min(up[j] + 1, row[j - 1] + 1, up[j - 1] + cost);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+        cell = Math.min(cell, twoUp[j - 2] + 1);
       }
+      row[j] = cell;
+      rowMin = Math.min(rowMin, cell);
     }
+    // A cell comes from its own row, the row above or the one above that: once two rows in a row are past
+    // the bound, so is every later row.
+    if (rowMin > atMost && upMin > atMost) return rowMin;
+    [twoUp, up, row] = [up, row, twoUp];
+    upMin = rowMin;
   }
-  return rows[a.length][b.length];
+  return up[b.length];
 }
 
 /** First words shared by at least two settings (`DB_`, `ROUTE53_`, `PRIMARY_`, ...). */
@@ -33,9 +48,13 @@ export function settingPrefixes(names: readonly string[]): string[] {
   return [...counts].filter(([, count]) => count >= 2).map(([word]) => `${word}_`);
 }
 
-function nearest(name: string, known: readonly string[]): { setting: string; distance: number } {
+function nearest(
+  name: string,
+  known: readonly string[],
+  atMost: number,
+): { setting: string; distance: number } {
   return known
-    .map((setting) => ({ setting, distance: editDistance(name, setting) }))
+    .map((setting) => ({ setting, distance: editDistance(name, setting, atMost) }))
     .reduce((best, candidate) => candidate.distance < best.distance ? candidate : best);
 }
 
@@ -51,12 +70,20 @@ export function settingWarnings(env: Readonly<Record<string, string | undefined>
       warnings.push(`${name} is not a setting (names are upper case): did you mean ${upper}?`);
       continue;
     }
-    const guess = nearest(upper, known);
     // Short names need a closer match: two edits turn most four-letter words into each other.
     const limit = name.length >= 6 ? MAX_TYPO_DISTANCE : 1;
+    const prefixed = prefixes.some((prefix) => upper.startsWith(prefix));
+    // Only a prefixed name is told its nearest setting at any distance. Any other (PATH, HOME, ...) matters
+    // only within the limit: settings whose length differs by more are farther (a distance is at least
+    // that difference), and no distance is needed beyond it. Full distances cost ~0.1 s of every synth.
+    const candidates = prefixed
+      ? known
+      : known.filter((setting) => Math.abs(setting.length - upper.length) <= limit);
+    if (candidates.length === 0) continue;
+    const guess = nearest(upper, candidates, prefixed ? Infinity : limit);
     if (guess.distance <= limit) {
       warnings.push(`${name} is not a setting and is ignored: did you mean ${guess.setting}?`);
-    } else if (prefixes.some((prefix) => upper.startsWith(prefix))) {
+    } else if (prefixed) {
       warnings.push(
         `${name} is not a setting and is ignored (nearest: ${guess.setting}; see docs/configuration.md)`,
       );

@@ -117,7 +117,7 @@ let nodeModulesReady = false;
  * links the lockfile's packages into ./node_modules (git-ignored) for esbuild only: Deno itself keeps
  * resolving from its cache, since deno.json does not set nodeModulesDir.
  */
-function ensureNodeModules(): void {
+export function ensureNodeModules(): void {
   if (nodeModulesReady) return;
   const result = new Deno.Command(Deno.execPath(), {
     args: ["install", "--node-modules-dir=auto", "--quiet"],

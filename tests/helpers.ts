@@ -238,10 +238,17 @@ export function plannedResources(plan: Json): PlannedResource[] {
     }));
 }
 
-/** Runs `deno run main.ts` in `cwd` with `env`, as an operator would (exit code, stdout, stderr). */
-export function runSynthCli(cwd: string, env: Record<string, string>) {
+/**
+ * Runs `make synth`'s command in `cwd` with `env`, as an operator would (exit code, stdout, stderr):
+ * tools/synth.ts, main.ts from its cached bundle; `entry: "main.ts"` runs main.ts itself.
+ */
+export function runSynthCli(
+  cwd: string,
+  env: Record<string, string>,
+  entry: "tools/synth.ts" | "main.ts" = "tools/synth.ts",
+) {
   const result = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--config", `${PROJECT_ROOT}/deno.json`, `${PROJECT_ROOT}/main.ts`],
+    args: ["run", "--allow-all", "--config", `${PROJECT_ROOT}/deno.json`, `${PROJECT_ROOT}/${entry}`],
     cwd,
     env: {
       HOME: Deno.env.get("HOME") ?? "/root",
