@@ -88,40 +88,40 @@ function rpoWidget(standby: string, inputs: ObservabilityInputs): Widget {
 /** The budget's two totals next to their targets, and what was measured. */
 function budgetWidget(standby: string, inputs: ObservabilityInputs, measured: Measured): Widget {
   const budget = inputs.recoveryBudget;
-  return graph(standby, {
-    title: "Recovery budget vs targets, measured (s)",
-    stat: "Maximum",
-    lines: [
-      measured(METRICS.failoverDecisionSeconds, "measured: failure -> decision"),
-      measured(METRICS.recoverySeconds, "measured: recovery"),
-    ],
-    thresholds: knownThresholds([
-      { label: `decision target ${budget.decisionTargetSeconds} s`, value: budget.decisionTargetSeconds },
-      { label: `decision budget ${seconds(budget.decisionSeconds)}`, value: budget.decisionSeconds },
-      { label: `first-write budget ${seconds(budget.firstWriteSeconds)}`, value: budget.firstWriteSeconds },
-      { label: `RTO target ${inputs.rtoTargetSeconds} s`, value: inputs.rtoTargetSeconds },
-    ]),
-  });
+  return measuredAgainst(standby, "Recovery budget vs targets, measured (s)", [
+    measured(METRICS.failoverDecisionSeconds, "measured: failure -> decision"),
+    measured(METRICS.recoverySeconds, "measured: recovery"),
+  ], [
+    { label: `decision target ${budget.decisionTargetSeconds} s`, value: budget.decisionTargetSeconds },
+    { label: `decision budget ${seconds(budget.decisionSeconds)}`, value: budget.decisionSeconds },
+    { label: `first-write budget ${seconds(budget.firstWriteSeconds)}`, value: budget.firstWriteSeconds },
+    { label: `RTO target ${inputs.rtoTargetSeconds} s`, value: inputs.rtoTargetSeconds },
+  ]);
 }
 
 /** The measured phases next to the budget's figure of each. */
 function phasesWidget(standby: string, budget: BudgetFigures, measured: Measured): Widget {
   const phase = (label: string, value: number) => ({ label: `budget: ${label} ${seconds(value)}`, value });
-  return graph(standby, {
-    title: "Failover phases: measured vs budget (s)",
-    stat: "Maximum",
-    lines: [
-      measured(METRICS.failoverDecisionSeconds, "failure -> decision"),
-      measured(METRICS.failoverWritableSeconds, "decision -> writable"),
-      measured(METRICS.failoverFullCapacitySeconds, "writable -> full capacity"),
-      measured(METRICS.recoverySeconds, "recovery"),
-    ],
-    thresholds: knownThresholds([
-      phase("decision", budget.phases.decision),
-      phase("writable", budget.phases.writable),
-      phase("full capacity", budget.phases.fullCapacity),
-    ]),
-  });
+  return measuredAgainst(standby, "Failover phases: measured vs budget (s)", [
+    measured(METRICS.failoverDecisionSeconds, "failure -> decision"),
+    measured(METRICS.failoverWritableSeconds, "decision -> writable"),
+    measured(METRICS.failoverFullCapacitySeconds, "writable -> full capacity"),
+    measured(METRICS.recoverySeconds, "recovery"),
+  ], [
+    phase("decision", budget.phases.decision),
+    phase("writable", budget.phases.writable),
+    phase("full capacity", budget.phases.fullCapacity),
+  ]);
+}
+
+/** Measured maxima (the standby's metrics) drawn against the figures they should stay under. */
+function measuredAgainst(
+  standby: string,
+  title: string,
+  lines: Parameters<typeof graph>[1]["lines"],
+  thresholds: Parameters<typeof knownThresholds>[0],
+): Widget {
+  return graph(standby, { title, stat: "Maximum", lines, thresholds: knownThresholds(thresholds) });
 }
 
 /** The decision's signals at the probes' own 10 s resolution, and the fence. */

@@ -103,13 +103,16 @@ function checkerBase(ctx: KeyedStackContext, inputs: HealthCheckInputs, where: R
   return { readParameters, common, sharedEnvironment };
 }
 
-/** The database checker, in the VPC against its region's cluster; the standby's also samples replication. */
-function createDatabaseChecker(
+/** Each checker is one Lambda function per region, made from the same shared parts. */
+type CreateChecker = (
   ctx: KeyedStackContext,
   inputs: HealthCheckInputs,
   where: RegionContext,
   base: CheckerBase,
-): LambdaFunctionOutputs {
+) => LambdaFunctionOutputs;
+
+/** The database checker, in the VPC against its region's cluster; the standby's also samples replication. */
+const createDatabaseChecker: CreateChecker = (ctx, inputs, where, base) => {
   const { role } = where;
   const { checkTimeoutMs, replicationStallSeconds } = inputs.settings;
   const endpoint: ParameterKey = role === "primary" ? "writerEndpoint" : "readerEndpoint";
@@ -141,15 +144,10 @@ function createDatabaseChecker(
       securityGroupId: inputs.securityGroups[role].databaseCheckerSecurityGroupId,
     },
   });
-}
+};
 
 /** The application checker: its own region's ALB and the peer's, by their deep-health URLs. */
-function createAppChecker(
-  ctx: KeyedStackContext,
-  inputs: HealthCheckInputs,
-  where: RegionContext,
-  base: CheckerBase,
-): LambdaFunctionOutputs {
+const createAppChecker: CreateChecker = (ctx, inputs, where, base) => {
   const { role } = where;
   return createLambdaFunction(ctx, {
     ...base.common,
@@ -166,4 +164,4 @@ function createAppChecker(
       [HANDLER_ENV.appHostname]: inputs.appHostname,
     },
   });
-}
+};

@@ -1,15 +1,8 @@
 // After the decision: the orchestrator's path to the first write, and the paths that run beside it (DNS moving
 // to the standby, the standby's capacity rising).
 import { AWS_FACTS, type AwsFactName, citeFact } from "./recovery_sources.ts";
-import {
-  attribute,
-  bodyOf,
-  BUDGET_SOURCES,
-  type BudgetStep,
-  envOf,
-  mentions,
-  type ParallelPath,
-} from "./recovery_inputs.ts";
+import type { BudgetStep, ParallelPath } from "./recovery_inputs.ts";
+import { attribute, bodyOf, BUDGET_SOURCES, envOf, mentions } from "./recovery_inputs.ts";
 import { asList, first, type Json, referenceOf, type StackIndex, type StackResource } from "./stack_index.ts";
 
 function orchestratorBlockers(index: StackIndex, orchestrator: Json, blockers: string[]): void {

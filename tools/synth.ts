@@ -5,6 +5,7 @@
 // are the bytes it writes (tests/synth_runner_test.ts); `deno run main.ts` stays the reference.
 import "../modules/esbuild_sync_mode.ts"; // first: esbuild reads it when it loads
 import * as esbuild from "esbuild";
+import { builtinModules } from "node:module";
 import { createHash } from "node:crypto";
 import { dirname, relative } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -94,6 +95,18 @@ const projectSources = (root: string): esbuild.Plugin => ({
   },
 });
 
+/**
+ * A dependency's bare import of a Node built-in (fflate's `import { createRequire } from "module"`) stays
+ * external with the `node:` prefix Deno requires outside npm packages.
+ */
+const nodeBuiltinsPrefixed: esbuild.Plugin = {
+  name: "node-builtins-prefixed",
+  setup(build) {
+    const bare = new RegExp(`^(${builtinModules.filter((name) => !name.startsWith("_")).join("|")})$`);
+    build.onResolve({ filter: bare }, (args) => ({ path: `node:${args.path}`, external: true }));
+  },
+};
+
 /** Bundles `root`/main.ts into bundlePath(root), headed by `key` (atomically: concurrent synths may race). */
 async function buildBundle(root: string, key: string): Promise<void> {
   ensureNodeModules(); // esbuild resolves npm packages from node_modules/
@@ -109,7 +122,7 @@ async function buildBundle(root: string, key: string): Promise<void> {
     target: "esnext",
     external: ["esbuild"], // runs its native binary from its own package (handler bundles)
     banner: { js: `// inputs ${key}\n${REQUIRE_SHIM}` },
-    plugins: [projectSources(root)],
+    plugins: [projectSources(root), nodeBuiltinsPrefixed],
     charset: "utf8",
     legalComments: "none",
     minifyWhitespace: true, // a tenth less to load; names and semantics stay as they are

@@ -1,14 +1,8 @@
 // Settings of the stack as a whole: names and tags, the account, the three regions, alerting, logs and the
 // Terraform state. Each entry is one variable: parse and rule (settings.ts), default, one line for the docs.
 import { maxSuffixLength } from "../naming.ts";
-import {
-  type CrossRule,
-  listOf,
-  matching,
-  type Setting,
-  type Values,
-  wholeNumber,
-} from "../../handlers/lib/settings.ts";
+import type { CrossRule, Setting, Values } from "../../handlers/lib/settings.ts";
+import { listOf, matching, wholeNumber } from "../../handlers/lib/settings.ts";
 
 /** The documented example account id: plan/apply refuse to run against it. */
 export const PLACEHOLDER_ACCOUNT_ID = "123456789012";

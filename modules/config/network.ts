@@ -1,12 +1,6 @@
 // Settings of the two VPCs: availability zones, CIDR, NAT gateways, per region.
-import {
-  type CrossRule,
-  listOf,
-  matching,
-  type Setting,
-  type Values,
-  wholeNumber,
-} from "../../handlers/lib/settings.ts";
+import type { CrossRule, Setting, Values } from "../../handlers/lib/settings.ts";
+import { listOf, matching, wholeNumber } from "../../handlers/lib/settings.ts";
 import type { FOUNDATION_FIELDS } from "./foundation.ts";
 
 export interface RegionConfig {
