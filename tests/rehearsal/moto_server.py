@@ -19,8 +19,13 @@ Written against moto 5.2.1 (server extras). What it adds or corrects, every chan
 - PutCompositeAlarm: moto 5.2.1 answers "not implemented" (Terraform then retries until its timeout), although
   its alarm model, DescribeAlarms (CompositeAlarms), SetAlarmState and DeleteAlarms already handle a rule:
   the action is routed to moto's own PutMetricAlarm, which reads AlarmRule for exactly this.
+- S3 bucket policies on object requests: moto 5.2.1 answers DENIED for every policy statement with a Condition
+  whose action matches (it has no condition values to compare, and checks them before the resource), so the
+  stack's conditional denies (no TLS; `app/*` writes by anyone but the deploy role) refused every PutObject.
+  Statements with a Condition are left out of that evaluation; the unconditional ones still apply.
 """
 
+import json
 import os
 import sys
 import threading
@@ -40,6 +45,8 @@ from moto.rds.exceptions import (  # noqa: E402
 from moto.rds.models import GlobalCluster, RDSBackend, rds_backends  # noqa: E402
 from moto.rds.responses import RDSResponse  # noqa: E402
 from moto.cloudwatch.responses import CloudWatchResponse  # noqa: E402
+from moto.iam.access_control import IAMPolicy, PermissionResult  # noqa: E402
+from moto.s3.models import FakeBucket  # noqa: E402
 
 # DescribeGlobalClusters calls during which a failover or switchover shows as in progress.
 TRANSITION_READS = int(os.environ.get("REHEARSAL_TRANSITION_READS", "2"))
@@ -244,6 +251,18 @@ def _member_view(self: GlobalCluster):
 _moto_members = GlobalCluster.global_cluster_members
 
 
+def bucket_permission_without_conditions(self: FakeBucket, action: str, resource: str):
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    document = json.loads(self.policy)
+    statements = document.get("Statement", [])
+    statements = [statements] if isinstance(statements, dict) else statements
+    unconditional = [statement for statement in statements if "Condition" not in statement]
+    if not unconditional:
+        return PermissionResult.NEUTRAL
+    return IAMPolicy(json.dumps({**document, "Statement": unconditional})).is_action_permitted(action, resource)
+
+
 def install() -> None:
     RDSResponse.failover_global_cluster = failover_global_cluster
     RDSResponse.switchover_global_cluster = switchover_global_cluster
@@ -252,6 +271,7 @@ def install() -> None:
     RDSBackend.delete_db_cluster = delete_db_cluster
     GlobalCluster.global_cluster_members = property(_member_view)
     CloudWatchResponse.put_composite_alarm = CloudWatchResponse.put_metric_alarm
+    FakeBucket.get_permission = bucket_permission_without_conditions
 
 
 if __name__ == "__main__":
