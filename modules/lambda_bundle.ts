@@ -150,7 +150,8 @@ function inputKey(name: string): string {
   return hash.digest("hex").slice(0, 32);
 }
 
-function listFiles(dir: string): string[] {
+/** Every file below `dir`, sorted (a stable order for hashing). */
+export function listFiles(dir: string): string[] {
   const files: string[] = [];
   for (const entry of Deno.readDirSync(dir)) {
     const path = `${dir}/${entry.name}`;

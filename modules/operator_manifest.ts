@@ -71,3 +71,20 @@ export interface OperatorManifest {
 export function manifestValue(manifest: unknown, name: string): unknown {
   return (manifest as Partial<OperatorManifest> | undefined)?.outputs?.[name]?.value;
 }
+
+/**
+ * Reads the outputs a tool needs (its key -> output name) from a manifest: `need(key)` gives the value, and
+ * every output that is missing or empty is named in `problems`, so a tool reports them all at once.
+ */
+export function manifestOutputs<K extends string>(manifest: unknown, outputs: Readonly<Record<K, string>>) {
+  const problems: string[] = [];
+  // deno-lint-ignore no-explicit-any
+  const need = (key: K): any => {
+    const value = manifestValue(manifest, outputs[key]);
+    if (value === undefined || value === null || value === "") {
+      problems.push(`the stack has no output ${outputs[key]} (known at synth)`);
+    }
+    return value;
+  };
+  return { need, problems };
+}

@@ -9,7 +9,7 @@ import { forEachRegion, ROLES } from "./providers.ts";
 import { logicalId } from "./naming.ts";
 import { policyDocument, type PolicyStatement } from "./policy.ts";
 import type { KeyedStackContext, StackContext } from "./stack_context.ts";
-import type { StorageOutputs } from "./storage.ts";
+import { s3EncryptionContext, type StorageOutputs } from "./storage.ts";
 import type { ParametersOutputs } from "./parameters.ts";
 
 /** Key prefix of application releases in the artifact buckets; only the deploy role writes under it. */
@@ -58,7 +58,7 @@ export function grantDeployRole(ctx: KeyedStackContext, inputs: DeployGrantInput
       Resource: ctx.keys[role].keyArn,
       Condition: {
         StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
-        StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] },
+        StringLike: s3EncryptionContext(bucketArn),
       },
     };
   });

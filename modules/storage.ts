@@ -227,8 +227,6 @@ function replicationStatements(
   const { region, role, peerRegion } = where;
   const source = buckets[role].bucket;
   const destination = buckets[PEER[role]].bucket;
-  // With bucket keys the KMS encryption context is the bucket ARN, without them the object ARN.
-  const encryptionContext = (arn: string) => ({ "kms:EncryptionContext:aws:s3:arn": [arn, `${arn}/*`] });
   return [
     {
       Sid: "ReadSourceConfiguration",
@@ -251,7 +249,7 @@ function replicationStatements(
       Resource: ctx.keys[role].keyArn,
       Condition: {
         StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
-        StringLike: encryptionContext(source.arn),
+        StringLike: s3EncryptionContext(source.arn),
       },
     },
     {
@@ -260,7 +258,7 @@ function replicationStatements(
       Resource: ctx.keys[PEER[role]].keyArn,
       Condition: {
         StringEquals: { "kms:ViaService": `s3.${peerRegion}.amazonaws.com` },
-        StringLike: encryptionContext(destination.arn),
+        StringLike: s3EncryptionContext(destination.arn),
       },
     },
   ];
@@ -301,4 +299,9 @@ function createReplicationRule(
     dependsOn: [buckets.primary.versioning, buckets.secondary.versioning],
   });
   return ruleId;
+}
+
+/** The KMS encryption context S3 sends for a bucket's objects: the bucket ARN with bucket keys, else the object's. */
+export function s3EncryptionContext(bucketArn: string) {
+  return { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] };
 }

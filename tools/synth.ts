@@ -9,7 +9,7 @@ import { builtinModules } from "node:module";
 import { createHash } from "node:crypto";
 import { dirname, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ensureNodeModules } from "../modules/lambda_bundle.ts";
+import { ensureNodeModules, listFiles } from "../modules/lambda_bundle.ts";
 
 const PROJECT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 /** Everything a bundle is made of besides npm packages (pinned by deno.lock); a build checks that. */
@@ -35,16 +35,6 @@ export function inputKey(root = PROJECT_ROOT): string {
   );
   for (const file of [...SOURCE_FILES, ...dirs]) add(file, Deno.readFileSync(`${root}/${file}`));
   return hash.digest("hex");
-}
-
-function listFiles(dir: string): string[] {
-  const files: string[] = [];
-  for (const entry of Deno.readDirSync(dir)) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory) files.push(...listFiles(path));
-    else if (entry.isFile) files.push(path);
-  }
-  return files.sort();
 }
 
 /** Where the bundle of the project at `root` is kept (git-ignored). */

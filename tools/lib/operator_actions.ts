@@ -14,7 +14,7 @@ import {
 } from "../../handlers/lib/steps.ts";
 import { METRICS } from "../../handlers/lib/contract.ts";
 import { PLACEHOLDER_ACCOUNT_ID } from "../../modules/config.ts";
-import { manifestValue } from "../../modules/operator_manifest.ts";
+import { manifestOutputs } from "../../modules/operator_manifest.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -62,14 +62,7 @@ export const TARGET_OUTPUTS = {
 
 /** Reads the failover/failback targets from the operator manifest; names every missing output at once. */
 export function stackTargets(manifest: Json): StackTargets {
-  const problems: string[] = [];
-  const need = (key: keyof typeof TARGET_OUTPUTS): Json => {
-    const value: Json = manifestValue(manifest, TARGET_OUTPUTS[key]);
-    if (value === undefined || value === null || value === "") {
-      problems.push(`the stack has no output ${TARGET_OUTPUTS[key]} (known at synth)`);
-    }
-    return value;
-  };
+  const { need, problems } = manifestOutputs(manifest, TARGET_OUTPUTS);
   const regions = need("regions") ?? {};
   const capacity = need("standbyCapacity") ?? {};
   const targets: StackTargets = {

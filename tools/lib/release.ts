@@ -6,6 +6,7 @@
 // operator manifest (operator.json); the clients are injected (tools/release.ts makes them as the deploy role).
 import { ARTIFACT_KEY } from "../../modules/app_service/user_data.ts";
 import type { RegionRole } from "../../handlers/lib/contract.ts";
+import { manifestOutputs } from "../../modules/operator_manifest.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -32,14 +33,7 @@ export const RELEASE_OUTPUTS = {
 
 /** Reads the release targets from the operator manifest; names every missing output at once. */
 export function releaseTargets(manifest: Json): ReleaseTargets {
-  const problems: string[] = [];
-  const need = (key: keyof typeof RELEASE_OUTPUTS): Json => {
-    const value = manifest?.outputs?.[RELEASE_OUTPUTS[key]]?.value;
-    if (value === undefined || value === null || value === "") {
-      problems.push(`the stack has no output ${RELEASE_OUTPUTS[key]} (known at synth)`);
-    }
-    return value;
-  };
+  const { need, problems } = manifestOutputs(manifest, RELEASE_OUTPUTS);
   const regions = need("regions") ?? {};
   const targets: ReleaseTargets = {
     accountId: need("accountId"),
